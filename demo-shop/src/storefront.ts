@@ -1,0 +1,121 @@
+/**
+ * The storefront: product grid, product pages with the Counterpart widget, demo sign-in.
+ */
+import { createHmac } from 'node:crypto';
+import Router, { type RouterContext } from '@koa/router';
+import { Paths } from '../../protocol/index';
+import { customers, products, type Customer } from './data';
+import { findCustomer, findProductBySlug } from './queries';
+import { formatPrice, html, raw } from './html';
+import { productSvg, storePage } from './layout';
+import { productImagePath, productPath } from './woo';
+
+export const CUSTOMER_COOKIE = 'demo_customer';
+
+export interface StorefrontOptions {
+  counterpartUrl: string;
+  siteKey: string;
+  identitySecret: string;
+}
+
+/** How the shop vouches for a signed-in customer: HMAC-SHA256(identitySecret, String(id)), hex. */
+export function customerSignature(identitySecret: string, customerId: number): string {
+  return createHmac('sha256', identitySecret).update(String(customerId)).digest('hex');
+}
+
+function signedInCustomer(ctx: RouterContext): Customer | null {
+  const raw = ctx.cookies.get(CUSTOMER_COOKIE);
+  if (!raw || !/^\d{1,9}$/.test(raw)) return null;
+  return findCustomer(Number(raw)) ?? null;
+}
+
+function sendHtml(ctx: RouterContext, body: string, status = 200): void {
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = body;
+}
+
+export function createStorefrontRouter(opts: StorefrontOptions): Router {
+  const router = new Router();
+  const counterpartUrl = opts.counterpartUrl.replace(/\/+$/, '');
+
+  router.get('/', (ctx) => {
+    const customer = signedInCustomer(ctx);
+    const body = html`<h1>Goods for slow mornings</h1>
+<ul class="grid" id="products">
+${products.map(
+  (p) => html`<li class="card product-card" data-product-id="${p.id}">
+  <a href="${productPath(p)}"><img src="${productImagePath(p)}" alt="${p.name}" loading="lazy">
+  <div class="body"><h2>${p.name}</h2><span class="price">${formatPrice(p.price)}</span></div></a>
+</li>
+`,
+)}</ul>`;
+    sendHtml(ctx, storePage({ title: 'Shop', customer, body }));
+  });
+
+  router.get('/products/:slug', (ctx) => {
+    const customer = signedInCustomer(ctx);
+    const product = findProductBySlug(ctx.params.slug ?? '');
+    if (!product) {
+      sendHtml(ctx, storePage({ title: 'Not found', customer, body: html`<h1>Product not found</h1><p><a href="/">Back to the shop</a></p>` }), 404);
+      return;
+    }
+    const identity = customer
+      ? html` data-customer-id="${customer.id}" data-customer-signature="${customerSignature(opts.identitySecret, customer.id)}"`
+      : '';
+    const widget = html`<script src="${counterpartUrl}${Paths.widgetLoader}" data-site-key="${opts.siteKey}" data-product-id="${product.id}"${identity} async></script>`;
+    const body = html`<article class="product" id="product-${product.id}" data-product-id="${product.id}">
+  <img src="${productImagePath(product)}" alt="${product.name}">
+  <div class="summary">
+    <h1 class="product_title">${product.name}</h1>
+    <p class="price">${formatPrice(product.price)}</p>
+    <p class="short-description">${product.shortDescription}</p>
+    <p class="description">${product.description}</p>
+    <form class="cart" onsubmit="event.preventDefault(); this.querySelector('.added').hidden = false;">
+      <button type="submit" name="add-to-cart" value="${product.id}">Add to cart</button>
+      <span class="added" hidden>Added (demo only).</span>
+    </form>
+    <p><a href="/">← All products</a></p>
+  </div>
+</article>`;
+    sendHtml(ctx, storePage({ title: product.name, customer, body, scripts: widget }));
+  });
+
+  router.get('/static/products/:file', (ctx) => {
+    const slug = (ctx.params.file ?? '').replace(/\.svg$/, '');
+    const product = findProductBySlug(slug);
+    if (!product || !ctx.params.file?.endsWith('.svg')) return;
+    ctx.type = 'image/svg+xml';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = productSvg(product);
+  });
+
+  router.get('/account/login', (ctx) => {
+    const requested = ctx.query.customer;
+    if (typeof requested === 'string') {
+      const customer = /^\d{1,9}$/.test(requested) ? findCustomer(Number(requested)) : undefined;
+      if (customer) {
+        ctx.cookies.set(CUSTOMER_COOKIE, String(customer.id), { httpOnly: true, sameSite: 'lax', signed: false, path: '/' });
+        ctx.redirect('/');
+        return;
+      }
+    }
+    const current = signedInCustomer(ctx);
+    const body = html`<h1>Demo sign-in</h1>
+<p>Pick a customer to shop as. ${requested !== undefined ? raw('<strong class="error">Unknown customer.</strong>') : ''}</p>
+<ul class="customers" id="customer-list">
+${customers.map(
+  (c) => html`<li data-customer-id="${c.id}"><span>${c.firstName} ${c.lastName} <small>${c.email}</small></span>
+  <a class="button" href="/account/login?customer=${c.id}">Sign in as ${c.firstName} ${c.lastName}</a></li>
+`,
+)}</ul>`;
+    sendHtml(ctx, storePage({ title: 'Sign in', customer: current, body }), requested !== undefined ? 404 : 200);
+  });
+
+  router.get('/account/logout', (ctx) => {
+    ctx.cookies.set(CUSTOMER_COOKIE, null, { path: '/', signed: false });
+    ctx.redirect('/');
+  });
+
+  return router;
+}

@@ -1,0 +1,437 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CallState,
+  CounterpartError,
+  EndReason,
+  EndedBy,
+  ErrorCode,
+  Presence,
+  RingEndReason,
+  Role,
+  type CallView,
+  type ClientMessageOf,
+  type CustomerSummary,
+  type ProductSummary,
+  type QosSample,
+} from '../../../protocol/index';
+import type { Logger } from '../log';
+import type { Principal } from '../auth/tokens';
+import type { Hub } from '../realtime/hub';
+import type { ShopAdapter } from '../shop/adapter';
+import { agentView, type Agent } from './agents';
+import { peerOwnedBy } from './peer-ids';
+import { pickAgent } from './routing';
+import type { CallStore } from './store';
+
+type Staff = Extract<Principal, { role: Role.Agent | Role.Supervisor }>;
+type Shopper = Extract<Principal, { role: Role.Shopper }>;
+
+type ActiveCall = {
+  id: string;
+  state: CallState;
+  media: ClientMessageOf<'call.request'>['media'];
+  shopperOwner: string;
+  shopperPeerId: string;
+  customer: CustomerSummary | null;
+  product: ProductSummary | null;
+  agentId: number | null;
+  agentPeerId: string | null;
+  /** Agents who declined or missed this request. */
+  tried: Set<number>;
+  ring: { agentId: number; attemptId: Promise<number>; timer: NodeJS.Timeout } | null;
+  requestedAt: string;
+  ringingAt: string | null;
+  answeredAt: string | null;
+  mediaAt: string | null;
+  lastQos: CallView['lastQos'];
+  /** Parties whose realtime connection is gone, with the timer that ends the call. */
+  dropTimers: Map<string, NodeJS.Timeout>;
+};
+
+export type CallServiceOptions = { ringTimeoutMs: number; reconnectGraceMs: number };
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * The life of a call: request → queue → ring (next agent on decline or timeout) → accept →
+ * media → end. Memory holds the live state (one node); every step is also written to the
+ * database with its timestamp. Supervisors get every change.
+ */
+export class CallService {
+  readonly agents = new Map<number, Agent>();
+  private readonly calls = new Map<string, ActiveCall>();
+  private readonly queue: string[] = [];
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly store: CallStore,
+    private readonly hub: Hub,
+    private readonly shop: ShopAdapter,
+    private readonly log: Logger,
+    private readonly opts: CallServiceOptions,
+  ) {}
+
+  addAgent(a: { id: number; name: string; email: string }): void {
+    this.agents.set(a.id, {
+      ...a,
+      presence: Presence.Offline,
+      ringingCallId: null,
+      activeCallId: null,
+      idleSince: Date.now(),
+      stateSince: nowIso(),
+    });
+  }
+
+  // ---- views ------------------------------------------------------------------------------
+
+  callView(c: ActiveCall, ended?: { at: string; by: EndedBy; reason: EndReason }): CallView {
+    const agent = c.agentId !== null ? this.agents.get(c.agentId) : undefined;
+    return {
+      id: c.id,
+      state: ended ? CallState.Ended : c.state,
+      media: c.media,
+      agentId: c.agentId,
+      agentName: agent?.name ?? null,
+      customerName: c.customer?.name ?? null,
+      productName: c.product?.name ?? null,
+      requestedAt: c.requestedAt,
+      ringingAt: c.ringingAt,
+      answeredAt: c.answeredAt,
+      mediaAt: c.mediaAt,
+      endedAt: ended?.at ?? null,
+      endedBy: ended?.by ?? null,
+      endReason: ended?.reason ?? null,
+      lastQos: c.lastQos,
+    };
+  }
+
+  snapshot() {
+    return {
+      agents: [...this.agents.values()].map(agentView),
+      calls: [...this.calls.values()].map((c) => this.callView(c)),
+    };
+  }
+
+  private publishCall(c: ActiveCall) {
+    this.hub.toSupervisors({ type: 'call.update', call: this.callView(c) });
+  }
+
+  private publishAgent(a: Agent) {
+    a.stateSince = nowIso();
+    this.hub.toSupervisors({ type: 'agent.update', agent: agentView(a) });
+    this.hub.send(`agent:${a.id}`, { type: 'agent.self', state: agentView(a).state, presence: a.presence });
+  }
+
+  /** Runs a database write in the background, logging failures; `drain()` awaits them all. */
+  private write(p: Promise<unknown>) {
+    const tracked = p.catch((err: unknown) => this.log.error({ err }, 'call store write failed'));
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  // ---- agents -----------------------------------------------------------------------------
+
+  agentConnected(p: Staff): void {
+    const a = this.agents.get(p.userId);
+    if (a) this.hub.send(`agent:${a.id}`, { type: 'agent.self', state: agentView(a).state, presence: a.presence });
+  }
+
+  setPresence(p: Principal, presence: Presence): void {
+    const a = this.requireAgent(p);
+    if (a.presence === presence) return this.publishAgent(a);
+    a.presence = presence;
+    if (presence === Presence.Available) a.idleSince = Date.now();
+    if (presence !== Presence.Available && a.ringingCallId) this.endRing(this.calls.get(a.ringingCallId)!, RingEndReason.Cancelled);
+    this.publishAgent(a);
+    this.dispatch();
+  }
+
+  /** The agent's last realtime connection closed. */
+  agentGone(agentId: number): void {
+    const a = this.agents.get(agentId);
+    if (!a) return;
+    a.presence = Presence.Offline;
+    if (a.ringingCallId) this.endRing(this.calls.get(a.ringingCallId)!, RingEndReason.Cancelled);
+    if (a.activeCallId) this.partyDropped(this.calls.get(a.activeCallId)!, `agent:${a.id}`, EndedBy.Agent);
+    this.publishAgent(a);
+    this.dispatch();
+  }
+
+  agentBack(agentId: number): void {
+    const a = this.agents.get(agentId);
+    const c = a?.activeCallId ? this.calls.get(a.activeCallId) : undefined;
+    if (c) this.partyBack(c, `agent:${agentId}`);
+  }
+
+  private requireAgent(p: Principal): Agent {
+    const a = p.role === Role.Agent ? this.agents.get(p.userId) : undefined;
+    if (!a) throw new CounterpartError(ErrorCode.Forbidden, 'Only agents can do this');
+    return a;
+  }
+
+  // ---- shopper requests -------------------------------------------------------------------
+
+  async request(p: Shopper, siteId: number, msg: ClientMessageOf<'call.request'>): Promise<void> {
+    const owner = `shopper:${p.shopperId}`;
+    if (!peerOwnedBy(msg.peerId, owner)) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
+    for (const c of this.calls.values())
+      if (c.shopperOwner === owner) throw new CounterpartError(ErrorCode.CallAlreadyRequested, 'You already have a call', undefined);
+    const [customer, product] = await Promise.all([
+      p.customerId !== null ? this.lookup(() => this.shop.getCustomer(p.customerId!)) : null,
+      msg.context.productId !== null ? this.lookup(() => this.shop.getProduct(msg.context.productId!)) : null,
+    ]);
+    const c: ActiveCall = {
+      id: randomUUID(),
+      state: CallState.Queued,
+      media: msg.media,
+      shopperOwner: owner,
+      shopperPeerId: msg.peerId,
+      customer,
+      product,
+      agentId: null,
+      agentPeerId: null,
+      tried: new Set(),
+      ring: null,
+      requestedAt: nowIso(),
+      ringingAt: null,
+      answeredAt: null,
+      mediaAt: null,
+      lastQos: null,
+      dropTimers: new Map(),
+    };
+    this.calls.set(c.id, c);
+    this.queue.push(c.id);
+    this.write(
+      this.store.insertCall({
+        id: c.id,
+        siteId,
+        shopperId: p.shopperId,
+        customerId: customer?.id ?? null,
+        customerName: customer?.name ?? null,
+        productId: product?.id ?? null,
+        productName: product?.name ?? null,
+        media: c.media,
+        state: c.state,
+        shopperPeerId: c.shopperPeerId,
+        pageUrl: msg.context.pageUrl,
+        requestedAt: c.requestedAt,
+      }),
+    );
+    this.publishCall(c);
+    this.dispatch();
+  }
+
+  /** Shop lookups enrich a call; the shop being down must not stop the call. */
+  private async lookup<T>(fn: () => Promise<T | null>): Promise<T | null> {
+    try {
+      return await fn();
+    } catch (err) {
+      this.log.warn({ err }, 'shop lookup failed; continuing without context');
+      return null;
+    }
+  }
+
+  /** Ring an agent for every queued request that can get one; tell the rest where they stand. */
+  private dispatch(): void {
+    let position = 0;
+    const online = [...this.agents.values()].filter((a) => a.presence !== Presence.Offline).length;
+    for (const id of [...this.queue]) {
+      const c = this.calls.get(id)!;
+      if (c.state === CallState.Ringing) continue;
+      const agent = pickAgent(this.agents.values(), c.tried);
+      if (agent) this.startRing(c, agent);
+      else this.hub.send(c.shopperOwner, { type: 'call.queued', callId: c.id, position: ++position, agentsOnline: online });
+    }
+  }
+
+  private unqueue(callId: string): void {
+    const i = this.queue.indexOf(callId);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  private startRing(c: ActiveCall, a: Agent): void {
+    const at = nowIso();
+    c.state = CallState.Ringing;
+    c.ringingAt ??= at;
+    a.ringingCallId = c.id;
+    const attemptId = this.store.startRing(c.id, a.id, at);
+    this.write(attemptId);
+    this.write(this.store.updateCall(c.id, { state: c.state, ringing_at: c.ringingAt }));
+    const timer = setTimeout(() => this.ringTimedOut(c.id, a.id), this.opts.ringTimeoutMs);
+    c.ring = { agentId: a.id, attemptId, timer };
+    this.hub.send(`agent:${a.id}`, {
+      type: 'call.ring',
+      callId: c.id,
+      media: c.media,
+      customer: c.customer,
+      product: c.product,
+      timeoutMs: this.opts.ringTimeoutMs,
+    });
+    this.hub.send(c.shopperOwner, { type: 'call.ringing', callId: c.id });
+    this.publishAgent(a);
+    this.publishCall(c);
+  }
+
+  /** Stops the current ring of a call; the call goes back to waiting unless it was accepted. */
+  private endRing(c: ActiveCall, reason: RingEndReason): void {
+    if (!c.ring) return;
+    const { agentId, attemptId, timer } = c.ring;
+    clearTimeout(timer);
+    c.ring = null;
+    const a = this.agents.get(agentId)!;
+    a.ringingCallId = null;
+    this.write(attemptId.then((id) => this.store.endRing(id, reason, nowIso())));
+    this.hub.send(`agent:${agentId}`, { type: 'call.ring.end', callId: c.id, reason });
+    if (reason !== RingEndReason.Accepted) {
+      c.tried.add(agentId);
+      c.state = CallState.Queued;
+      this.write(this.store.updateCall(c.id, { state: c.state }));
+      this.publishCall(c);
+    }
+    this.publishAgent(a);
+  }
+
+  private ringTimedOut(callId: string, agentId: number): void {
+    const c = this.calls.get(callId);
+    if (!c || c.ring?.agentId !== agentId) return;
+    // An agent who lets a call ring out is not at the desk: set them away so calls stop ringing there.
+    const a = this.agents.get(agentId)!;
+    a.presence = Presence.Away;
+    this.endRing(c, RingEndReason.Timeout);
+    this.dispatch();
+  }
+
+  decline(p: Principal, callId: string): void {
+    const a = this.requireAgent(p);
+    const c = this.calls.get(callId);
+    if (!c || c.ring?.agentId !== a.id) throw new CounterpartError(ErrorCode.CallNotRinging, 'This call is not ringing you');
+    this.endRing(c, RingEndReason.Declined);
+    this.dispatch();
+  }
+
+  accept(p: Principal, callId: string, peerId: string): void {
+    const a = this.requireAgent(p);
+    const c = this.calls.get(callId);
+    if (!c || c.ring?.agentId !== a.id) throw new CounterpartError(ErrorCode.CallNotRinging, 'This call is not ringing you');
+    if (!peerOwnedBy(peerId, `agent:${a.id}`)) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
+    this.endRing(c, RingEndReason.Accepted);
+    this.unqueue(c.id);
+    c.state = CallState.Connecting;
+    c.agentId = a.id;
+    c.agentPeerId = peerId;
+    c.answeredAt = nowIso();
+    a.activeCallId = c.id;
+    this.write(this.store.updateCall(c.id, { state: c.state, agent_id: a.id, agent_peer_id: peerId, answered_at: c.answeredAt }));
+    this.hub.send(`agent:${a.id}`, {
+      type: 'call.connect',
+      callId: c.id,
+      remotePeerId: c.shopperPeerId,
+      remoteName: c.customer?.name ?? 'Guest shopper',
+      placeCall: true,
+    });
+    this.hub.send(c.shopperOwner, { type: 'call.connect', callId: c.id, remotePeerId: peerId, remoteName: a.name, placeCall: false });
+    this.publishAgent(a);
+    this.publishCall(c);
+    this.dispatch();
+  }
+
+  // ---- in call ----------------------------------------------------------------------------
+
+  /** The party of a call this principal is, or an error. */
+  private partyOf(p: Principal, callId: string): { c: ActiveCall; role: Role.Agent | Role.Shopper } {
+    const c = this.calls.get(callId);
+    if (c && p.role === Role.Shopper && c.shopperOwner === `shopper:${p.shopperId}`) return { c, role: Role.Shopper };
+    if (c && p.role === Role.Agent && c.agentId === p.userId) return { c, role: Role.Agent };
+    throw new CounterpartError(ErrorCode.CallNotFound, 'No such call of yours');
+  }
+
+  /** What the live call knows about its shopper, for its own parties. */
+  contextFor(p: Principal, callId: string): { customer: CustomerSummary | null; product: ProductSummary | null } {
+    const { c } = this.partyOf(p, callId);
+    return { customer: c.customer, product: c.product };
+  }
+
+  mediaFlowing(p: Principal, callId: string): void {
+    const { c } = this.partyOf(p, callId);
+    if (c.mediaAt || c.state !== CallState.Connecting) return;
+    c.mediaAt = nowIso();
+    c.state = CallState.Active;
+    this.write(this.store.updateCall(c.id, { state: c.state, media_at: c.mediaAt }));
+    this.publishCall(c);
+  }
+
+  qos(p: Principal, callId: string, sample: QosSample): void {
+    const { c, role } = this.partyOf(p, callId);
+    if (!c.answeredAt) return;
+    const at = nowIso();
+    c.lastQos = { ...sample, at, from: role };
+    this.write(this.store.insertQos(c.id, role, at, sample));
+    this.hub.toSupervisors({ type: 'qos.update', callId: c.id, from: role, at, sample });
+  }
+
+  hangup(p: Principal, callId: string): void {
+    const { c, role } = this.partyOf(p, callId);
+    const by = role === Role.Shopper ? EndedBy.Shopper : EndedBy.Agent;
+    this.end(c, by, c.answeredAt ? EndReason.Hangup : EndReason.Abandoned);
+  }
+
+  private end(c: ActiveCall, by: EndedBy, reason: EndReason): void {
+    if (!this.calls.delete(c.id)) return;
+    if (c.ring) this.endRing(c, RingEndReason.Cancelled);
+    for (const t of c.dropTimers.values()) clearTimeout(t);
+    this.unqueue(c.id);
+    const at = nowIso();
+    this.write(this.store.endCall(c.id, at, by, reason));
+    const ended = { type: 'call.ended', callId: c.id, endedBy: by, reason } as const;
+    this.hub.send(c.shopperOwner, ended);
+    const a = c.agentId !== null ? this.agents.get(c.agentId) : undefined;
+    if (a && a.activeCallId === c.id) {
+      a.activeCallId = null;
+      a.idleSince = Date.now();
+      this.hub.send(`agent:${a.id}`, ended);
+      this.publishAgent(a);
+    }
+    this.hub.toSupervisors({ type: 'call.update', call: this.callView(c, { at, by, reason }) });
+    this.dispatch();
+  }
+
+  // ---- connection loss --------------------------------------------------------------------
+
+  shopperGone(owner: string): void {
+    for (const c of this.calls.values()) if (c.shopperOwner === owner) this.partyDropped(c, owner, EndedBy.Shopper);
+  }
+
+  shopperBack(owner: string): void {
+    for (const c of this.calls.values()) if (c.shopperOwner === owner) this.partyBack(c, owner);
+  }
+
+  private partyDropped(c: ActiveCall, owner: string, by: EndedBy): void {
+    if (c.dropTimers.has(owner)) return;
+    const reason = c.answeredAt ? EndReason.Disconnected : EndReason.Abandoned;
+    c.dropTimers.set(owner, setTimeout(() => this.end(c, by, reason), this.opts.reconnectGraceMs));
+  }
+
+  private partyBack(c: ActiveCall, owner: string): void {
+    const t = c.dropTimers.get(owner);
+    if (t) clearTimeout(t);
+    c.dropTimers.delete(owner);
+  }
+
+  /** PeerServer policy: may the owner of `src` signal `dst`? Only the two peers of a live call. */
+  maySignal(src: string, dst: string): boolean {
+    for (const c of this.calls.values()) {
+      if (!c.agentPeerId) continue;
+      if ((c.shopperPeerId === src && c.agentPeerId === dst) || (c.agentPeerId === src && c.shopperPeerId === dst)) return true;
+    }
+    return false;
+  }
+
+  /** Ends every live call (server shutdown). */
+  shutdown(): void {
+    for (const c of [...this.calls.values()]) this.end(c, EndedBy.System, EndReason.ServerShutdown);
+  }
+}

@@ -1,0 +1,70 @@
+import type { Db } from '../db/index';
+import type { EndedBy, EndReason, QosSample, Role, RingEndReason } from '../../../protocol/index';
+
+/** Every write the call lifecycle makes, in one place. */
+export class CallStore {
+  constructor(private readonly db: Db) {}
+
+  insertCall(row: {
+    id: string;
+    siteId: number;
+    shopperId: string;
+    customerId: number | null;
+    customerName: string | null;
+    productId: number | null;
+    productName: string | null;
+    media: string;
+    state: string;
+    shopperPeerId: string;
+    pageUrl: string;
+    requestedAt: string;
+  }) {
+    return this.db('calls').insert({
+      id: row.id,
+      site_id: row.siteId,
+      shopper_id: row.shopperId,
+      customer_id: row.customerId,
+      customer_name: row.customerName,
+      product_id: row.productId,
+      product_name: row.productName,
+      media: row.media,
+      state: row.state,
+      shopper_peer_id: row.shopperPeerId,
+      page_url: row.pageUrl,
+      requested_at: row.requestedAt,
+    });
+  }
+
+  updateCall(id: string, fields: Record<string, string | number | null>) {
+    return this.db('calls').where({ id }).update(fields);
+  }
+
+  async startRing(callId: string, agentId: number, at: string): Promise<number> {
+    const [row] = await this.db('ring_attempts')
+      .insert({ call_id: callId, agent_id: agentId, started_at: at })
+      .returning<{ id: number }[]>('id');
+    return row!.id;
+  }
+
+  endRing(id: number, outcome: RingEndReason, at: string) {
+    return this.db('ring_attempts').where({ id }).update({ ended_at: at, outcome });
+  }
+
+  endCall(id: string, at: string, endedBy: EndedBy, reason: EndReason) {
+    return this.db('calls').where({ id }).update({ state: 'ended', ended_at: at, ended_by: endedBy, end_reason: reason });
+  }
+
+  insertQos(callId: string, from: Role, at: string, s: QosSample) {
+    return this.db('qos_samples').insert({
+      call_id: callId,
+      from_role: from,
+      at,
+      rtt_ms: s.rttMs,
+      jitter_ms: s.jitterMs,
+      loss_pct: s.lossPct,
+      bitrate_kbps: s.bitrateKbps,
+      local_candidate: s.localCandidate,
+      remote_candidate: s.remoteCandidate,
+    });
+  }
+}

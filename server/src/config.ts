@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/**
+ * Every setting, parsed once from the environment. Defaults run the local demo with no setup;
+ * docs/configuration.md lists them all.
+ */
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const Env = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** The URL clients use to reach this server (widget script, extension default). */
+  PUBLIC_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('data'),
+  DATABASE_FILE: z.string().optional(),
+  /** Secret that signs every token; when unset the demo generates one per data dir. */
+  JWT_SECRET: z.string().min(32).optional(),
+  STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(8 * 3600),
+  SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
+  PEER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
+  RING_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  /** How long a party's realtime connection may be gone before its call ends. */
+  RECONNECT_GRACE_MS: z.coerce.number().int().nonnegative().default(15_000),
+  TURN_SECRET: z.string().min(8).optional(),
+  TURN_URLS: list.default([]),
+  STUN_URLS: list.default([]),
+  TURN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  SHOP_URL: z.string().url().default('http://127.0.0.1:4100'),
+  SHOP_CONSUMER_KEY: z.string().default('ck_demo'),
+  SHOP_CONSUMER_SECRET: z.string().default('cs_demo'),
+  /** The demo site seeded on first start. */
+  SITE_KEY: z.string().default('demo-shop'),
+  SITE_ORIGINS: list.default(['http://localhost:4100', 'http://127.0.0.1:4100']),
+  SITE_IDENTITY_SECRET: z.string().default('demo-identity-secret'),
+  /** Seed demo agents and a supervisor on an empty database. */
+  SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STATIC_DIR: z.string().default('dist'),
+});
+
+export type Config = {
+  host: string;
+  port: number;
+  publicUrl: string | null;
+  dataDir: string;
+  databaseFile: string;
+  jwtSecret: string | null;
+  staffTokenTtl: number;
+  shopperTokenTtl: number;
+  peerTokenTtl: number;
+  ringTimeoutMs: number;
+  reconnectGraceMs: number;
+  turn: { secret: string | null; urls: string[]; stunUrls: string[]; ttlSeconds: number };
+  shop: { url: string; consumerKey: string; consumerSecret: string };
+  site: { key: string; origins: string[]; identitySecret: string };
+  seedDemo: boolean;
+  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  staticDir: string;
+};
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL ?? null,
+    dataDir: e.DATA_DIR,
+    databaseFile: e.DATABASE_FILE ?? path.join(e.DATA_DIR, 'counterpart.sqlite'),
+    jwtSecret: e.JWT_SECRET ?? null,
+    staffTokenTtl: e.STAFF_TOKEN_TTL_SECONDS,
+    shopperTokenTtl: e.SHOPPER_TOKEN_TTL_SECONDS,
+    peerTokenTtl: e.PEER_TOKEN_TTL_SECONDS,
+    ringTimeoutMs: e.RING_TIMEOUT_MS,
+    reconnectGraceMs: e.RECONNECT_GRACE_MS,
+    turn: { secret: e.TURN_SECRET ?? null, urls: e.TURN_URLS, stunUrls: e.STUN_URLS, ttlSeconds: e.TURN_TTL_SECONDS },
+    shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET },
+    site: { key: e.SITE_KEY, origins: e.SITE_ORIGINS, identitySecret: e.SITE_IDENTITY_SECRET },
+    seedDemo: e.SEED_DEMO,
+    logLevel: e.LOG_LEVEL,
+    staticDir: e.STATIC_DIR,
+  };
+}

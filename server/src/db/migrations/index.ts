@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+import * as m001 from './20261123_001_initial';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+/** Every migration, in order. Add new ones here (date-prefixed names). */
+const migrations: ReadonlyArray<readonly [string, Migration]> = [['20261123_001_initial', m001]];
+
+/** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, m]) => m,
+};

@@ -1,0 +1,35 @@
+import type { Context, Next } from 'koa';
+import send from 'koa-send';
+import path from 'node:path';
+import { Paths } from '../../../protocol/index';
+
+/**
+ * The built widget and dashboard. The widget's files are loaded cross-origin by shop pages
+ * (its loader imports its app as a module), so they carry CORS headers; they hold no secret.
+ */
+export function staticFiles(root: string) {
+  const widgetRoot = path.resolve(root, 'widget');
+  const dashboardRoot = path.resolve(root, 'dashboard');
+  return async (ctx: Context, next: Next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    if (ctx.path === '/') return ctx.redirect(Paths.dashboard);
+    if (ctx.path === Paths.widgetLoader || ctx.path.startsWith('/widget/')) {
+      ctx.set('Access-Control-Allow-Origin', '*');
+      ctx.set('Cache-Control', ctx.path === Paths.widgetLoader ? 'public, max-age=300' : 'public, max-age=3600');
+      const file = ctx.path === Paths.widgetLoader ? 'widget.js' : ctx.path.slice('/widget/'.length);
+      return serve(ctx, next, widgetRoot, file);
+    }
+    if (ctx.path === '/dashboard') return ctx.redirect(Paths.dashboard);
+    if (ctx.path.startsWith(Paths.dashboard)) return serve(ctx, next, dashboardRoot, ctx.path.slice(Paths.dashboard.length) || 'index.html');
+    return next();
+  };
+}
+
+async function serve(ctx: Context, next: Next, root: string, file: string) {
+  try {
+    await send(ctx, file, { root, index: 'index.html' });
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return next();
+    throw err;
+  }
+}

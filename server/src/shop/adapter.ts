@@ -1,0 +1,13 @@
+/**
+ * What the Counterpart server needs from a merchant's shop: the context shown to an agent.
+ */
+import type { CustomerSummary, OrderSummary, ProductSummary } from '../../../protocol/index';
+
+export interface ShopAdapter {
+  /** null when the shop has no such product. */
+  getProduct(id: number): Promise<ProductSummary | null>;
+  /** null when the shop has no such customer. */
+  getCustomer(id: number): Promise<CustomerSummary | null>;
+  /** The customer's most recent order by creation date; null when they have none (or do not exist). */
+  getLatestOrder(customerId: number): Promise<OrderSummary | null>;
+}

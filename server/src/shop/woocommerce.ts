@@ -1,0 +1,127 @@
+/**
+ * A ShopAdapter over the WooCommerce REST API v3 (also spoken by the demo shop).
+ * Failures other than "not found" become CounterpartError(shop_unavailable, 502).
+ */
+import { z } from 'zod';
+import { CounterpartError, ErrorCode } from '../../../protocol/index';
+import type { CustomerSummary, OrderSummary, ProductSummary } from '../../../protocol/index';
+import type { ShopAdapter } from './adapter';
+
+export interface WooCommerceAdapterOptions {
+  /** The shop's root URL, e.g. https://shop.example.com (the API lives under /wp-json/wc/v3/). */
+  baseUrl: string;
+  consumerKey: string;
+  consumerSecret: string;
+  /** Per-request timeout; default 5000 ms. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+// Only the fields we read; WooCommerce sends many more.
+const WooProduct = z.looseObject({
+  id: z.number().int(),
+  name: z.string(),
+  permalink: z.string(),
+  price: z.string(),
+  images: z.array(z.looseObject({ src: z.string() })).default([]),
+});
+
+const WooAddress = z.looseObject({ first_name: z.string().optional(), last_name: z.string().optional() });
+
+const WooCustomer = z.looseObject({
+  id: z.number().int(),
+  email: z.string(),
+  first_name: z.string().default(''),
+  last_name: z.string().default(''),
+  username: z.string().optional(),
+  billing: WooAddress.optional(),
+});
+
+const WooOrder = z.looseObject({
+  id: z.number().int(),
+  number: z.union([z.string(), z.number()]).transform(String),
+  status: z.string(),
+  total: z.string(),
+  currency: z.string(),
+  date_created: z.string(),
+  date_created_gmt: z.string().nullish(),
+  line_items: z.array(z.looseObject({ name: z.string(), quantity: z.number().int() })).default([]),
+});
+
+const isId = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
+const joinName = (first?: string, last?: string): string => [first, last].map((s) => s?.trim() ?? '').filter(Boolean).join(' ');
+
+export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopAdapter {
+  const apiBase = `${opts.baseUrl.replace(/\/+$/, '')}/wp-json/wc/v3/`;
+  const authorization = `Basic ${Buffer.from(`${opts.consumerKey}:${opts.consumerSecret}`, 'utf8').toString('base64')}`;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  const unavailable = (message: string, cause?: unknown): CounterpartError =>
+    new CounterpartError(ErrorCode.ShopUnavailable, message, 502, { cause });
+
+  /** GET a WooCommerce resource; null on 404. */
+  async function get<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S> | null> {
+    const url = new URL(path, apiBase);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { authorization, accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
+      });
+    } catch (cause) {
+      const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
+      throw unavailable(timedOut ? `The shop did not answer ${url.pathname} within ${timeoutMs} ms` : `Cannot reach the shop at ${url.origin}`, cause);
+    }
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch (cause) {
+      throw unavailable(`The shop answered ${url.pathname} with HTTP ${res.status} and no JSON`, cause);
+    }
+    const code = typeof json === 'object' && json !== null && 'code' in json ? String(json.code) : null;
+    // A 404 for the resource means "no such id"; an unknown route means the API is not there.
+    if (res.status === 404 && code !== 'rest_no_route') return null;
+    if (!res.ok) throw unavailable(`The shop answered ${url.pathname} with HTTP ${res.status} (${code ?? 'no error code'})`, json);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw unavailable(`Unexpected response from the shop for ${url.pathname}`, parsed.error);
+    return parsed.data;
+  }
+
+  function toOrder(o: z.output<typeof WooOrder>): OrderSummary {
+    return {
+      id: o.id,
+      number: o.number,
+      status: o.status,
+      total: o.total,
+      currency: o.currency,
+      createdAt: o.date_created_gmt ? `${o.date_created_gmt}Z` : o.date_created,
+      items: o.line_items.map((item) => ({ name: item.name, quantity: item.quantity })),
+    };
+  }
+
+  return {
+    async getProduct(id: number): Promise<ProductSummary | null> {
+      if (!isId(id)) return null;
+      const p = await get(`products/${id}`, WooProduct);
+      if (!p) return null;
+      return { id: p.id, name: p.name, permalink: p.permalink, price: p.price, image: p.images[0]?.src ?? null };
+    },
+
+    async getCustomer(id: number): Promise<CustomerSummary | null> {
+      if (!isId(id)) return null;
+      const c = await get(`customers/${id}`, WooCustomer);
+      if (!c) return null;
+      const name = joinName(c.first_name, c.last_name) || joinName(c.billing?.first_name, c.billing?.last_name) || c.username || c.email;
+      return { id: c.id, name, email: c.email };
+    },
+
+    async getLatestOrder(customerId: number): Promise<OrderSummary | null> {
+      if (!isId(customerId)) return null;
+      const list = await get(`orders?customer=${customerId}&per_page=1&orderby=date&order=desc`, z.array(WooOrder));
+      const latest = list?.[0];
+      return latest ? toOrder(latest) : null;
+    },
+  };
+}
