@@ -219,6 +219,8 @@ export const RtcCredentials = z.object({
   peerId: z.string(),
   peerToken: z.string(),
   iceServers: z.array(IceServer),
+  /** `relay` forces media through TURN (hides both ends' addresses). */
+  iceTransportPolicy: z.enum(['all', 'relay']),
   peer: z.object({ path: z.string(), key: z.string() }),
   expiresAt: z.string(),
 });
@@ -315,6 +317,16 @@ export type ServerMessage = z.infer<typeof ServerMessage>;
 
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 export type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
+
+// ---------------------------------------------------------------------------------------------
+// PeerJS DataConnection between the two parties of a call
+
+export const MAX_CHAT_CHARS = 2000;
+
+export const PeerDataMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('chat'), text: z.string().min(1).max(MAX_CHAT_CHARS), at: z.string() }),
+]);
+export type PeerDataMessage = z.infer<typeof PeerDataMessage>;
 
 /** Close codes of the realtime channel (4000–4999 are ours). */
 export enum CloseCode {

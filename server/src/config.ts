@@ -27,6 +27,7 @@ const Env = z.object({
   TURN_SECRET: z.string().min(8).optional(),
   TURN_URLS: list.default([]),
   STUN_URLS: list.default([]),
+  ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
   TURN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   SHOP_URL: z.string().url().default('http://127.0.0.1:4100'),
   SHOP_CONSUMER_KEY: z.string().default('ck_demo'),
@@ -53,7 +54,7 @@ export type Config = {
   peerTokenTtl: number;
   ringTimeoutMs: number;
   reconnectGraceMs: number;
-  turn: { secret: string | null; urls: string[]; stunUrls: string[]; ttlSeconds: number };
+  turn: { secret: string | null; urls: string[]; stunUrls: string[]; ttlSeconds: number; policy: 'all' | 'relay' };
   shop: { url: string; consumerKey: string; consumerSecret: string };
   site: { key: string; origins: string[]; identitySecret: string };
   seedDemo: boolean;
@@ -80,7 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     peerTokenTtl: e.PEER_TOKEN_TTL_SECONDS,
     ringTimeoutMs: e.RING_TIMEOUT_MS,
     reconnectGraceMs: e.RECONNECT_GRACE_MS,
-    turn: { secret: e.TURN_SECRET ?? null, urls: e.TURN_URLS, stunUrls: e.STUN_URLS, ttlSeconds: e.TURN_TTL_SECONDS },
+    turn: { secret: e.TURN_SECRET ?? null, urls: e.TURN_URLS, stunUrls: e.STUN_URLS, ttlSeconds: e.TURN_TTL_SECONDS, policy: e.ICE_TRANSPORT_POLICY },
     shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET },
     site: { key: e.SITE_KEY, origins: e.SITE_ORIGINS, identitySecret: e.SITE_IDENTITY_SECRET },
     seedDemo: e.SEED_DEMO,

@@ -94,6 +94,7 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
       peerToken: token,
       expiresAt,
       peer: { path: Paths.peer, key: Paths.peerKey },
+      iceTransportPolicy: config.turn.policy,
       iceServers: iceServersFor({
         turnUrls: config.turn.urls,
         stunUrls: config.turn.stunUrls,

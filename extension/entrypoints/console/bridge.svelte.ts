@@ -1,0 +1,28 @@
+import { OVERLAY_PORT, type OverlayCommand } from '../../lib/bridge';
+import type { AgentConsole } from './agent.svelte';
+
+type Port = ReturnType<typeof browser.runtime.connect>;
+
+/** Serves admin-page overlays: pushes every state change, takes their commands. */
+export function serveOverlays(agent: AgentConsole): () => void {
+  const ports = new Set<Port>();
+  const onConnect = (port: Port) => {
+    if (port.name !== OVERLAY_PORT) return;
+    ports.add(port);
+    port.onMessage.addListener((cmd: unknown) => agent.command(cmd as OverlayCommand));
+    port.onDisconnect.addListener(() => ports.delete(port));
+    port.postMessage(agent.overlayState());
+  };
+  browser.runtime.onConnect.addListener(onConnect);
+  const stop = $effect.root(() => {
+    $effect(() => {
+      const state = agent.overlayState();
+      for (const p of ports) p.postMessage(state);
+    });
+  });
+  return () => {
+    stop();
+    browser.runtime.onConnect.removeListener(onConnect);
+    for (const p of ports) p.disconnect();
+  };
+}

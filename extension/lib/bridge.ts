@@ -1,0 +1,34 @@
+import type { AgentState, CallContext, Presence } from '../../protocol/index';
+
+/**
+ * Messages inside the extension only (console page ↔ admin-page overlay ↔ background). The
+ * console owns the call; overlays mirror its state and send commands over a runtime Port.
+ */
+export const OVERLAY_PORT = 'counterpart-overlay';
+export const OPEN_CONSOLE = 'counterpart:open-console';
+export const CONSOLE_PATH = '/console.html';
+
+export type OverlayState = {
+  signedIn: boolean;
+  agentName: string | null;
+  presence: Presence;
+  agentState: AgentState;
+  ring: { callId: string; customerName: string | null; productName: string | null } | null;
+  call: {
+    callId: string;
+    remoteName: string;
+    phase: 'connecting' | 'in-call';
+    muted: boolean;
+    cameraOff: boolean;
+    context: CallContext | null;
+  } | null;
+};
+
+export type OverlayCommand =
+  | { type: 'accept' }
+  | { type: 'decline' }
+  | { type: 'hangup' }
+  | { type: 'toggle-mute' }
+  | { type: 'toggle-camera' };
+
+export type OpenConsoleMessage = { type: typeof OPEN_CONSOLE };

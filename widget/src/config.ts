@@ -1,0 +1,10 @@
+/** What the shop's script tag says, read by the loader and handed to the app. */
+export type WidgetConfig = {
+  /** The Counterpart server, taken from the script's own src. */
+  baseUrl: string;
+  siteKey: string;
+  productId: number | null;
+  customer: { id: number; signature: string } | null;
+};
+
+export type Mount = (root: ShadowRoot, launcher: HTMLButtonElement, config: WidgetConfig) => void;

@@ -1,0 +1,34 @@
+import type { Mount, WidgetConfig } from './config';
+
+// The one script a shop embeds. It stays tiny: a floating button; the call UI loads on click.
+(() => {
+  const script = document.currentScript as HTMLScriptElement | null;
+  if (!script?.src || document.querySelector('counterpart-widget')) return;
+  const d = script.dataset;
+  const int = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : null);
+  const customerId = int(d.customerId);
+  const config: WidgetConfig = {
+    baseUrl: new URL(script.src).origin,
+    siteKey: d.siteKey ?? '',
+    productId: int(d.productId),
+    customer: customerId && d.customerSignature ? { id: customerId, signature: d.customerSignature } : null,
+  };
+  const host = document.createElement('counterpart-widget');
+  const root = host.attachShadow({ mode: 'open' });
+  root.innerHTML =
+    '<style>button{position:fixed;right:20px;bottom:20px;z-index:2147483647;border:0;border-radius:28px;padding:14px 20px;' +
+    'font:600 15px system-ui,sans-serif;color:#fff;background:#0b6b5d;box-shadow:0 4px 16px #0003;cursor:pointer}' +
+    'button:focus-visible{outline:3px solid #7fd3c4}</style>' +
+    '<button data-testid="cp-launcher" aria-haspopup="dialog">Talk to us</button>';
+  const launcher = root.querySelector('button')!;
+  let loading: Promise<void> | null = null;
+  launcher.addEventListener('click', () => {
+    loading ??= import(/* @vite-ignore */ `${config.baseUrl}/widget/app.js`)
+      .then((m: { mount: Mount }) => m.mount(root, launcher, config))
+      .catch(() => {
+        loading = null;
+        launcher.textContent = 'Unavailable, try again';
+      });
+  });
+  document.body.append(host);
+})();
