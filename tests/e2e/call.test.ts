@@ -1,0 +1,96 @@
+import type { Browser } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginResponse, apiRequest } from '../../protocol/index';
+import type { CallRecord } from '../../server/src/http/call-records';
+import { AgentSide } from './support/agent';
+import { launchBrowser } from './support/browser';
+import { ShopperPage } from './support/shopper';
+import { startStack, type Stack } from './support/stack';
+import { SupervisorPage } from './support/supervisor';
+import { videoProgress } from './support/util';
+
+/** The walking skeleton: shopper (widget) ↔ agent (extension) video call, watched by a supervisor. */
+describe('a shopper ↔ agent video call', () => {
+  let stack: Stack;
+  let shopperBrowser: Browser, agentBrowser: Browser, supervisorBrowser: Browser;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    [shopperBrowser, agentBrowser, supervisorBrowser] = await Promise.all([launchBrowser(), launchBrowser({ extension: true }), launchBrowser()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([shopperBrowser, agentBrowser, supervisorBrowser].map((b) => b?.close()));
+    await stack?.close();
+  });
+
+  it('rings the agent with context, connects media and data both ways, survives admin navigation, and records the call', async () => {
+    const supervisor = await SupervisorPage.open(supervisorBrowser, stack.serverUrl, 'sam@counterpart.test', 'sam-demo-pass');
+    const agent = await AgentSide.open(agentBrowser, stack.shopUrl);
+    await agent.signIn(stack.serverUrl, 'alice@counterpart.test', 'alice-demo-pass');
+    await agent.setPresence('available');
+    await supervisor.waitAgentState('alice@counterpart.test', 'available');
+
+    // Anna Schmidt (customer 1) is signed in to the shop and looks at the oak serving board.
+    const shopper = await ShopperPage.open(shopperBrowser, stack.shopUrl, { customerId: 1, product: 'oak-serving-board' });
+    await shopper.startVideoCall();
+
+    const ring = await agent.waitRing();
+    expect(ring.customer).toBe('Anna Schmidt');
+    expect(ring.product).toContain('Oak Serving Board');
+    await shopper.waitState('ringing');
+    await agent.waitOverlay('[data-testid=overlay-ring]');
+    await agent.accept();
+
+    await Promise.all([agent.waitInCall(), shopper.waitState('in-call')]);
+    const [agentSees, shopperSees] = await Promise.all([videoProgress(await agent.remoteVideo()), videoProgress(await shopper.remoteVideo())]);
+    expect(agentSees.width).toBeGreaterThan(0);
+    expect(agentSees.after).toBeGreaterThan(agentSees.before);
+    expect(shopperSees.width).toBeGreaterThan(0);
+    expect(shopperSees.after).toBeGreaterThan(shopperSees.before);
+
+    // The DataConnection carries a message each way.
+    await agent.sendChat('Hello Anna, how can I help?');
+    await shopper.waitChat('Hello Anna, how can I help?');
+    await shopper.sendChat('Is the board food safe?');
+    await agent.waitChat('Is the board food safe?');
+
+    // The supervisor sees the agent busy and the call with live QoS.
+    await supervisor.waitAgentState('alice@counterpart.test', 'busy');
+    const callId = await supervisor.waitCallWithQos(1);
+    expect(await supervisor.chartPoints()).toBeGreaterThan(0);
+
+    // The overlay on the admin page shows the caller and their latest order.
+    await agent.waitOverlay('[data-testid=overlay-call][data-phase=in-call]');
+    const order = await agent.waitOverlay('[data-testid=context-order]');
+    expect(await order.evaluate((e) => e.getAttribute('data-order-id'))).toBe('1010');
+
+    // Mid-call the agent opens an order from the list: the call keeps running, the overlay comes back.
+    await agent.admin.click('a[href="/admin/orders/1007"]');
+    await agent.admin.waitForFunction(() => location.pathname === '/admin/orders/1007');
+    await agent.waitOverlay('[data-testid=overlay-call][data-phase=in-call]');
+    expect(await agent.admin.evaluate(() => location.pathname)).toBe('/admin/orders/1007');
+    const afterNav = await videoProgress(await agent.remoteVideo());
+    expect(afterNav.after).toBeGreaterThan(afterNav.before);
+
+    // The compact controls drive the call: the agent hangs up from the overlay.
+    await (await agent.waitOverlay('[data-testid=overlay-hangup]')).click();
+    await shopper.waitState('ended');
+    expect(await shopper.statusText()).toContain('agent ended the call');
+    await supervisor.waitNoCall(callId);
+    await supervisor.waitAgentState('alice@counterpart.test', 'available');
+
+    const login = await apiRequest(stack.serverUrl, '/api/auth/login', LoginResponse, { body: { email: 'sam@counterpart.test', password: 'sam-demo-pass' } });
+    const res = await fetch(`${stack.serverUrl}/api/calls/${callId}`, { headers: { authorization: `Bearer ${login.token}` } });
+    const rec = (await res.json()) as CallRecord;
+    const times = [rec.requestedAt, rec.ringingAt, rec.answeredAt, rec.mediaAt, rec.endedAt];
+    for (const t of times) expect(t).toBeTruthy();
+    const ms = times.map((t) => Date.parse(t!));
+    expect([...ms].sort((a, b) => a - b)).toEqual(ms);
+    expect(rec.endedBy).toBe('agent');
+    expect(rec.endReason).toBe('hangup');
+    expect(rec.customerName).toBe('Anna Schmidt');
+    expect(rec.productName).toBe('Oak Serving Board');
+    expect(rec.qosSamples).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,111 @@
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
+
+const O = 'counterpart-overlay >>> ';
+
+/**
+ * The agent in the shop admin with the Counterpart extension: the admin tab with its overlay,
+ * and the console window (an extension page) where the call lives.
+ */
+export class AgentSide {
+  private constructor(
+    readonly admin: Page,
+    readonly console: Page,
+  ) {}
+
+  /** Opens the admin, then the console through the overlay's button, as an agent would. */
+  static async open(browser: Browser, shopUrl: string): Promise<AgentSide> {
+    const admin = await browser.newPage();
+    await admin.goto(`${shopUrl}/admin/orders`);
+    await (await admin.waitForSelector(`${O}[data-testid=overlay-open-console]`, { timeout: 15_000 }))!.click();
+    const target = await browser.waitForTarget((t) => t.url().endsWith('/console.html'), { timeout: 15_000 });
+    const console = (await target.page())!;
+    await console.waitForSelector('[data-testid=console-email]');
+    return new AgentSide(admin, console);
+  }
+
+  async signIn(serverUrl: string, email: string, password: string): Promise<void> {
+    const c = this.console;
+    await c.$eval('[data-testid=console-server]', (el, v) => {
+      const input = el as HTMLInputElement;
+      input.value = v;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, serverUrl);
+    await c.type('[data-testid=console-email]', email);
+    await c.type('[data-testid=console-password]', password);
+    await c.click('[data-testid=console-signin]');
+    await c.waitForSelector('[data-testid=console-online][data-online=true]');
+  }
+
+  async setPresence(p: 'available' | 'away'): Promise<void> {
+    await this.console.click(`[data-testid=presence-${p}]`);
+    await this.waitState(p);
+  }
+
+  async waitState(state: string): Promise<void> {
+    await this.console.waitForSelector(`[data-testid=agent-state][data-state=${state}]`, { timeout: 30_000 });
+  }
+
+  /** Waits for ringing; returns what the ring card shows. */
+  async waitRing(timeout = 30_000): Promise<{ customer: string; product: string | null }> {
+    await this.console.waitForSelector('[data-testid=ring-card]', { timeout });
+    return this.console.evaluate(() => ({
+      customer: document.querySelector('[data-testid=ring-customer]')?.textContent ?? '',
+      product: document.querySelector('[data-testid=ring-product]')?.textContent ?? null,
+    }));
+  }
+
+  async accept(): Promise<void> {
+    await this.console.click('[data-testid=ring-accept]');
+  }
+
+  async decline(): Promise<void> {
+    await this.console.click('[data-testid=ring-decline]');
+  }
+
+  async waitInCall(): Promise<void> {
+    await this.console.waitForSelector('[data-testid=call-panel][data-phase=in-call]', { timeout: 30_000 });
+  }
+
+  async remoteVideo(): Promise<ElementHandle<HTMLVideoElement>> {
+    return (await this.console.waitForSelector('[data-testid=remote-video]')) as ElementHandle<HTMLVideoElement>;
+  }
+
+  async sendChat(text: string): Promise<void> {
+    await this.console.waitForSelector('[data-testid=chat-form][data-ready=true]', { timeout: 15_000 });
+    await this.console.type('[data-testid=chat-input]', text);
+    await this.console.click('[data-testid=chat-send]');
+  }
+
+  async waitChat(text: string): Promise<void> {
+    await this.console.waitForFunction(
+      (t: string) => [...document.querySelectorAll('[data-testid=chat-log] li')].some((li) => li.textContent === t),
+      { timeout: 15_000 },
+      text,
+    );
+  }
+
+  async hangup(): Promise<void> {
+    await this.console.click('[data-testid=call-hangup]');
+  }
+
+  // ---- the overlay on the admin page ----
+
+  async overlayState(): Promise<string | null> {
+    return this.admin.evaluate(
+      () => document.querySelector('counterpart-overlay')?.shadowRoot?.querySelector<HTMLElement>('[data-testid=overlay]')?.dataset.state ?? null,
+    );
+  }
+
+  /**
+   * The admin tab sits behind the console window, where requestAnimationFrame does not run:
+   * poll on a timer instead of puppeteer's default frame-based polling.
+   */
+  async waitOverlay(selector: string, timeout = 15_000): Promise<ElementHandle<Element>> {
+    const handle = await this.admin.waitForFunction(
+      (sel: string) => document.querySelector('counterpart-overlay')?.shadowRoot?.querySelector(sel) ?? false,
+      { timeout, polling: 100 },
+      selector,
+    );
+    return handle as ElementHandle<Element>;
+  }
+}

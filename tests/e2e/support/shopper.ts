@@ -1,0 +1,66 @@
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
+import type { WidgetState } from '../../../widget/src/view';
+
+const W = 'counterpart-widget >>> ';
+
+/** The shopper on the demo shop's storefront, driving the widget like a person would. */
+export class ShopperPage {
+  private constructor(readonly page: Page) {}
+
+  static async open(browser: Browser, shopUrl: string, opts: { customerId?: number; product?: string } = {}): Promise<ShopperPage> {
+    const page = await browser.newPage();
+    if (opts.customerId) await page.goto(`${shopUrl}/account/login?customer=${opts.customerId}`);
+    await page.goto(`${shopUrl}/products/${opts.product ?? 'oak-serving-board'}`);
+    await page.waitForSelector(`${W}[data-testid=cp-launcher]`);
+    return new ShopperPage(page);
+  }
+
+  async startVideoCall(): Promise<void> {
+    await (await this.page.waitForSelector(`${W}[data-testid=cp-launcher]`))!.click();
+    await (await this.page.waitForSelector(`${W}[data-testid=cp-start-video]`, { visible: true }))!.click();
+  }
+
+  state(): Promise<string | null> {
+    return this.page.evaluate(
+      () => document.querySelector('counterpart-widget')?.shadowRoot?.querySelector<HTMLElement>('[data-testid=cp-panel]')?.dataset.state ?? null,
+    );
+  }
+
+  async waitState(...states: WidgetState[]): Promise<void> {
+    await this.page.waitForFunction(
+      (wanted: string[]) => {
+        const s = document.querySelector('counterpart-widget')?.shadowRoot?.querySelector<HTMLElement>('[data-testid=cp-panel]')?.dataset.state;
+        return s !== undefined && wanted.includes(s);
+      },
+      { timeout: 30_000 },
+      states,
+    );
+  }
+
+  async statusText(): Promise<string> {
+    const el = await this.page.waitForSelector(`${W}[data-testid=cp-status]`);
+    return el!.evaluate((e) => e.textContent ?? '');
+  }
+
+  async remoteVideo(): Promise<ElementHandle<HTMLVideoElement>> {
+    return (await this.page.waitForSelector(`${W}[data-testid=cp-remote-video]`)) as ElementHandle<HTMLVideoElement>;
+  }
+
+  async sendChat(text: string): Promise<void> {
+    const input = await this.page.waitForSelector(`${W}[data-testid=cp-chat-input]`, { visible: true });
+    await input!.type(text);
+    await (await this.page.waitForSelector(`${W}[data-testid=cp-chat-send]`))!.click();
+  }
+
+  async waitChat(text: string): Promise<void> {
+    await this.page.waitForFunction(
+      (t: string) => [...(document.querySelector('counterpart-widget')?.shadowRoot?.querySelectorAll('[data-testid=cp-chat-log] li') ?? [])].some((li) => li.textContent === t),
+      { timeout: 15_000 },
+      text,
+    );
+  }
+
+  async hangup(): Promise<void> {
+    await (await this.page.waitForSelector(`${W}[data-testid=cp-hangup]`, { visible: true }))!.click();
+  }
+}
