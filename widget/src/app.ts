@@ -40,6 +40,7 @@ class CallAttempt {
 
   async start(): Promise<void> {
     const { view, config } = this;
+    performance.mark('counterpart:request');
     view.show('starting', 'Starting your camera…');
     try {
       const stream = await getLocalMedia(MediaKind.Video);
@@ -99,6 +100,7 @@ class CallAttempt {
     peer.on('remoteStream', (stream) => {
       void playStream(view.remoteVideo, stream).then(() => {
         if (this.done || !this.callId) return;
+        performance.mark('counterpart:remote-playing', { detail: this.callId });
         this.rt?.send({ type: 'call.media', callId: this.callId });
         view.show('in-call', 'You are in a call.');
       });

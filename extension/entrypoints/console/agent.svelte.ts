@@ -132,6 +132,7 @@ export class AgentConsole {
   async accept(): Promise<void> {
     const ring = this.ring;
     if (!ring || !this.preparing) return;
+    performance.mark('counterpart:accept', { detail: ring.callId });
     try {
       const peer = await this.preparing;
       this.peer = peer;
@@ -167,6 +168,7 @@ export class AgentConsole {
       if (!this.remoteVideo) return;
       void playStream(this.remoteVideo, stream).then(() => {
         if (this.call?.id !== callId) return;
+        performance.mark('counterpart:remote-playing', { detail: callId });
         this.call.phase = 'in-call';
         this.rt?.send({ type: 'call.media', callId });
       });
