@@ -3,7 +3,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 
 /** Dev server only: where `npx vite --config dashboard/vite.config.ts` proxies the API and realtime channel. */
-const devTarget = process.env.COUNTERPART_URL ?? 'http://localhost:3000';
+const devTarget = process.env.COUNTERPART_URL ?? 'http://localhost:4000';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),

@@ -16,10 +16,10 @@ import type { Mount, WidgetConfig } from './config';
   const host = document.createElement('counterpart-widget');
   const root = host.attachShadow({ mode: 'open' });
   root.innerHTML =
-    '<style>button{position:fixed;right:20px;bottom:20px;z-index:2147483647;border:0;border-radius:28px;padding:14px 20px;' +
+    '<style>.launcher{position:fixed;right:20px;bottom:20px;z-index:2147483647;border:0;border-radius:28px;padding:14px 20px;' +
     'font:600 15px system-ui,sans-serif;color:#fff;background:#0b6b5d;box-shadow:0 4px 16px #0003;cursor:pointer}' +
-    'button:focus-visible{outline:3px solid #7fd3c4}</style>' +
-    '<button data-testid="cp-launcher" aria-haspopup="dialog">Talk to us</button>';
+    '.launcher:focus-visible{outline:3px solid #7fd3c4}</style>' +
+    '<button class="launcher" data-testid="cp-launcher" aria-haspopup="dialog">Talk to us</button>';
   const launcher = root.querySelector('button')!;
   let loading: Promise<void> | null = null;
   launcher.addEventListener('click', () => {

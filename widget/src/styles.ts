@@ -24,5 +24,4 @@ button[hidden]{display:none}
 .log li.me{background:#d3ece6;align-self:flex-end}
 .chat form{display:flex;gap:6px}
 .chat input{flex:1;padding:8px;border:1px solid #c5d1cd;border-radius:8px;font:inherit}
-.product{font-size:12px;color:#4a5a55}
 `;

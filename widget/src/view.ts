@@ -39,7 +39,6 @@ export class WidgetView {
   readonly chatForm = el('form');
   readonly chat = el('div', { class: 'chat' });
   readonly controls = el('div', { class: 'controls' });
-  readonly product = el('p', { class: 'product' });
 
   constructor(root: ShadowRoot) {
     const style = el('style');
@@ -52,7 +51,7 @@ export class WidgetView {
     this.chatForm.append(this.chatInput, el('button', { class: 'act', type: 'submit', 'data-testid': 'cp-chat-send' }, 'Send'));
     this.chat.append(this.chatLog, this.chatForm);
     const body = el('div', { class: 'body' });
-    body.append(this.status, this.product, this.videos, this.start, this.retry, this.controls, this.chat);
+    body.append(this.status, this.videos, this.start, this.retry, this.controls, this.chat);
     this.panel.append(header, body);
     root.append(style, this.panel);
   }
@@ -70,10 +69,6 @@ export class WidgetView {
     this.mute.hidden = this.camera.hidden = !live;
     this.hangup.textContent = live ? 'Hang up' : 'Cancel';
     this.chat.hidden = state !== 'in-call';
-  }
-
-  setProduct(name: string | null): void {
-    this.product.textContent = name ? `About: ${name}` : '';
   }
 
   addChat(line: ChatLine): void {
