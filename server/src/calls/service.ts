@@ -8,7 +8,6 @@ import {
   Presence,
   RingEndReason,
   Role,
-  type CallView,
   type ClientMessageOf,
   type CustomerSummary,
   type ProductSummary,
@@ -19,34 +18,13 @@ import type { Principal } from '../auth/tokens';
 import type { Hub } from '../realtime/hub';
 import type { ShopAdapter } from '../shop/adapter';
 import { agentView, type Agent } from './agents';
+import { callView, type ActiveCall } from './live-call';
 import { peerOwnedBy } from './peer-ids';
 import { pickAgent } from './routing';
 import type { CallStore } from './store';
 
 type Staff = Extract<Principal, { role: Role.Agent | Role.Supervisor }>;
 type Shopper = Extract<Principal, { role: Role.Shopper }>;
-
-type ActiveCall = {
-  id: string;
-  state: CallState;
-  media: ClientMessageOf<'call.request'>['media'];
-  shopperOwner: string;
-  shopperPeerId: string;
-  customer: CustomerSummary | null;
-  product: ProductSummary | null;
-  agentId: number | null;
-  agentPeerId: string | null;
-  /** Agents who declined or missed this request. */
-  tried: Set<number>;
-  ring: { agentId: number; attemptId: Promise<number>; timer: NodeJS.Timeout } | null;
-  requestedAt: string;
-  ringingAt: string | null;
-  answeredAt: string | null;
-  mediaAt: string | null;
-  lastQos: CallView['lastQos'];
-  /** Parties whose realtime connection is gone, with the timer that ends the call. */
-  dropTimers: Map<string, NodeJS.Timeout>;
-};
 
 export type CallServiceOptions = { ringTimeoutMs: number; reconnectGraceMs: number };
 
@@ -84,36 +62,15 @@ export class CallService {
 
   // ---- views ------------------------------------------------------------------------------
 
-  callView(c: ActiveCall, ended?: { at: string; by: EndedBy; reason: EndReason }): CallView {
-    const agent = c.agentId !== null ? this.agents.get(c.agentId) : undefined;
-    return {
-      id: c.id,
-      state: ended ? CallState.Ended : c.state,
-      media: c.media,
-      agentId: c.agentId,
-      agentName: agent?.name ?? null,
-      customerName: c.customer?.name ?? null,
-      productName: c.product?.name ?? null,
-      requestedAt: c.requestedAt,
-      ringingAt: c.ringingAt,
-      answeredAt: c.answeredAt,
-      mediaAt: c.mediaAt,
-      endedAt: ended?.at ?? null,
-      endedBy: ended?.by ?? null,
-      endReason: ended?.reason ?? null,
-      lastQos: c.lastQos,
-    };
-  }
-
   snapshot() {
     return {
       agents: [...this.agents.values()].map(agentView),
-      calls: [...this.calls.values()].map((c) => this.callView(c)),
+      calls: [...this.calls.values()].map((c) => callView(c, this.agents)),
     };
   }
 
   private publishCall(c: ActiveCall) {
-    this.hub.toSupervisors({ type: 'call.update', call: this.callView(c) });
+    this.hub.toSupervisors({ type: 'call.update', call: callView(c, this.agents) });
   }
 
   private publishAgent(a: Agent) {
@@ -395,7 +352,7 @@ export class CallService {
       this.hub.send(`agent:${a.id}`, ended);
       this.publishAgent(a);
     }
-    this.hub.toSupervisors({ type: 'call.update', call: this.callView(c, { at, by, reason }) });
+    this.hub.toSupervisors({ type: 'call.update', call: callView(c, this.agents, { at, by, reason }) });
     this.dispatch();
   }
 

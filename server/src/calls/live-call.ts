@@ -1,0 +1,47 @@
+import { CallState, type CallView, type ClientMessageOf, type CustomerSummary, type EndReason, type EndedBy, type ProductSummary } from '../../../protocol/index';
+import type { Agent } from './agents';
+
+/** A call that has not ended yet, as the call service holds it in memory. */
+export type ActiveCall = {
+  id: string;
+  state: CallState;
+  media: ClientMessageOf<'call.request'>['media'];
+  shopperOwner: string;
+  shopperPeerId: string;
+  customer: CustomerSummary | null;
+  product: ProductSummary | null;
+  agentId: number | null;
+  agentPeerId: string | null;
+  /** Agents who declined or missed this request. */
+  tried: Set<number>;
+  ring: { agentId: number; attemptId: Promise<number>; timer: NodeJS.Timeout } | null;
+  requestedAt: string;
+  ringingAt: string | null;
+  answeredAt: string | null;
+  mediaAt: string | null;
+  lastQos: CallView['lastQos'];
+  /** Parties whose realtime connection is gone, with the timer that ends the call. */
+  dropTimers: Map<string, NodeJS.Timeout>;
+};
+
+/** How supervisors see a call. */
+export function callView(c: ActiveCall, agents: ReadonlyMap<number, Agent>, ended?: { at: string; by: EndedBy; reason: EndReason }): CallView {
+  const agent = c.agentId !== null ? agents.get(c.agentId) : undefined;
+  return {
+    id: c.id,
+    state: ended ? CallState.Ended : c.state,
+    media: c.media,
+    agentId: c.agentId,
+    agentName: agent?.name ?? null,
+    customerName: c.customer?.name ?? null,
+    productName: c.product?.name ?? null,
+    requestedAt: c.requestedAt,
+    ringingAt: c.ringingAt,
+    answeredAt: c.answeredAt,
+    mediaAt: c.mediaAt,
+    endedAt: ended?.at ?? null,
+    endedBy: ended?.by ?? null,
+    endReason: ended?.reason ?? null,
+    lastQos: c.lastQos,
+  };
+}
