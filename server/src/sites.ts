@@ -6,7 +6,6 @@ export type Site = { id: number; key: string; name: string; origins: string[]; i
 /** Shops that embed the widget: their site key, allowed origins and identity secret. */
 export class SiteRegistry {
   private sites = new Map<string, Site>();
-  private origins = new Set<string>();
 
   constructor(private readonly db: Db) {}
 
@@ -15,7 +14,6 @@ export class SiteRegistry {
     this.sites = new Map(
       rows.map((r) => [r.key, { id: r.id, key: r.key, name: r.name, origins: JSON.parse(r.allowed_origins) as string[], identitySecret: r.identity_secret }]),
     );
-    this.origins = new Set([...this.sites.values()].flatMap((s) => s.origins));
   }
 
   /** Creates or updates a site from configuration. */
@@ -29,9 +27,5 @@ export class SiteRegistry {
 
   byKey(key: string): Site | undefined {
     return this.sites.get(key);
-  }
-
-  isAllowedOrigin(origin: string): boolean {
-    return this.origins.has(origin);
   }
 }

@@ -7,7 +7,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const EXTENSION_DIR = path.resolve('.output/chrome-mv3');
 
 /** Debian's Chromium, headless, fake camera and microphone, WebRTC allowed on loopback. */
-export async function launchBrowser(opts: { extension?: boolean } = {}): Promise<Browser> {
+export async function launchBrowser(opts: { extension?: boolean; denyMedia?: boolean } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   if (opts.extension && !fs.existsSync(path.join(EXTENSION_DIR, 'manifest.json')))
     throw new Error(`Built extension missing in ${EXTENSION_DIR}: run npm run build:ext`);
@@ -26,7 +26,8 @@ export async function launchBrowser(opts: { extension?: boolean } = {}): Promise
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
-      '--use-fake-ui-for-media-stream',
+      // A person who says no to the camera prompt, or one who says yes.
+      opts.denyMedia ? '--deny-permission-prompts' : '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',

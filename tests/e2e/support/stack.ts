@@ -12,7 +12,7 @@ export type Stack = { server: RunningServer; serverUrl: string; shopUrl: string;
  * The real demo: Counterpart server (serving the built widget and dashboard from dist/) and the
  * demo shop, on loopback, with a fresh SQLite data dir. Pages use `localhost` like a user would.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, opts: { ipOriginAllowed?: boolean } = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-e2e-'));
   const shopPort = await pickFreePort('127.0.0.1');
   const shopUrl = `http://localhost:${shopPort}`;
@@ -22,7 +22,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       PORT: '0',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
       SHOP_URL: `http://127.0.0.1:${shopPort}`,
-      SITE_ORIGINS: `${shopUrl},http://127.0.0.1:${shopPort}`,
+      SITE_ORIGINS: opts.ipOriginAllowed === false ? shopUrl : `${shopUrl},http://127.0.0.1:${shopPort}`,
       STATIC_DIR: path.resolve('dist'),
       ...env,
     }),
