@@ -54,12 +54,6 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const realtime = createRealtime({ hub, calls, tokens, log });
 
   app.use(errorMiddleware(log));
-  app.use(async (ctx, next) => {
-    if (ctx.path !== Paths.peer && !ctx.path.startsWith(`${Paths.peer}/`)) return next();
-    ctx.respond = false;
-    ctx.res.statusCode = 200;
-    signaling.http(ctx.req, ctx.res);
-  });
   app.use(bodyParser({ jsonLimit: '16kb', enableTypes: ['json'] }));
   const api = apiRouter({ config, db, tokens, calls, shop, sites });
   app.use(api.routes()).use(api.allowedMethods());

@@ -29,9 +29,9 @@ export function createSignaling(opts: { server: Server; tokens: TokenService; po
     proxied: false,
     createWebSocketServer: (o) => (wss = new WebSocketServer({ noServer: true, path: o.path, maxPayload: MAX_SIGNAL_BYTES })),
   });
-  const wrapper = express();
-  wrapper.disable('x-powered-by');
-  wrapper.use(Paths.peer, peerApp);
+  // `peer` creates its WebSocket server when its app is mounted. Its HTTP routes (random ids,
+  // peer lists) are not served: clients always connect with a server-issued id.
+  express().use(Paths.peer, peerApp);
 
   function allow(src: string, data: RawData): boolean {
     let msg: unknown;
@@ -88,8 +88,6 @@ export function createSignaling(opts: { server: Server; tokens: TokenService; po
   }
 
   return {
-    /** Express app to hand `/peerjs` HTTP requests to. */
-    http: wrapper,
     handleUpgrade,
     close() {
       for (const c of wss?.clients ?? []) c.terminate();

@@ -41,6 +41,11 @@ export class AgentSide {
     await this.waitState(p);
   }
 
+  /** Clicks a presence button without waiting for the state (available may turn into ringing at once). */
+  async pressPresence(p: 'available' | 'away'): Promise<void> {
+    await this.console.click(`[data-testid=presence-${p}]`);
+  }
+
   async waitState(state: string): Promise<void> {
     await this.console.waitForSelector(`[data-testid=agent-state][data-state=${state}]`, { timeout: 30_000 });
   }
@@ -86,6 +91,44 @@ export class AgentSide {
 
   async hangup(): Promise<void> {
     await this.console.click('[data-testid=call-hangup]');
+  }
+
+  /** Is a ring card showing right now? */
+  async hasRing(): Promise<boolean> {
+    return (await this.console.$('[data-testid=ring-card]')) !== null;
+  }
+
+  /** Waits until no ring card shows (timer polling: the console may be behind another window). */
+  async waitNoRing(timeout = 30_000): Promise<void> {
+    await this.console.waitForFunction(() => !document.querySelector('[data-testid=ring-card]'), { timeout, polling: 100 });
+  }
+
+  /** The console's notice line, or null when none shows. */
+  async notice(): Promise<string | null> {
+    return this.console.evaluate(() => document.querySelector('[data-testid=console-notice]')?.textContent ?? null);
+  }
+
+  /** Waits for a notice containing this text; returns the notice. */
+  async waitNotice(text: string, timeout = 30_000): Promise<string> {
+    const handle = await this.console.waitForFunction(
+      (t: string) => {
+        const n = document.querySelector('[data-testid=console-notice]')?.textContent ?? '';
+        return n.includes(t) ? n : false;
+      },
+      { timeout, polling: 100 },
+      text,
+    );
+    return (await handle.jsonValue()) as string;
+  }
+
+  /** The agent state the console shows (available, away, ringing, busy, offline). */
+  async state(): Promise<string | null> {
+    return this.console.evaluate(() => document.querySelector<HTMLElement>('[data-testid=agent-state]')?.dataset.state ?? null);
+  }
+
+  /** Waits until the console has no call (the call panel is back to phase none). */
+  async waitNoCall(timeout = 30_000): Promise<void> {
+    await this.console.waitForSelector('[data-testid=call-panel][data-phase=none]', { timeout });
   }
 
   // ---- the overlay on the admin page ----

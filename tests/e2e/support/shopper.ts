@@ -37,6 +37,24 @@ export class ShopperPage {
     );
   }
 
+  /**
+   * Waits until the widget has left its own transitional states (idle, starting, and the
+   * 'queued' "Connecting you to the shop…" shown before the server answers); returns what it shows.
+   */
+  async waitSettled(): Promise<{ state: string; text: string }> {
+    const handle = await this.page.waitForFunction(
+      () => {
+        const root = document.querySelector('counterpart-widget')?.shadowRoot;
+        const state = root?.querySelector<HTMLElement>('[data-testid=cp-panel]')?.dataset.state;
+        const text = root?.querySelector('[data-testid=cp-status]')?.textContent ?? '';
+        if (!state || state === 'idle' || state === 'starting' || (state === 'queued' && text.startsWith('Connecting you'))) return false;
+        return { state, text };
+      },
+      { timeout: 30_000 },
+    );
+    return (await handle.jsonValue()) as { state: string; text: string };
+  }
+
   async statusText(): Promise<string> {
     const el = await this.page.waitForSelector(`${W}[data-testid=cp-status]`);
     return el!.evaluate((e) => e.textContent ?? '');
