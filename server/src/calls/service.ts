@@ -195,7 +195,8 @@ export class CallService {
   /** Ring an agent for every queued request that can get one; tell the rest where they stand. */
   private dispatch(): void {
     let position = 0;
-    const online = [...this.agents.values()].filter((a) => a.presence !== Presence.Offline).length;
+    // Agents who take calls now (some may be ringing or busy): none means "no agent available".
+    const online = [...this.agents.values()].filter((a) => a.presence === Presence.Available).length;
     for (const id of [...this.queue]) {
       const c = this.calls.get(id)!;
       if (c.state === CallState.Ringing) continue;
