@@ -114,10 +114,29 @@ describe('CORS', () => {
     }
   });
 
-  it('does not grant Access-Control-Allow-Origin to another origin', async () => {
+  // Deliberate (commit 8702aef, comment on `cors` in server/src/http/api.ts): the widget endpoints
+  // answer any origin so a shop that is not allowed yet can read why; the origin check and the
+  // tokens protect them. So another origin gets its own origin echoed (never `*`, never
+  // credentials) and the request itself is refused with a readable 403.
+  it('lets another origin read the refusal, but never with a wildcard or credentials', async () => {
     for (const p of ['/shopper/session', '/rtc/credentials']) {
       const res = await preflight(p, 'http://evil.test');
+      expect(res.headers['access-control-allow-origin']).toBe('http://evil.test');
+      expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(String(res.headers.vary)).toMatch(/origin/i);
+    }
+    const refused = await httpRequest(api('/shopper/session'), { headers: { origin: 'http://evil.test' }, body: { siteKey: SITE.key } });
+    expectError(refused, 403, ErrorCode.OriginNotAllowed);
+    expect(refused.headers['access-control-allow-origin']).toBe('http://evil.test');
+  });
+
+  it('gives staff endpoints no CORS headers, whatever the origin', async () => {
+    for (const origin of [SITE.origin, 'http://evil.test']) {
+      const res = await httpRequest(api('/auth/login'), { headers: { origin }, body: DEMO.alice });
+      expect(res.status).toBe(200);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      const pre = await preflight('/auth/login', origin);
+      expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     }
   });
 });

@@ -253,7 +253,7 @@ describe('realtime channel authentication', () => {
       expect({ token, code: out.close.code, messages: out.messages }).toEqual({ token, code: CloseCode.Unauthorized, messages: [] });
     }
     // Control: a real token gets hello.
-    const ok: PeerSocket | RealtimeClient = track(await openRealtime(stack, s.token));
+    const ok = track(await openRealtime(stack, s.token));
     expect(ok.hello.userId).toBe(s.shopperId);
   });
 });

@@ -40,7 +40,7 @@ export function errorMiddleware(log: Logger) {
         status = 400;
         const i = err.issues[0];
         body = { error: { code: ErrorCode.BadRequest, message: `${i?.path.join('.') || 'body'}: ${i?.message}` } };
-      } else if (isHttpError(err) && err.expose) {
+      } else if (isHttpError(err) && (err.expose || (err.status >= 400 && err.status < 500))) {
         status = err.status;
         body = { error: { code: CODE_OF_STATUS[status] ?? ErrorCode.BadRequest, message: err.message } };
       }
@@ -51,6 +51,6 @@ export function errorMiddleware(log: Logger) {
   };
 }
 
-function isHttpError(err: unknown): err is { status: number; expose: boolean; message: string } {
-  return typeof err === 'object' && err !== null && 'status' in err && 'expose' in err;
+function isHttpError(err: unknown): err is { status: number; expose?: boolean; message: string } {
+  return typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number';
 }

@@ -31,6 +31,8 @@ export function createSignaling(opts: { server: Server; tokens: TokenService; po
   });
   // `peer` creates its WebSocket server when its app is mounted. Its HTTP routes (random ids,
   // peer lists) are not served: clients always connect with a server-issued id.
+  // A bad frame (oversize, invalid UTF-8) surfaces as an 'error' on peer's app: never let it throw.
+  peerApp.on('error', (err: unknown) => log.warn({ err }, 'signaling socket error'));
   express().use(Paths.peer, peerApp);
 
   function allow(src: string, data: RawData): boolean {

@@ -77,7 +77,12 @@ export function createRealtime(opts: { hub: Hub; calls: CallService; tokens: Tok
         handle(conn, raw).catch((err: unknown) => {
           const e = err instanceof CounterpartError ? err : null;
           if (!e) log.error({ err }, 'realtime handler failed');
-          const callId = (JSON.parse(raw) as { callId?: unknown }).callId;
+          let callId: unknown;
+          try {
+            callId = (JSON.parse(raw) as { callId?: unknown } | null)?.callId;
+          } catch {
+            callId = undefined;
+          }
           hub.sendTo(conn, {
             type: 'error',
             code: e?.code ?? ErrorCode.Internal,
