@@ -283,7 +283,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
     type: z.literal('call.queued'),
     callId: z.string(),
     position: z.number().int().positive(),
-    agentsOnline: z.number().int().nonnegative(),
+    agentsAvailable: z.number().int().nonnegative(),
   }),
   z.object({ type: z.literal('call.ringing'), callId: z.string() }),
   // to both parties

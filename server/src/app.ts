@@ -44,7 +44,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const tokens = new TokenService(signingSecret(config));
   const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret });
   const hub = new Hub();
-  const calls = new CallService(new CallStore(db), hub, shop, log, { ringTimeoutMs: config.ringTimeoutMs, reconnectGraceMs: config.reconnectGraceMs });
+  const calls = new CallService(new CallStore(db), hub, shop, log, { ringTimeoutMs: config.ringTimeoutMs, ringRetryAfterMs: config.ringRetryAfterMs, reconnectGraceMs: config.reconnectGraceMs });
   const agents: { id: number; name: string; email: string }[] = await db('users').where({ role: Role.Agent }).select('id', 'name', 'email');
   for (const a of agents) calls.addAgent(a);
 

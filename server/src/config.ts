@@ -22,6 +22,8 @@ const Env = z.object({
   SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
   PEER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
   RING_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  /** An agent who declined or missed a request is offered it again after this long. */
+  RING_RETRY_AFTER_MS: z.coerce.number().int().positive().default(30_000),
   /** How long a party's realtime connection may be gone before its call ends. */
   RECONNECT_GRACE_MS: z.coerce.number().int().nonnegative().default(15_000),
   TURN_SECRET: z.string().min(8).optional(),
@@ -53,6 +55,7 @@ export type Config = {
   shopperTokenTtl: number;
   peerTokenTtl: number;
   ringTimeoutMs: number;
+  ringRetryAfterMs: number;
   reconnectGraceMs: number;
   turn: { secret: string | null; urls: string[]; stunUrls: string[]; ttlSeconds: number; policy: 'all' | 'relay' };
   shop: { url: string; consumerKey: string; consumerSecret: string };
@@ -80,6 +83,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shopperTokenTtl: e.SHOPPER_TOKEN_TTL_SECONDS,
     peerTokenTtl: e.PEER_TOKEN_TTL_SECONDS,
     ringTimeoutMs: e.RING_TIMEOUT_MS,
+    ringRetryAfterMs: e.RING_RETRY_AFTER_MS,
     reconnectGraceMs: e.RECONNECT_GRACE_MS,
     turn: { secret: e.TURN_SECRET ?? null, urls: e.TURN_URLS, stunUrls: e.STUN_URLS, ttlSeconds: e.TURN_TTL_SECONDS, policy: e.ICE_TRANSPORT_POLICY },
     shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET },

@@ -177,9 +177,9 @@ describe('a call from request to hang-up', () => {
     expect(await second.rt.next('call.ring.end', { timeoutMs: RING_TIMEOUT_MS + 3000 })).toEqual({ type: 'call.ring.end', callId, reason: RingEndReason.Timeout });
     await second.rt.next('agent.self', { where: (m) => m.state === AgentState.Away && m.presence === Presence.Away });
     const queued = await s.rt.next('call.queued');
-    // agentsOnline counts agents whose presence is available: the one who declined (still
+    // agentsAvailable counts agents whose presence is available: the one who declined (still
     // available, but already tried for this request); the one who timed out is away now.
-    expect(queued).toEqual({ type: 'call.queued', callId, position: 1, agentsOnline: 1 });
+    expect(queued).toEqual({ type: 'call.queued', callId, position: 1, agentsAvailable: 1 });
     await sup.next('agent.update', { where: (m) => m.agent.id === second.id && m.agent.state === AgentState.Away });
     // The agent who declined is not rung again for this request.
     await first.rt.expectNone('call.ring', 300);
@@ -273,7 +273,7 @@ describe('edge cases of the realtime channel', () => {
     const s = await shopper();
     s.rt.send(request(s.creds.peerId));
     const queued = await s.rt.next('call.queued');
-    expect(queued).toMatchObject({ position: 1, agentsOnline: 0 });
+    expect(queued).toMatchObject({ position: 1, agentsAvailable: 0 });
     s.rt.send({ type: 'call.hangup', callId: queued.callId });
     expect(await s.rt.next('call.ended')).toEqual({ type: 'call.ended', callId: queued.callId, endedBy: EndedBy.Shopper, reason: EndReason.Abandoned });
     const rec = await endedRecord(queued.callId);

@@ -73,7 +73,7 @@ class CallAttempt {
     });
     rt.on('call.queued', (m) => {
       this.callId = m.callId;
-      if (m.agentsOnline === 0) view.show('no-agent', 'No agent is available right now. Stay here and we will connect you as soon as one is free.');
+      if (m.agentsAvailable === 0) view.show('no-agent', 'No agent is available right now. Stay here and we will connect you as soon as one is free.');
       else view.show('queued', m.position === 1 ? 'You are next in line.' : `You are number ${m.position} in line.`);
     });
     rt.on('call.ringing', (m) => {

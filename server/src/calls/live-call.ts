@@ -12,8 +12,10 @@ export type ActiveCall = {
   product: ProductSummary | null;
   agentId: number | null;
   agentPeerId: string | null;
-  /** Agents who declined or missed this request. */
-  tried: Set<number>;
+  /** Agents who declined or missed this request → when they may be rung for it again. */
+  tried: Map<number, number>;
+  /** Wake-ups to offer the request again to agents who declined or missed it. */
+  retryTimers: Set<NodeJS.Timeout>;
   ring: { agentId: number; attemptId: Promise<number>; timer: NodeJS.Timeout } | null;
   requestedAt: string;
   ringingAt: string | null;

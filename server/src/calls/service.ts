@@ -26,7 +26,7 @@ import type { CallStore } from './store';
 type Staff = Extract<Principal, { role: Role.Agent | Role.Supervisor }>;
 type Shopper = Extract<Principal, { role: Role.Shopper }>;
 
-export type CallServiceOptions = { ringTimeoutMs: number; reconnectGraceMs: number };
+export type CallServiceOptions = { ringTimeoutMs: number; ringRetryAfterMs: number; reconnectGraceMs: number };
 
 const nowIso = () => new Date().toISOString();
 
@@ -151,7 +151,8 @@ export class CallService {
       product,
       agentId: null,
       agentPeerId: null,
-      tried: new Set(),
+      tried: new Map(),
+      retryTimers: new Set(),
       ring: null,
       requestedAt: nowIso(),
       ringingAt: null,
@@ -196,13 +197,13 @@ export class CallService {
   private dispatch(): void {
     let position = 0;
     // Agents who take calls now (some may be ringing or busy): none means "no agent available".
-    const online = [...this.agents.values()].filter((a) => a.presence === Presence.Available).length;
+    const available = [...this.agents.values()].filter((a) => a.presence === Presence.Available).length;
     for (const id of [...this.queue]) {
       const c = this.calls.get(id)!;
       if (c.state === CallState.Ringing) continue;
-      const agent = pickAgent(this.agents.values(), c.tried);
+      const agent = pickAgent(this.agents.values(), c.tried, Date.now());
       if (agent) this.startRing(c, agent);
-      else this.hub.send(c.shopperOwner, { type: 'call.queued', callId: c.id, position: ++position, agentsOnline: online });
+      else this.hub.send(c.shopperOwner, { type: 'call.queued', callId: c.id, position: ++position, agentsAvailable: available });
     }
   }
 
@@ -245,7 +246,12 @@ export class CallService {
     this.write(attemptId.then((id) => this.store.endRing(id, reason, nowIso())));
     this.hub.send(`agent:${agentId}`, { type: 'call.ring.end', callId: c.id, reason });
     if (reason !== RingEndReason.Accepted) {
-      c.tried.add(agentId);
+      c.tried.set(agentId, Date.now() + this.opts.ringRetryAfterMs);
+      const t = setTimeout(() => {
+        c.retryTimers.delete(t);
+        this.dispatch();
+      }, this.opts.ringRetryAfterMs + 10);
+      c.retryTimers.add(t);
       c.state = CallState.Queued;
       this.write(this.store.updateCall(c.id, { state: c.state }));
       this.publishCall(c);
@@ -341,6 +347,7 @@ export class CallService {
     if (!this.calls.delete(c.id)) return;
     if (c.ring) this.endRing(c, RingEndReason.Cancelled);
     for (const t of c.dropTimers.values()) clearTimeout(t);
+    for (const t of c.retryTimers) clearTimeout(t);
     this.unqueue(c.id);
     const at = nowIso();
     this.write(this.store.endCall(c.id, at, by, reason));
