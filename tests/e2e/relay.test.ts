@@ -52,6 +52,7 @@ describe('a call relayed through TURN', () => {
       const mine = rows.filter((r) => r.from_role === role);
       expect(mine.length, `${role} reported the selected pair`).toBeGreaterThan(0);
       expect(mine.every((r) => r.local_candidate === 'relay'), `${role} local candidates: ${mine.map((r) => r.local_candidate)}`).toBe(true);
+      expect(mine.every((r) => r.remote_candidate === 'relay'), `${role} remote candidates: ${mine.map((r) => r.remote_candidate)}`).toBe(true);
     }
     await agent.hangup();
     await shopper.waitState('ended');

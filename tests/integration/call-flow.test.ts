@@ -17,18 +17,8 @@ import {
 } from '../../protocol/index';
 import { openDatabase } from '../../server/src/db/index';
 import { createUser, seedDemoUsers } from '../../server/src/db/seed';
-import {
-  DEMO,
-  httpRequest,
-  login,
-  openRealtime,
-  rtcCredentials,
-  shopperSession,
-  startStack,
-  waitFor,
-  type RealtimeClient,
-  type Stack,
-} from '../helpers/server';
+import { DEMO, httpRequest, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
+import { openRealtime, type RealtimeClient } from '../helpers/sockets';
 
 const RING_TIMEOUT_MS = 1500;
 const CAROL = { email: 'carol@counterpart.test', password: 'carol-test-pass', name: 'Carol Diaz' };

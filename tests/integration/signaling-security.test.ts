@@ -3,21 +3,8 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, MAX_SIGNAL_BYTES, MediaKind, Presence, type RtcCredentials } from '../../protocol/index';
-import {
-  DEMO,
-  connectPeer,
-  login,
-  openPeer,
-  openRealtime,
-  realtimeOutcome,
-  rtcCredentials,
-  shopperSession,
-  startStack,
-  type PeerSocket,
-  type RealtimeClient,
-  watchUncaught,
-  type Stack,
-} from '../helpers/server';
+import { DEMO, login, rtcCredentials, shopperSession, startStack, type Stack } from '../helpers/server';
+import { connectPeer, openPeer, openRealtime, realtimeOutcome, type PeerSocket, type RealtimeClient, watchUncaught } from '../helpers/sockets';
 
 /** How long a message that must not be relayed is given to arrive anyway. */
 const QUIET_MS = 1000;

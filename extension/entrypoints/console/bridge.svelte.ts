@@ -3,13 +3,16 @@ import type { AgentConsole } from './agent.svelte';
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
+const COMMANDS: ReadonlySet<unknown> = new Set<OverlayCommand['type']>(['accept', 'decline', 'hangup', 'toggle-mute', 'toggle-camera']);
+const isCommand = (v: unknown): v is OverlayCommand => typeof v === 'object' && v !== null && COMMANDS.has((v as { type?: unknown }).type);
+
 /** Serves admin-page overlays: pushes every state change, takes their commands. */
 export function serveOverlays(agent: AgentConsole): () => void {
   const ports = new Set<Port>();
   const onConnect = (port: Port) => {
-    if (port.name !== OVERLAY_PORT) return;
+    if (port.name !== OVERLAY_PORT || port.sender?.id !== browser.runtime.id) return;
     ports.add(port);
-    port.onMessage.addListener((cmd: unknown) => agent.command(cmd as OverlayCommand));
+    port.onMessage.addListener((cmd: unknown) => isCommand(cmd) && agent.command(cmd));
     port.onDisconnect.addListener(() => ports.delete(port));
     port.postMessage(agent.overlayState());
   };

@@ -163,22 +163,7 @@ export class CallService {
     };
     this.calls.set(c.id, c);
     this.queue.push(c.id);
-    this.write(
-      this.store.insertCall({
-        id: c.id,
-        siteId,
-        shopperId: p.shopperId,
-        customerId: customer?.id ?? null,
-        customerName: customer?.name ?? null,
-        productId: product?.id ?? null,
-        productName: product?.name ?? null,
-        media: c.media,
-        state: c.state,
-        shopperPeerId: c.shopperPeerId,
-        pageUrl: msg.context.pageUrl,
-        requestedAt: c.requestedAt,
-      }),
-    );
+    this.write(this.store.insertCall(c, { siteId, shopperId: p.shopperId, pageUrl: msg.context.pageUrl }));
     this.publishCall(c);
     this.dispatch();
   }

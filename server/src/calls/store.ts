@@ -1,37 +1,25 @@
 import type { Db } from '../db/index';
+import type { ActiveCall } from './live-call';
 import type { EndedBy, EndReason, QosSample, Role, RingEndReason } from '../../../protocol/index';
 
 /** Every write the call lifecycle makes, in one place. */
 export class CallStore {
   constructor(private readonly db: Db) {}
 
-  insertCall(row: {
-    id: string;
-    siteId: number;
-    shopperId: string;
-    customerId: number | null;
-    customerName: string | null;
-    productId: number | null;
-    productName: string | null;
-    media: string;
-    state: string;
-    shopperPeerId: string;
-    pageUrl: string;
-    requestedAt: string;
-  }) {
+  insertCall(c: ActiveCall, row: { siteId: number; shopperId: string; pageUrl: string }) {
     return this.db('calls').insert({
-      id: row.id,
+      id: c.id,
       site_id: row.siteId,
       shopper_id: row.shopperId,
-      customer_id: row.customerId,
-      customer_name: row.customerName,
-      product_id: row.productId,
-      product_name: row.productName,
-      media: row.media,
-      state: row.state,
-      shopper_peer_id: row.shopperPeerId,
+      customer_id: c.customer?.id ?? null,
+      customer_name: c.customer?.name ?? null,
+      product_id: c.product?.id ?? null,
+      product_name: c.product?.name ?? null,
+      media: c.media,
+      state: c.state,
+      shopper_peer_id: c.shopperPeerId,
       page_url: row.pageUrl,
-      requested_at: row.requestedAt,
+      requested_at: c.requestedAt,
     });
   }
 
