@@ -10,7 +10,8 @@ export type RealtimeEvents = {
   disconnected: (info: { code: number; willRetry: boolean }) => void;
 };
 
-export type RealtimeOptions = { baseUrl: string; token: string; minBackoffMs: number; maxBackoffMs: number };
+/** `token` may be a getter, so reconnects use a renewed token. */
+export type RealtimeOptions = { baseUrl: string; token: string | (() => string); minBackoffMs: number; maxBackoffMs: number };
 const DEFAULTS = { minBackoffMs: 500, maxBackoffMs: 8000 } as const;
 
 /** The realtime channel with typed events and automatic reconnection. */
@@ -35,7 +36,8 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.stopped = false;
     const url = new URL(Paths.realtime, this.opts.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('token', this.opts.token);
+    const { token } = this.opts;
+    url.searchParams.set('token', typeof token === 'string' ? token : token());
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.onmessage = (ev) => {
@@ -50,7 +52,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      const willRetry = !this.stopped && ev.code !== CloseCode.Unauthorized;
+      const willRetry = !this.stopped && ev.code !== CloseCode.Unauthorized && ev.code !== CloseCode.Replaced;
       this.emit('disconnected', { code: ev.code, willRetry });
       if (willRetry) {
         this.timer = setTimeout(() => this.connect(), this.backoff);

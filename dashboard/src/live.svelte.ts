@@ -2,17 +2,8 @@
  * The supervisor's realtime connection: keeps the agents, the live calls and the QoS series
  * up to date from the server's snapshot and updates, and reconnects with backoff.
  */
-import {
-  CallState,
-  CloseCode,
-  Paths,
-  Role,
-  parseServerMessage,
-  type AgentView,
-  type CallView,
-  type QosSample,
-  type ServerMessage,
-} from '../../protocol/index';
+import { RealtimeClient } from '../../client/realtime';
+import { CallState, CloseCode, Role, type AgentView, type CallView, type QosSample } from '../../protocol/index';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'replaced' | 'closed';
 
@@ -26,8 +17,6 @@ export interface QosPoint {
 export const MAX_POINTS = 60;
 /** How long an ended call stays in the list, shown as ended. */
 export const ENDED_LINGER_MS = 3000;
-const BACKOFF_MIN_MS = 1000;
-const BACKOFF_MAX_MS = 10_000;
 
 export class LiveStore {
   status = $state<ConnectionStatus>('connecting');
@@ -41,109 +30,47 @@ export class LiveStore {
   /** Last MAX_POINTS samples per call; not reactive, read when qosCounts changes. */
   readonly series = new Map<string, QosPoint[]>();
 
-  #socket: WebSocket | null = null;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #backoff = BACKOFF_MIN_MS;
+  #rt: RealtimeClient;
   #endedTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  #stopped = false;
 
-  readonly #token: string;
-
-  constructor(token: string) {
-    this.#token = token;
+  /** `token` is read at every (re)connect, so a renewed session is used. */
+  constructor(token: () => string) {
+    const rt = (this.#rt = new RealtimeClient({ baseUrl: location.origin, token, minBackoffMs: 1000, maxBackoffMs: 10_000 }));
+    rt.on('connected', () => (this.status = 'open'));
+    rt.on('disconnected', ({ code, willRetry }) => {
+      if (code === CloseCode.Unauthorized) this.unauthorized = true;
+      this.status = willRetry ? 'reconnecting' : code === CloseCode.Replaced ? 'replaced' : 'closed';
+    });
+    rt.on('snapshot', (msg) => {
+      this.status = 'open';
+      this.agents = msg.agents;
+      for (const t of this.#endedTimers.values()) clearTimeout(t);
+      this.#endedTimers.clear();
+      this.calls = msg.calls.filter((c) => c.state !== CallState.Ended);
+      for (const id of this.series.keys()) if (!this.calls.some((c) => c.id === id)) this.series.delete(id);
+    });
+    rt.on('agent.update', (msg) => this.#upsertAgent(msg.agent));
+    rt.on('call.update', (msg) => this.#upsertCall(msg.call));
+    rt.on('qos.update', (msg) => this.#addQos(msg.callId, { at: msg.at, from: msg.from, sample: msg.sample }));
+    rt.on('error', (msg) => console.warn(`[counterpart] server error ${msg.code}: ${msg.message}`));
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#connect();
+    this.status = 'connecting';
+    this.#rt.connect();
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#retryTimer);
     for (const t of this.#endedTimers.values()) clearTimeout(t);
     this.#endedTimers.clear();
-    const socket = this.#socket;
-    this.#socket = null;
-    socket?.close(1000, 'signed out');
+    this.#rt.close();
     this.status = 'closed';
   }
 
   /** Reconnect now, e.g. after the connection was taken over by another tab. */
   retry(): void {
-    clearTimeout(this.#retryTimer);
-    this.#backoff = BACKOFF_MIN_MS;
-    this.status = 'connecting';
-    this.#connect();
-  }
-
-  #connect(): void {
-    if (this.#stopped) return;
-    const url = new URL(Paths.realtime, location.origin);
-    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('token', this.#token);
-    const socket = new WebSocket(url);
-    this.#socket = socket;
-    socket.onmessage = (ev) => {
-      if (this.#socket !== socket || typeof ev.data !== 'string') return;
-      const msg = parseServerMessage(ev.data);
-      if (msg) this.#handle(msg);
-    };
-    socket.onclose = (ev) => {
-      if (this.#socket !== socket) return;
-      this.#socket = null;
-      this.#onClose(ev.code);
-    };
-  }
-
-  #onClose(code: number): void {
-    if (this.#stopped) return;
-    if (code === CloseCode.Unauthorized) {
-      this.unauthorized = true;
-      this.status = 'closed';
-      return;
-    }
-    if (code === CloseCode.Replaced) {
-      this.status = 'replaced';
-      return;
-    }
-    this.status = 'reconnecting';
-    const delay = this.#backoff;
-    this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS);
-    this.#retryTimer = setTimeout(() => this.#connect(), delay);
-  }
-
-  #handle(msg: ServerMessage): void {
-    switch (msg.type) {
-      case 'hello':
-        this.status = 'open';
-        this.#backoff = BACKOFF_MIN_MS;
-        break;
-      case 'snapshot':
-        this.status = 'open';
-        this.agents = msg.agents;
-        for (const t of this.#endedTimers.values()) clearTimeout(t);
-        this.#endedTimers.clear();
-        this.calls = msg.calls.filter((c) => c.state !== CallState.Ended);
-        for (const id of this.series.keys()) {
-          if (!this.calls.some((c) => c.id === id)) this.series.delete(id);
-        }
-        break;
-      case 'agent.update':
-        this.#upsertAgent(msg.agent);
-        break;
-      case 'call.update':
-        this.#upsertCall(msg.call);
-        break;
-      case 'qos.update':
-        this.#addQos(msg.callId, { at: msg.at, from: msg.from, sample: msg.sample });
-        break;
-      case 'error':
-        console.warn(`[counterpart] server error ${msg.code}: ${msg.message}`);
-        break;
-      default:
-        break;
-    }
+    this.#rt.close();
+    this.start();
   }
 
   #upsertAgent(agent: AgentView): void {

@@ -23,6 +23,10 @@ export function loadSession(): LoginResponse | null {
   return null;
 }
 
+export function saveSession(s: LoginResponse): void {
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify(s));
+}
+
 export function clearSession(): void {
   sessionStorage.removeItem(STORAGE_KEY);
 }
@@ -42,7 +46,7 @@ export async function signIn(email: string, password: string): Promise<LoginResp
   if (session.user.role !== Role.Supervisor) {
     throw new LoginError('This account is not a supervisor account. Only supervisors can use the dashboard.');
   }
-  sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  saveSession(session);
   return session;
 }
 

@@ -18,7 +18,7 @@ const Env = z.object({
   DATABASE_FILE: z.string().optional(),
   /** Secret that signs every token; when unset the demo generates one per data dir. */
   JWT_SECRET: z.string().min(32).optional(),
-  STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(8 * 3600),
+  STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
   PEER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
   RING_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),

@@ -53,6 +53,35 @@ describe('POST /api/auth/login', () => {
   });
 });
 
+describe('POST /api/auth/refresh', () => {
+  const refresh = (token?: string) =>
+    httpRequest(api('/auth/refresh'), { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('trades a valid staff token for a fresh one that works', async () => {
+    const first = await login(stack.url, DEMO.sam);
+    await new Promise((r) => setTimeout(r, 1100)); // a later iat, so a different token
+    const res = await refresh(first.token);
+    expect(res.status).toBe(200);
+    const next = LoginResponse.parse(res.json);
+    expect(next.token).not.toBe(first.token);
+    expect(next.user).toEqual(first.user);
+    expect(Date.parse(next.expiresAt)).toBeGreaterThan(Date.parse(first.expiresAt));
+    expect((await httpRequest(api('/calls'), { headers: { authorization: `Bearer ${next.token}` } })).status).toBe(200);
+  });
+
+  it('refuses no token (401), a shopper token (403) and an account that no longer exists (401)', async () => {
+    expectError(await refresh(), 401, ErrorCode.Unauthorized);
+    expectError(await refresh((await shopperSession(stack.url)).token), 403, ErrorCode.Forbidden);
+    const bob = await login(stack.url, DEMO.bob);
+    await stack.server.db('users').where({ email: DEMO.bob.email }).update({ email: 'gone@counterpart.test', role: 'supervisor' });
+    try {
+      expectError(await refresh(bob.token), 401, ErrorCode.Unauthorized);
+    } finally {
+      await stack.server.db('users').where({ email: 'gone@counterpart.test' }).update({ email: DEMO.bob.email, role: 'agent' });
+    }
+  });
+});
+
 describe('POST /api/shopper/session', () => {
   const session = (origin: string | null, body: unknown) =>
     httpRequest(api('/shopper/session'), { headers: origin === null ? {} : { origin }, body });

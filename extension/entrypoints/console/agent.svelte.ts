@@ -1,5 +1,6 @@
 import { PeerCall, getLocalMedia, playStream, type ChatLine } from '../../../client/call';
 import { RealtimeClient } from '../../../client/realtime';
+import { keepSessionFresh } from '../../../client/session';
 import {
   AgentState,
   CallContext,
@@ -53,6 +54,7 @@ export class AgentConsole {
   localVideo: HTMLVideoElement | null = null;
 
   private token: string | null = null;
+  private session: AbortController | null = null;
   private rt: RealtimeClient | null = null;
   private peer: PeerCall | null = null;
   /** Prepared while ringing so that accepting connects at once. */
@@ -66,6 +68,14 @@ export class AgentConsole {
       this.baseUrl = baseUrl;
       this.token = res.token;
       this.user = res.user;
+      this.session = new AbortController();
+      keepSessionFresh({
+        baseUrl,
+        session: res,
+        signal: this.session.signal,
+        onRenewed: (s) => (this.token = s.token),
+        onExpired: () => this.expire(),
+      });
       this.connect();
     } catch (err) {
       this.error = err instanceof CounterpartError ? err.message : 'Sign-in failed.';
@@ -74,6 +84,8 @@ export class AgentConsole {
   }
 
   signOut(): void {
+    this.session?.abort();
+    this.session = null;
     this.endLocalCall();
     this.rt?.close();
     this.rt = null;
@@ -83,14 +95,11 @@ export class AgentConsole {
   }
 
   private connect(): void {
-    const rt = (this.rt = new RealtimeClient({ baseUrl: this.baseUrl, token: this.token! }));
+    const rt = (this.rt = new RealtimeClient({ baseUrl: this.baseUrl, token: () => this.token ?? '' }));
     rt.on('connected', () => (this.online = true));
     rt.on('disconnected', ({ willRetry }) => {
       this.online = false;
-      if (!willRetry && this.rt === rt) {
-        this.signOut();
-        this.error = 'Your session expired. Please sign in again.';
-      }
+      if (!willRetry && this.rt === rt) this.expire();
     });
     rt.on('agent.self', (m) => {
       this.presence = m.presence;
@@ -114,6 +123,11 @@ export class AgentConsole {
     });
     rt.on('error', (m) => (this.error = m.message));
     rt.connect();
+  }
+
+  private expire(): void {
+    this.signOut();
+    this.error = 'Your session expired. Please sign in again.';
   }
 
   setPresence(presence: Presence.Available | Presence.Away): void {

@@ -65,6 +65,17 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
     ctx.body = body;
   });
 
+  /** Staff tokens are short-lived: clients trade a still-valid one for a fresh one. */
+  r.post('/auth/refresh', requireAuth(tokens, Role.Agent, Role.Supervisor), async (ctx) => {
+    const p = principalOf(ctx);
+    const user = p.role === Role.Shopper ? undefined : await db('users').where({ id: p.userId }).first<{ id: number; name: string; email: string; role: string } | undefined>();
+    if (!user || user.role !== p.role) throw new CounterpartError(ErrorCode.Unauthorized, 'This account no longer exists');
+    const role = p.role === Role.Supervisor ? Role.Supervisor : Role.Agent;
+    const { token, expiresAt } = await tokens.issueStaff({ id: user.id, name: user.name, role }, config.staffTokenTtl);
+    const body: LoginResponse = { token, expiresAt, user: { id: user.id, name: user.name, email: user.email, role } };
+    ctx.body = body;
+  });
+
   r.options('/shopper/session', cors);
   r.post('/shopper/session', cors, async (ctx) => {
     const req = ShopperSessionRequest.parse(ctx.request.body);
