@@ -59,15 +59,33 @@ export class PeerCall extends Emitter<PeerCallEvents> {
     peer.on('disconnected', () => {
       if (!peer.destroyed) setTimeout(() => !peer.destroyed && peer.reconnect(), 1000);
     });
-    peer.on('call', (call) => {
-      if (call.peer !== this.remotePeerId || this.media) return void call.close();
+    // The server already refuses signaling from anyone but the assigned peer; this is the second
+    // lock. An offer may overtake the server's `call.connect` (two sockets): hold it briefly.
+    peer.on('call', (call) => this.incoming(call));
+    peer.on('connection', (conn) => this.incoming(conn));
+  }
+
+  private readonly early: (MediaConnection | DataConnection)[] = [];
+
+  private incoming(conn: MediaConnection | DataConnection): void {
+    if (this.remotePeerId === null && this.early.length < 4) {
+      this.early.push(conn);
+      setTimeout(() => {
+        const i = this.early.indexOf(conn);
+        if (i >= 0) this.early.splice(i, 1)[0]!.close();
+      }, 10_000);
+      return;
+    }
+    if (conn.peer !== this.remotePeerId) return void conn.close();
+    if (conn.type === 'media') {
+      const call = conn as MediaConnection;
+      if (this.media) return void call.close();
       call.answer(this.localStream);
       this.attachMedia(call);
-    });
-    peer.on('connection', (conn) => {
-      if (conn.peer !== this.remotePeerId || this.data) return void conn.close();
-      this.attachData(conn);
-    });
+    } else {
+      if (this.data) return void conn.close();
+      this.attachData(conn as DataConnection);
+    }
   }
 
   /** Gets a peer id and token from the server, then connects to the PeerServer with them. */
@@ -103,6 +121,7 @@ export class PeerCall extends Emitter<PeerCallEvents> {
   /** Shopper side: accept the call and data connection from this peer only. */
   expect(remotePeerId: string): void {
     this.remotePeerId = remotePeerId;
+    for (const conn of this.early.splice(0)) this.incoming(conn);
   }
 
   private attachMedia(call: MediaConnection): void {
