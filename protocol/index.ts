@@ -234,6 +234,35 @@ export const CallContext = z.object({
 });
 export type CallContext = z.infer<typeof CallContext>;
 
+/** GET /api/calls/:id: a stored call with every timestamp of its life. */
+export const CallRecord = z.object({
+  id: z.string(),
+  state: z.enum(CallState),
+  media: z.enum(MediaKind),
+  agentId: z.number().int().nullable(),
+  customerId: z.number().int().nullable(),
+  customerName: z.string().nullable(),
+  productId: z.number().int().nullable(),
+  productName: z.string().nullable(),
+  pageUrl: z.string(),
+  requestedAt: z.string(),
+  ringingAt: z.string().nullable(),
+  answeredAt: z.string().nullable(),
+  mediaAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  endedBy: z.enum(EndedBy).nullable(),
+  endReason: z.enum(EndReason).nullable(),
+  qosSamples: z.number().int().nonnegative(),
+  ringAttempts: z.array(
+    z.object({ agentId: z.number().int(), startedAt: z.string(), endedAt: z.string().nullable(), outcome: z.enum(RingEndReason).nullable() }),
+  ),
+});
+export type CallRecord = z.infer<typeof CallRecord>;
+
+/** GET /api/calls: the latest calls, newest first. */
+export const CallList = z.object({ calls: z.array(CallRecord.omit({ qosSamples: true, ringAttempts: true })) });
+export type CallList = z.infer<typeof CallList>;
+
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ErrorCode), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 

@@ -1,7 +1,6 @@
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginResponse, apiRequest } from '../../protocol/index';
-import type { CallRecord } from '../../server/src/http/call-records';
+import { CallRecord, LoginResponse, apiRequest } from '../../protocol/index';
 import { AgentSide } from './support/agent';
 import { launchBrowser } from './support/browser';
 import { ShopperPage } from './support/shopper';
@@ -81,8 +80,7 @@ describe('a shopper ↔ agent video call', () => {
     await supervisor.waitAgentState('alice@counterpart.test', 'available');
 
     const login = await apiRequest(stack.serverUrl, '/api/auth/login', LoginResponse, { body: { email: 'sam@counterpart.test', password: 'sam-demo-pass' } });
-    const res = await fetch(`${stack.serverUrl}/api/calls/${callId}`, { headers: { authorization: `Bearer ${login.token}` } });
-    const rec = (await res.json()) as CallRecord;
+    const rec = await apiRequest(stack.serverUrl, `/api/calls/${callId}`, CallRecord, { token: login.token });
     const times = [rec.requestedAt, rec.ringingAt, rec.answeredAt, rec.mediaAt, rec.endedAt];
     for (const t of times) expect(t).toBeTruthy();
     const ms = times.map((t) => Date.parse(t!));

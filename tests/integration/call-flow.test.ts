@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import {
   AgentState,
   CallContext,
+  CallRecord,
   CallState,
   EndReason,
   EndedBy,
@@ -23,28 +23,6 @@ import { openRealtime, type RealtimeClient } from '../helpers/sockets';
 const RING_TIMEOUT_MS = 1500;
 const CAROL = { email: 'carol@counterpart.test', password: 'carol-test-pass', name: 'Carol Diaz' };
 
-/** GET /api/calls/:id as the server returns it. */
-const CallRecord = z.object({
-  id: z.string(),
-  state: z.string(),
-  media: z.string(),
-  agentId: z.number().nullable(),
-  customerId: z.number().nullable(),
-  customerName: z.string().nullable(),
-  productId: z.number().nullable(),
-  productName: z.string().nullable(),
-  pageUrl: z.string(),
-  requestedAt: z.string().nullable(),
-  ringingAt: z.string().nullable(),
-  answeredAt: z.string().nullable(),
-  mediaAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  endedBy: z.string().nullable(),
-  endReason: z.string().nullable(),
-  qosSamples: z.number(),
-  ringAttempts: z.array(z.object({ agentId: z.number(), startedAt: z.string().nullable(), endedAt: z.string().nullable(), outcome: z.string().nullable() })),
-});
-type CallRecord = z.infer<typeof CallRecord>;
 
 let stack: Stack;
 let supervisorToken: string;

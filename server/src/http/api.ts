@@ -130,7 +130,7 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
 
   r.get('/calls', requireAuth(tokens, Role.Supervisor), async (ctx) => {
     const limit = Math.min(Math.max(Number(ctx.query.limit) || 50, 1), 200);
-    ctx.body = { calls: await listCalls(db, limit) };
+    ctx.body = await listCalls(db, limit);
   });
 
   r.get('/calls/:id', requireAuth(tokens, Role.Supervisor, Role.Agent), async (ctx) => {

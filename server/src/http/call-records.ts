@@ -1,49 +1,45 @@
+import { CallList, CallRecord } from '../../../protocol/index';
 import { iso, type Db } from '../db/index';
 
 type Row = Record<string, unknown>;
 
-/** A stored call with every timestamp of its life, as the API returns it. */
-function record(row: Row, qosSamples: number) {
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** A stored call as the API returns it; parsing also checks what the database holds. */
+function summary(row: Row) {
   return {
-    id: String(row.id),
-    state: String(row.state),
-    media: String(row.media),
-    agentId: row.agent_id === null ? null : Number(row.agent_id),
-    customerId: row.customer_id === null ? null : Number(row.customer_id),
-    customerName: (row.customer_name as string | null) ?? null,
-    productId: row.product_id === null ? null : Number(row.product_id),
-    productName: (row.product_name as string | null) ?? null,
-    pageUrl: String(row.page_url),
+    id: row.id,
+    state: row.state,
+    media: row.media,
+    agentId: num(row.agent_id),
+    customerId: num(row.customer_id),
+    customerName: row.customer_name ?? null,
+    productId: num(row.product_id),
+    productName: row.product_name ?? null,
+    pageUrl: row.page_url,
     requestedAt: iso(row.requested_at),
     ringingAt: iso(row.ringing_at),
     answeredAt: iso(row.answered_at),
     mediaAt: iso(row.media_at),
     endedAt: iso(row.ended_at),
-    endedBy: (row.ended_by as string | null) ?? null,
-    endReason: (row.end_reason as string | null) ?? null,
-    qosSamples,
+    endedBy: row.ended_by ?? null,
+    endReason: row.end_reason ?? null,
   };
 }
-
-export type CallRecord = ReturnType<typeof record>;
 
 export async function callRecord(db: Db, id: string): Promise<CallRecord | null> {
   const row = await db('calls').where({ id }).first<Row | undefined>();
   if (!row) return null;
   const [{ n }] = (await db('qos_samples').where({ call_id: id }).count({ n: '*' })) as [{ n: number | string }];
-  const attempts = await db('ring_attempts').where({ call_id: id }).orderBy('id');
-  return {
-    ...record(row, Number(n)),
-    ringAttempts: attempts.map((a: Row) => ({
-      agentId: Number(a.agent_id),
-      startedAt: iso(a.started_at),
-      endedAt: iso(a.ended_at),
-      outcome: (a.outcome as string | null) ?? null,
-    })),
-  } as CallRecord;
+  const attempts: Row[] = await db('ring_attempts').where({ call_id: id }).orderBy('id');
+  return CallRecord.parse({
+    ...summary(row),
+    qosSamples: Number(n),
+    ringAttempts: attempts.map((a) => ({ agentId: Number(a.agent_id), startedAt: iso(a.started_at), endedAt: iso(a.ended_at), outcome: a.outcome ?? null })),
+  });
 }
 
-export async function listCalls(db: Db, limit: number): Promise<CallRecord[]> {
+export async function listCalls(db: Db, limit: number): Promise<CallList> {
   const rows: Row[] = await db('calls').orderBy('requested_at', 'desc').limit(limit);
-  return rows.map((r) => record(r, 0));
+  return CallList.parse({ calls: rows.map(summary) });
 }
