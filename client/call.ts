@@ -103,10 +103,15 @@ export class PeerCall extends Emitter<PeerCallEvents> {
       debug: 0,
       config: { iceServers: creds.iceServers, iceTransportPolicy: creds.iceTransportPolicy },
     });
-    await new Promise<void>((resolve, reject) => {
-      peer.once('open', () => resolve());
-      peer.once('error', (err) => reject(new CounterpartError(ErrorCode.Unauthorized, `Signaling refused: ${err.type}`, undefined, { cause: err })));
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        peer.once('open', () => resolve());
+        peer.once('error', (err) => reject(new CounterpartError(ErrorCode.Unauthorized, `Signaling refused: ${err.type}`, undefined, { cause: err })));
+      });
+    } catch (err) {
+      peer.destroy();
+      throw err;
+    }
     peer.on('error', () => {});
     return new PeerCall(peer, creds.peerId, opts.localStream);
   }

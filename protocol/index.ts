@@ -92,6 +92,8 @@ export enum EndReason {
   /** A party's realtime connection dropped and did not come back. */
   Disconnected = 'disconnected',
   ServerShutdown = 'server_shutdown',
+  /** Accepted, but media never flowed (ICE failed) within the connect timeout. */
+  ConnectFailed = 'connect_failed',
 }
 
 export enum RingEndReason {

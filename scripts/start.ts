@@ -3,7 +3,7 @@
  * (REST API, PeerServer, realtime channel, widget, dashboard) on SQLite, with seeded accounts.
  */
 import { startShop } from '../demo-shop/src/app';
-import { loadConfig } from '../server/src/config';
+import { DEMO_ENV, loadConfig } from '../server/src/config';
 import { DEMO_USERS } from '../server/src/db/seed';
 import { startServer } from '../server/src/app';
 
@@ -14,6 +14,7 @@ const publicUrl = env.PUBLIC_URL ?? `http://localhost:${serverPort}`;
 const shopUrl = `http://localhost:${shopPort}`;
 
 const config = loadConfig({
+  ...DEMO_ENV,
   ...env,
   PORT: String(serverPort),
   SHOP_URL: env.SHOP_URL ?? `http://127.0.0.1:${shopPort}`,

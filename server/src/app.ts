@@ -44,13 +44,18 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const tokens = new TokenService(signingSecret(config));
   const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret });
   const hub = new Hub();
-  const calls = new CallService(new CallStore(db), hub, shop, log, { ringTimeoutMs: config.ringTimeoutMs, ringRetryAfterMs: config.ringRetryAfterMs, reconnectGraceMs: config.reconnectGraceMs });
+  const calls = new CallService(new CallStore(db), hub, shop, log, {
+    ringTimeoutMs: config.ringTimeoutMs,
+    ringRetryAfterMs: config.ringRetryAfterMs,
+    reconnectGraceMs: config.reconnectGraceMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+  });
   const agents: { id: number; name: string; email: string }[] = await db('users').where({ role: Role.Agent }).select('id', 'name', 'email');
   for (const a of agents) calls.addAgent(a);
 
   const app = new Koa();
   const server = http.createServer();
-  const signaling = createSignaling({ server, tokens, policy: calls, log });
+  const signaling = createSignaling({ server, tokens, policy: calls, log, maxPeersPerOwner: config.maxPeersPerOwner });
   const realtime = createRealtime({ hub, calls, tokens, log });
 
   app.use(errorMiddleware(log));

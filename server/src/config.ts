@@ -37,9 +37,16 @@ const Env = z.object({
   /** The demo site seeded on first start. */
   SITE_KEY: z.string().default('demo-shop'),
   SITE_ORIGINS: list.default(['http://localhost:4100', 'http://127.0.0.1:4100']),
-  SITE_IDENTITY_SECRET: z.string().default('demo-identity-secret'),
-  /** Seed demo agents and a supervisor on an empty database. */
-  SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Required: a known default would let anyone sign as any customer. */
+  SITE_IDENTITY_SECRET: z.string({ error: 'SITE_IDENTITY_SECRET is required (the secret the shop signs signed-in customers with)' }).min(16),
+  /** Seed the demo agents and supervisor (published passwords) on an empty database: demo only. */
+  SEED_DEMO: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  RATE_LOGIN_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  RATE_SESSION_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Live PeerServer sockets one owner (agent, supervisor, shopper session) may hold. */
+  MAX_PEERS_PER_OWNER: z.coerce.number().int().positive().default(3),
+  /** A call accepted but without media after this long is ended (ICE failed). */
+  CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STATIC_DIR: z.string().default('dist'),
 });
@@ -61,9 +68,15 @@ export type Config = {
   shop: { url: string; consumerKey: string; consumerSecret: string };
   site: { key: string; origins: string[]; identitySecret: string };
   seedDemo: boolean;
+  rateLimits: { loginPerMinute: number; sessionPerMinute: number };
+  maxPeersPerOwner: number;
+  connectTimeoutMs: number;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   staticDir: string;
 };
+
+/** What `npm start` and the tests run the demo with: seeded accounts, the demo shop's secret. */
+export const DEMO_ENV = { SEED_DEMO: 'true', SITE_IDENTITY_SECRET: 'demo-identity-secret' } as const;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = Env.safeParse(env);
@@ -89,6 +102,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET },
     site: { key: e.SITE_KEY, origins: e.SITE_ORIGINS, identitySecret: e.SITE_IDENTITY_SECRET },
     seedDemo: e.SEED_DEMO,
+    rateLimits: { loginPerMinute: e.RATE_LOGIN_PER_MINUTE, sessionPerMinute: e.RATE_SESSION_PER_MINUTE },
+    maxPeersPerOwner: e.MAX_PEERS_PER_OWNER,
+    connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     staticDir: e.STATIC_DIR,
   };

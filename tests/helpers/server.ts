@@ -79,6 +79,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       SITE_KEY: SITE.key,
       SITE_ORIGINS: SITE.origin,
       SITE_IDENTITY_SECRET: SITE.identitySecret,
+      SEED_DEMO: 'true',
+      // Tests sign in far more often than people; the limit itself is tested with a low value.
+      RATE_LOGIN_PER_MINUTE: '10000',
+      RATE_SESSION_PER_MINUTE: '10000',
       SHOP_URL: shop?.url ?? 'http://127.0.0.1:1',
       SHOP_CONSUMER_KEY: SITE.consumerKey,
       SHOP_CONSUMER_SECRET: SITE.consumerSecret,

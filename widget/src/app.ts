@@ -22,6 +22,7 @@ const ERROR_TEXT: Partial<Record<ErrorCode, string>> = {
 function endedText(msg: ServerMessageOf<'call.ended'>): string {
   if (msg.reason === EndReason.ServerShutdown) return 'The call was interrupted. Please call again.';
   if (msg.reason === EndReason.Disconnected) return 'The connection was lost and the call ended.';
+  if (msg.reason === EndReason.ConnectFailed) return 'We could not connect the call. Please try again.';
   return msg.endedBy === EndedBy.Shopper ? 'You ended the call. Thank you!' : 'The agent ended the call. Thank you!';
 }
 
@@ -29,7 +30,9 @@ function endedText(msg: ServerMessageOf<'call.ended'>): string {
 class CallAttempt {
   private rt: RealtimeClient | null = null;
   private peer: PeerCall | null = null;
+  private stream: MediaStream | null = null;
   private callId: string | null = null;
+  private remotePeerId: string | null = null;
   private done = false;
 
   constructor(
@@ -43,15 +46,16 @@ class CallAttempt {
     performance.mark('counterpart:request');
     view.show('starting', 'Starting your camera…');
     try {
-      const stream = await getLocalMedia(MediaKind.Video);
+      const stream = (this.stream = await getLocalMedia(MediaKind.Video));
+      if (this.done) return this.cleanup();
       view.localVideo.srcObject = stream;
       void view.localVideo.play().catch(() => {});
       const session = await apiRequest(config.baseUrl, '/api/shopper/session', ShopperSessionResponse, {
         body: { siteKey: config.siteKey, ...(config.customer ? { customer: config.customer } : {}) },
       });
-      if (this.done) return stream.getTracks().forEach((t) => t.stop());
+      if (this.done) return this.cleanup();
       this.peer = await PeerCall.open({ baseUrl: config.baseUrl, token: session.token, localStream: stream });
-      if (this.done) return this.peer.close();
+      if (this.done) return this.cleanup();
       this.wirePeer(this.peer);
       this.connectRealtime(session.token, this.peer.peerId);
     } catch (err) {
@@ -81,6 +85,9 @@ class CallAttempt {
       view.show('ringing', 'Calling an agent…');
     });
     rt.on('call.connect', (m) => {
+      // Sent again after a reconnect: the call goes on as it was.
+      if (this.remotePeerId === m.remotePeerId) return;
+      this.remotePeerId = m.remotePeerId;
       this.callId = m.callId;
       this.peer?.expect(m.remotePeerId);
       view.show('connecting', `Connecting to ${m.remoteName}…`);
@@ -107,6 +114,12 @@ class CallAttempt {
     });
     peer.on('qos', (sample) => this.callId && this.rt?.send({ type: 'qos.sample', callId: this.callId, sample }));
     peer.on('chat', (line) => view.addChat(line));
+    // The media connection died (ICE failed, the agent's browser vanished): end it for both.
+    peer.on('closed', () => {
+      if (this.done) return;
+      if (this.callId) this.rt?.send({ type: 'call.hangup', callId: this.callId });
+      this.finish('ended', 'The connection was lost and the call ended.');
+    });
   }
 
   hangup(): void {
@@ -143,6 +156,7 @@ class CallAttempt {
     this.done = true;
     this.rt?.close();
     this.peer?.close();
+    for (const t of this.stream?.getTracks() ?? []) t.stop();
     this.view.reset();
     this.onFinish();
   }

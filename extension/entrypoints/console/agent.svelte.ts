@@ -57,8 +57,10 @@ export class AgentConsole {
   private session: AbortController | null = null;
   private rt: RealtimeClient | null = null;
   private peer: PeerCall | null = null;
-  /** Prepared while ringing so that accepting connects at once. */
-  private preparing: Promise<PeerCall> | null = null;
+  /** Camera and peer id, prepared while ringing so that accepting connects at once. */
+  private prepared: { callId: string; peer: Promise<PeerCall> } | null = null;
+  /** The presence the agent chose, restored after a reconnect. */
+  private wanted: Presence.Available | Presence.Away | null = null;
 
   async signIn(baseUrl: string, email: string, password: string): Promise<void> {
     this.error = null;
@@ -96,7 +98,10 @@ export class AgentConsole {
 
   private connect(): void {
     const rt = (this.rt = new RealtimeClient({ baseUrl: this.baseUrl, token: () => this.token ?? '' }));
-    rt.on('connected', () => (this.online = true));
+    rt.on('connected', () => {
+      this.online = true;
+      if (this.wanted) rt.send({ type: 'presence.set', presence: this.wanted });
+    });
     rt.on('disconnected', ({ willRetry }) => {
       this.online = false;
       if (!willRetry && this.rt === rt) this.expire();
@@ -104,6 +109,13 @@ export class AgentConsole {
     rt.on('agent.self', (m) => {
       this.presence = m.presence;
       this.agentState = m.state;
+      if (m.presence !== Presence.Offline) this.wanted = m.presence;
+      // The server is the truth: a ring or call it no longer has is gone here too.
+      if (m.state !== AgentState.Ringing && this.ring) {
+        this.ring = null;
+        this.dropPrepared();
+      }
+      if (m.state !== AgentState.Busy && this.call) this.endLocalCall();
     });
     rt.on('call.ring', (m) => this.onRing(m));
     rt.on('call.ring.end', (m) => {
@@ -111,8 +123,7 @@ export class AgentConsole {
       this.ring = null;
       if (m.reason !== RingEndReason.Accepted) {
         this.notice = RING_END_TEXT[m.reason];
-        void this.preparing?.then((p) => p !== this.peer && p.close());
-        this.preparing = null;
+        this.dropPrepared();
       }
     });
     rt.on('call.connect', (m) => void this.onConnect(m));
@@ -132,25 +143,40 @@ export class AgentConsole {
 
   setPresence(presence: Presence.Available | Presence.Away): void {
     this.notice = null;
+    this.wanted = presence;
     this.rt?.send({ type: 'presence.set', presence });
   }
 
   private onRing(m: Ring): void {
+    this.dropPrepared();
     this.ring = m;
     this.notice = null;
     this.error = null;
-    this.preparing = getLocalMedia(m.media).then((localStream) => PeerCall.open({ baseUrl: this.baseUrl, token: this.token!, localStream }));
-    this.preparing.catch((err: unknown) => (this.error = err instanceof Error ? err.message : 'Camera or microphone unavailable.'));
+    const peer = getLocalMedia(m.media).then(async (localStream) => {
+      try {
+        return await PeerCall.open({ baseUrl: this.baseUrl, token: this.token!, localStream });
+      } catch (err) {
+        for (const t of localStream.getTracks()) t.stop();
+        throw err;
+      }
+    });
+    peer.catch((err: unknown) => (this.error = err instanceof Error ? err.message : 'Camera or microphone unavailable.'));
+    this.prepared = { callId: m.callId, peer };
+  }
+
+  /** Releases the camera and peer id prepared for a ring that was not taken. */
+  private dropPrepared(): void {
+    const p = this.prepared;
+    this.prepared = null;
+    void p?.peer.then((peer) => peer.close(), () => {});
   }
 
   async accept(): Promise<void> {
     const ring = this.ring;
-    if (!ring || !this.preparing) return;
+    if (!ring || this.prepared?.callId !== ring.callId) return;
     performance.mark('counterpart:accept', { detail: ring.callId });
     try {
-      const peer = await this.preparing;
-      this.peer = peer;
-      this.wirePeer(peer, ring.callId);
+      const peer = await this.prepared.peer;
       this.rt?.send({ type: 'call.accept', callId: ring.callId, peerId: peer.peerId });
     } catch {
       this.decline();
@@ -162,7 +188,19 @@ export class AgentConsole {
   }
 
   private async onConnect(m: ServerMessageOf<'call.connect'>): Promise<void> {
-    if (!this.peer) return;
+    if (this.call?.id === m.callId) return; // sent again after a reconnect: the call goes on
+    const prepared = this.prepared?.callId === m.callId ? this.prepared : null;
+    this.prepared = null;
+    let peer: PeerCall | null = null;
+    try {
+      peer = prepared ? await prepared.peer : null;
+    } catch {
+      peer = null;
+    }
+    // Nothing to connect with (console reopened, camera failed): end it rather than leave the shopper waiting.
+    if (!peer) return void this.rt?.send({ type: 'call.hangup', callId: m.callId });
+    this.peer = peer;
+    this.wirePeer(peer, m.callId);
     this.call = { id: m.callId, remoteName: m.remoteName, phase: 'connecting', muted: false, cameraOff: false, chat: [], dataReady: false, context: null };
     if (this.localVideo) {
       this.localVideo.srcObject = this.peer.localStream;
@@ -190,6 +228,8 @@ export class AgentConsole {
     peer.on('dataOpen', () => this.call?.id === callId && (this.call.dataReady = true));
     peer.on('chat', (line) => this.call?.id === callId && this.call.chat.push(line));
     peer.on('qos', (sample) => this.rt?.send({ type: 'qos.sample', callId, sample }));
+    // The media connection died (ICE failed, the shopper's browser vanished): end the call.
+    peer.on('closed', () => this.call?.id === callId && this.hangup());
   }
 
   hangup(): void {
@@ -218,7 +258,7 @@ export class AgentConsole {
   private endLocalCall(): void {
     this.peer?.close();
     this.peer = null;
-    this.preparing = null;
+    this.dropPrepared();
     this.call = null;
     this.ring = null;
     if (this.remoteVideo) this.remoteVideo.srcObject = null;

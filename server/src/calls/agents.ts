@@ -13,6 +13,10 @@ export type Agent = {
   stateSince: string;
 };
 
+export function newAgent(a: { id: number; name: string; email: string }): Agent {
+  return { ...a, presence: Presence.Offline, ringingCallId: null, activeCallId: null, idleSince: Date.now(), stateSince: new Date().toISOString() };
+}
+
 export function agentState(a: Agent): AgentState {
   if (a.activeCallId) return AgentState.Busy;
   if (a.ringingCallId) return AgentState.Ringing;

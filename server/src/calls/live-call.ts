@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CallState, type CallView, type ClientMessageOf, type CustomerSummary, type EndReason, type EndedBy, type ProductSummary } from '../../../protocol/index';
 import type { Agent } from './agents';
 
@@ -22,9 +23,35 @@ export type ActiveCall = {
   answeredAt: string | null;
   mediaAt: string | null;
   lastQos: CallView['lastQos'];
+  /** Ends an accepted call whose media never flows. */
+  connectTimer: NodeJS.Timeout | null;
+  /** When each party last reported QoS (samples faster than the interval are dropped). */
+  lastQosAt: Map<string, number>;
   /** Parties whose realtime connection is gone, with the timer that ends the call. */
   dropTimers: Map<string, NodeJS.Timeout>;
 };
+
+/** A request just made: queued, not yet rung. */
+export function newCall(c: Pick<ActiveCall, 'media' | 'shopperOwner' | 'shopperPeerId' | 'customer' | 'product'>): ActiveCall {
+  return {
+    ...c,
+    id: randomUUID(),
+    state: CallState.Queued,
+    agentId: null,
+    agentPeerId: null,
+    tried: new Map(),
+    retryTimers: new Set(),
+    ring: null,
+    requestedAt: new Date().toISOString(),
+    ringingAt: null,
+    answeredAt: null,
+    mediaAt: null,
+    lastQos: null,
+    connectTimer: null,
+    lastQosAt: new Map(),
+    dropTimers: new Map(),
+  };
+}
 
 /** How supervisors see a call. */
 export function callView(c: ActiveCall, agents: ReadonlyMap<number, Agent>, ended?: { at: string; by: EndedBy; reason: EndReason }): CallView {

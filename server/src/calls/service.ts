@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   CallState,
   CounterpartError,
@@ -6,6 +5,7 @@ import {
   EndedBy,
   ErrorCode,
   Presence,
+  QOS_INTERVAL_MS,
   RingEndReason,
   Role,
   type ClientMessageOf,
@@ -17,16 +17,15 @@ import type { Logger } from '../log';
 import type { Principal } from '../auth/tokens';
 import type { Hub } from '../realtime/hub';
 import type { ShopAdapter } from '../shop/adapter';
-import { agentView, type Agent } from './agents';
-import { callView, type ActiveCall } from './live-call';
+import { agentView, newAgent, type Agent } from './agents';
+import { callView, newCall, type ActiveCall } from './live-call';
 import { peerOwnedBy } from './peer-ids';
 import { pickAgent } from './routing';
 import type { CallStore } from './store';
 
-type Staff = Extract<Principal, { role: Role.Agent | Role.Supervisor }>;
 type Shopper = Extract<Principal, { role: Role.Shopper }>;
 
-export type CallServiceOptions = { ringTimeoutMs: number; ringRetryAfterMs: number; reconnectGraceMs: number };
+export type CallServiceOptions = { ringTimeoutMs: number; ringRetryAfterMs: number; reconnectGraceMs: number; connectTimeoutMs: number };
 
 const nowIso = () => new Date().toISOString();
 
@@ -39,7 +38,8 @@ export class CallService {
   readonly agents = new Map<number, Agent>();
   private readonly calls = new Map<string, ActiveCall>();
   private readonly queue: string[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
+  /** Shoppers whose call request is being created. */
+  private readonly requesting = new Set<string>();
 
   constructor(
     private readonly store: CallStore,
@@ -47,17 +47,12 @@ export class CallService {
     private readonly shop: ShopAdapter,
     private readonly log: Logger,
     private readonly opts: CallServiceOptions,
-  ) {}
+  ) {
+    store.onError = (err) => log.error({ err }, 'call store write failed');
+  }
 
   addAgent(a: { id: number; name: string; email: string }): void {
-    this.agents.set(a.id, {
-      ...a,
-      presence: Presence.Offline,
-      ringingCallId: null,
-      activeCallId: null,
-      idleSince: Date.now(),
-      stateSince: nowIso(),
-    });
+    this.agents.set(a.id, newAgent(a));
   }
 
   // ---- views ------------------------------------------------------------------------------
@@ -79,23 +74,17 @@ export class CallService {
     this.hub.send(`agent:${a.id}`, { type: 'agent.self', state: agentView(a).state, presence: a.presence });
   }
 
-  /** Runs a database write in the background, logging failures; `drain()` awaits them all. */
+  /** Database writes run in the background (in order: one SQLite connection); failures are logged. */
   private write(p: Promise<unknown>) {
-    const tracked = p.catch((err: unknown) => this.log.error({ err }, 'call store write failed'));
-    this.pending.add(tracked);
-    void tracked.finally(() => this.pending.delete(tracked));
+    this.store.track(p);
   }
 
-  async drain(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+  drain(): Promise<void> {
+    return this.store.drain();
   }
 
   // ---- agents -----------------------------------------------------------------------------
 
-  agentConnected(p: Staff): void {
-    const a = this.agents.get(p.userId);
-    if (a) this.hub.send(`agent:${a.id}`, { type: 'agent.self', state: agentView(a).state, presence: a.presence });
-  }
 
   setPresence(p: Principal, presence: Presence): void {
     const a = this.requireAgent(p);
@@ -118,10 +107,16 @@ export class CallService {
     this.dispatch();
   }
 
-  agentBack(agentId: number): void {
+  /** An agent connected (again): their state, and their call if one goes on. */
+  agentConnected(agentId: number): void {
     const a = this.agents.get(agentId);
-    const c = a?.activeCallId ? this.calls.get(a.activeCallId) : undefined;
-    if (c) this.partyBack(c, `agent:${agentId}`);
+    if (!a) return;
+    const c = a.activeCallId ? this.calls.get(a.activeCallId) : undefined;
+    if (c) {
+      this.partyBack(c, `agent:${agentId}`);
+      this.sendConnect(c, a, Role.Agent);
+    }
+    this.hub.send(`agent:${a.id}`, { type: 'agent.self', state: agentView(a).state, presence: a.presence });
   }
 
   private requireAgent(p: Principal): Agent {
@@ -135,32 +130,25 @@ export class CallService {
   async request(p: Shopper, siteId: number, msg: ClientMessageOf<'call.request'>): Promise<void> {
     const owner = `shopper:${p.shopperId}`;
     if (!peerOwnedBy(msg.peerId, owner)) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
-    for (const c of this.calls.values())
-      if (c.shopperOwner === owner) throw new CounterpartError(ErrorCode.CallAlreadyRequested, 'You already have a call', undefined);
+    const busy = () => this.requesting.has(owner) || [...this.calls.values()].some((c) => c.shopperOwner === owner);
+    if (busy()) throw new CounterpartError(ErrorCode.CallAlreadyRequested, 'You already have a call');
+    // Reserved while the shop is asked: a second request (another tab, a reconnect) cannot slip in.
+    this.requesting.add(owner);
+    try {
+      await this.createCall(p, owner, siteId, msg);
+    } finally {
+      this.requesting.delete(owner);
+    }
+  }
+
+  private async createCall(p: Shopper, owner: string, siteId: number, msg: ClientMessageOf<'call.request'>): Promise<void> {
     const [customer, product] = await Promise.all([
       p.customerId !== null ? this.lookup(() => this.shop.getCustomer(p.customerId!)) : null,
       msg.context.productId !== null ? this.lookup(() => this.shop.getProduct(msg.context.productId!)) : null,
     ]);
-    const c: ActiveCall = {
-      id: randomUUID(),
-      state: CallState.Queued,
-      media: msg.media,
-      shopperOwner: owner,
-      shopperPeerId: msg.peerId,
-      customer,
-      product,
-      agentId: null,
-      agentPeerId: null,
-      tried: new Map(),
-      retryTimers: new Set(),
-      ring: null,
-      requestedAt: nowIso(),
-      ringingAt: null,
-      answeredAt: null,
-      mediaAt: null,
-      lastQos: null,
-      dropTimers: new Map(),
-    };
+    // The shopper left while the shop answered: no one to connect, nothing to queue.
+    if (!this.hub.isOnline(owner)) return;
+    const c = newCall({ media: msg.media, shopperOwner: owner, shopperPeerId: msg.peerId, customer, product });
     this.calls.set(c.id, c);
     this.queue.push(c.id);
     this.write(this.store.insertCall(c, { siteId, shopperId: p.shopperId, pageUrl: msg.context.pageUrl }));
@@ -192,6 +180,13 @@ export class CallService {
     }
   }
 
+  /** Tells one party whom to connect to: the agent places the PeerJS call, the shopper answers. */
+  private sendConnect(c: ActiveCall, a: Agent, to: Role.Agent | Role.Shopper): void {
+    if (to === Role.Agent)
+      this.hub.send(`agent:${a.id}`, { type: 'call.connect', callId: c.id, remotePeerId: c.shopperPeerId, remoteName: c.customer?.name ?? 'Guest shopper', placeCall: true });
+    else this.hub.send(c.shopperOwner, { type: 'call.connect', callId: c.id, remotePeerId: c.agentPeerId!, remoteName: a.name, placeCall: false });
+  }
+
   private unqueue(callId: string): void {
     const i = this.queue.indexOf(callId);
     if (i >= 0) this.queue.splice(i, 1);
@@ -221,7 +216,7 @@ export class CallService {
   }
 
   /** Stops the current ring of a call; the call goes back to waiting unless it was accepted. */
-  private endRing(c: ActiveCall, reason: RingEndReason): void {
+  private endRing(c: ActiveCall, reason: RingEndReason, requeue = true): void {
     if (!c.ring) return;
     const { agentId, attemptId, timer } = c.ring;
     clearTimeout(timer);
@@ -230,7 +225,7 @@ export class CallService {
     a.ringingCallId = null;
     this.write(attemptId.then((id) => this.store.endRing(id, reason, nowIso())));
     this.hub.send(`agent:${agentId}`, { type: 'call.ring.end', callId: c.id, reason });
-    if (reason !== RingEndReason.Accepted) {
+    if (reason !== RingEndReason.Accepted && requeue) {
       c.tried.set(agentId, Date.now() + this.opts.ringRetryAfterMs);
       const t = setTimeout(() => {
         c.retryTimers.delete(t);
@@ -241,7 +236,8 @@ export class CallService {
       this.write(this.store.updateCall(c.id, { state: c.state }));
       this.publishCall(c);
     }
-    this.publishAgent(a);
+    // On accept the agent's next state is busy, published by accept() itself.
+    if (reason !== RingEndReason.Accepted) this.publishAgent(a);
   }
 
   private ringTimedOut(callId: string, agentId: number): void {
@@ -275,14 +271,9 @@ export class CallService {
     c.answeredAt = nowIso();
     a.activeCallId = c.id;
     this.write(this.store.updateCall(c.id, { state: c.state, agent_id: a.id, agent_peer_id: peerId, answered_at: c.answeredAt }));
-    this.hub.send(`agent:${a.id}`, {
-      type: 'call.connect',
-      callId: c.id,
-      remotePeerId: c.shopperPeerId,
-      remoteName: c.customer?.name ?? 'Guest shopper',
-      placeCall: true,
-    });
-    this.hub.send(c.shopperOwner, { type: 'call.connect', callId: c.id, remotePeerId: peerId, remoteName: a.name, placeCall: false });
+    c.connectTimer = setTimeout(() => this.end(c, EndedBy.System, EndReason.ConnectFailed), this.opts.connectTimeoutMs);
+    this.sendConnect(c, a, Role.Agent);
+    this.sendConnect(c, a, Role.Shopper);
     this.publishAgent(a);
     this.publishCall(c);
     this.dispatch();
@@ -307,6 +298,8 @@ export class CallService {
   mediaFlowing(p: Principal, callId: string): void {
     const { c } = this.partyOf(p, callId);
     if (c.mediaAt || c.state !== CallState.Connecting) return;
+    if (c.connectTimer) clearTimeout(c.connectTimer);
+    c.connectTimer = null;
     c.mediaAt = nowIso();
     c.state = CallState.Active;
     this.write(this.store.updateCall(c.id, { state: c.state, media_at: c.mediaAt }));
@@ -316,6 +309,10 @@ export class CallService {
   qos(p: Principal, callId: string, sample: QosSample): void {
     const { c, role } = this.partyOf(p, callId);
     if (!c.answeredAt) return;
+    // Each end samples every QOS_INTERVAL_MS; faster senders are dropped, not stored.
+    const last = c.lastQosAt.get(role) ?? 0;
+    if (Date.now() - last < QOS_INTERVAL_MS / 2) return;
+    c.lastQosAt.set(role, Date.now());
     const at = nowIso();
     c.lastQos = { ...sample, at, from: role };
     this.write(this.store.insertQos(c.id, role, at, sample));
@@ -330,7 +327,8 @@ export class CallService {
 
   private end(c: ActiveCall, by: EndedBy, reason: EndReason): void {
     if (!this.calls.delete(c.id)) return;
-    if (c.ring) this.endRing(c, RingEndReason.Cancelled);
+    if (c.ring) this.endRing(c, RingEndReason.Cancelled, false);
+    if (c.connectTimer) clearTimeout(c.connectTimer);
     for (const t of c.dropTimers.values()) clearTimeout(t);
     for (const t of c.retryTimers) clearTimeout(t);
     this.unqueue(c.id);
@@ -355,14 +353,22 @@ export class CallService {
     for (const c of this.calls.values()) if (c.shopperOwner === owner) this.partyDropped(c, owner, EndedBy.Shopper);
   }
 
+  /** The shopper is connected again: keep their call, and tell them where it stands. */
   shopperBack(owner: string): void {
-    for (const c of this.calls.values()) if (c.shopperOwner === owner) this.partyBack(c, owner);
+    for (const c of this.calls.values()) {
+      if (c.shopperOwner !== owner) continue;
+      this.partyBack(c, owner);
+      const a = c.agentId !== null ? this.agents.get(c.agentId) : undefined;
+      if (a && c.agentPeerId) this.sendConnect(c, a, Role.Shopper);
+      else if (c.state === CallState.Ringing) this.hub.send(owner, { type: 'call.ringing', callId: c.id });
+      else this.dispatch();
+    }
   }
 
   private partyDropped(c: ActiveCall, owner: string, by: EndedBy): void {
     if (c.dropTimers.has(owner)) return;
-    const reason = c.answeredAt ? EndReason.Disconnected : EndReason.Abandoned;
-    c.dropTimers.set(owner, setTimeout(() => this.end(c, by, reason), this.opts.reconnectGraceMs));
+    const endIt = () => this.end(c, by, c.answeredAt ? EndReason.Disconnected : EndReason.Abandoned);
+    c.dropTimers.set(owner, setTimeout(endIt, this.opts.reconnectGraceMs));
   }
 
   private partyBack(c: ActiveCall, owner: string): void {

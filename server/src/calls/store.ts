@@ -4,7 +4,21 @@ import type { EndedBy, EndReason, QosSample, Role, RingEndReason } from '../../.
 
 /** Every write the call lifecycle makes, in one place. */
 export class CallStore {
+  private readonly pending = new Set<Promise<unknown>>();
+  onError: (err: unknown) => void = () => {};
+
   constructor(private readonly db: Db) {}
+
+  /** Keeps a background write until it settles, so `drain()` can await every one. */
+  track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => this.onError(err));
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
 
   insertCall(c: ActiveCall, row: { siteId: number; shopperId: string; pageUrl: string }) {
     return this.db('calls').insert({

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import ratelimit from 'koa-ratelimit';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import {
@@ -50,11 +51,17 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
     else await next();
   };
 
+  /** Per client address, in memory (the clustered mode will share these through Redis). */
+  const perMinute = (max: number, what: string) =>
+    ratelimit({ driver: 'memory', db: new Map(), duration: 60_000, max, id: (ctx) => ctx.ip, throw: true, errorMessage: `Too many ${what}; try again in a minute` });
+  const loginLimit = perMinute(config.rateLimits.loginPerMinute, 'sign-in attempts');
+  const sessionLimit = perMinute(config.rateLimits.sessionPerMinute, 'requests');
+
   r.get('/health', (ctx) => {
     ctx.body = { ok: true };
   });
 
-  r.post('/auth/login', async (ctx) => {
+  r.post('/auth/login', loginLimit, async (ctx) => {
     const { email, password } = LoginRequest.parse(ctx.request.body);
     const user = await db('users').where({ email }).first<{ id: number; name: string; email: string; role: string; password_hash: string } | undefined>();
     const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
@@ -77,7 +84,7 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
   });
 
   r.options('/shopper/session', cors);
-  r.post('/shopper/session', cors, async (ctx) => {
+  r.post('/shopper/session', cors, sessionLimit, async (ctx) => {
     const req = ShopperSessionRequest.parse(ctx.request.body);
     const site = sites.byKey(req.siteKey);
     if (!site) throw new CounterpartError(ErrorCode.UnknownSite, 'Unknown site key');
@@ -99,7 +106,7 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
   });
 
   r.options('/rtc/credentials', cors);
-  r.post('/rtc/credentials', cors, requireAuth(tokens), async (ctx) => {
+  r.post('/rtc/credentials', cors, sessionLimit, requireAuth(tokens), async (ctx) => {
     const owner = ownerOf(principalOf(ctx));
     const peerId = mintPeerId(owner);
     const { token, expiresAt } = await tokens.issuePeer({ peerId, owner }, config.peerTokenTtl);
@@ -114,7 +121,8 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
         stunUrls: config.turn.stunUrls,
         secret: config.turn.secret,
         ttlSeconds: config.turn.ttlSeconds,
-        user: peerId,
+        // The owner, not the peer id: coturn's per-user quota then bounds what one client holds.
+        user: owner,
       }),
     };
     ctx.body = body;

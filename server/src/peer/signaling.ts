@@ -19,8 +19,10 @@ const BUCKET = { capacity: 200, refillPerSec: 50 };
  * a peer connects only with a token this server issued for exactly that id; it may relay only
  * to the other peer of its live call; messages are capped in size and rate.
  */
-export function createSignaling(opts: { server: Server; tokens: TokenService; policy: SignalPolicy; log: Logger }) {
+export function createSignaling(opts: { server: Server; tokens: TokenService; policy: SignalPolicy; log: Logger; maxPeersPerOwner: number }) {
   const { tokens, policy, log } = opts;
+  /** Live sockets per owner: one client cannot fill the PeerServer with ids. */
+  const perOwner = new Map<string, number>();
   let wss: WebSocketServer | null = null;
   const peerApp = ExpressPeerServer(opts.server, {
     path: '/',
@@ -82,8 +84,19 @@ export function createSignaling(opts: { server: Server; tokens: TokenService; po
       return reject(socket, 401, 'Unauthorized');
     }
     if (!wss) return reject(socket, 503, 'Service Unavailable');
+    const held = perOwner.get(claim.owner) ?? 0;
+    if (held >= opts.maxPeersPerOwner) {
+      log.warn({ owner: claim.owner }, 'peer connection refused: too many live peers for this owner');
+      return reject(socket, 429, 'Too Many Requests');
+    }
     const server = wss;
     server.handleUpgrade(req, socket, head, (ws) => {
+      perOwner.set(claim.owner, (perOwner.get(claim.owner) ?? 0) + 1);
+      ws.once('close', () => {
+        const n = (perOwner.get(claim.owner) ?? 1) - 1;
+        if (n > 0) perOwner.set(claim.owner, n);
+        else perOwner.delete(claim.owner);
+      });
       guard(ws, id);
       server.emit('connection', ws, req);
     });

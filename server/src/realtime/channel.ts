@@ -104,10 +104,7 @@ export function createRealtime(opts: { hub: Hub; calls: CallService; tokens: Tok
       userId: principal.role === Role.Shopper ? principal.shopperId : String(principal.userId),
     });
     if (principal.role === Role.Supervisor) hub.sendTo(conn, { type: 'snapshot', ...calls.snapshot() });
-    if (principal.role === Role.Agent) {
-      calls.agentBack(principal.userId);
-      calls.agentConnected(principal);
-    }
+    if (principal.role === Role.Agent) calls.agentConnected(principal.userId);
     if (principal.role === Role.Shopper) calls.shopperBack(conn.owner);
   }
 

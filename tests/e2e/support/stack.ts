@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startShop } from '../../../demo-shop/src/app';
 import { startServer, type RunningServer } from '../../../server/src/app';
-import { loadConfig } from '../../../server/src/config';
+import { DEMO_ENV, loadConfig } from '../../../server/src/config';
 import { pickFreePort } from '../../../turn/launch';
 
 export type Stack = { server: RunningServer; serverUrl: string; shopUrl: string; dataDir: string; close(): Promise<void> };
@@ -18,6 +18,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { ipOri
   const shopUrl = `http://localhost:${shopPort}`;
   const server = await startServer(
     loadConfig({
+      ...DEMO_ENV,
       DATA_DIR: dataDir,
       PORT: '0',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
@@ -32,7 +33,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { ipOri
     port: shopPort,
     counterpartUrl: serverUrl,
     siteKey: 'demo-shop',
-    identitySecret: 'demo-identity-secret',
+    identitySecret: DEMO_ENV.SITE_IDENTITY_SECRET,
     consumerKey: 'ck_demo',
     consumerSecret: 'cs_demo',
   });
