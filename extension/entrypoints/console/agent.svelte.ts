@@ -201,12 +201,13 @@ export class AgentConsole {
     if (!peer) return void this.rt?.send({ type: 'call.hangup', callId: m.callId });
     this.peer = peer;
     this.wirePeer(peer, m.callId);
+    // Place the call before any rendering: the offer should not wait behind UI work.
+    peer.place(m.remotePeerId, m.callId);
     this.call = { id: m.callId, remoteName: m.remoteName, phase: 'connecting', muted: false, cameraOff: false, chat: [], dataReady: false, context: null };
     if (this.localVideo) {
-      this.localVideo.srcObject = this.peer.localStream;
+      this.localVideo.srcObject = peer.localStream;
       void this.localVideo.play().catch(() => {});
     }
-    this.peer.place(m.remotePeerId, m.callId);
     try {
       const context = await apiRequest(this.baseUrl, `/api/calls/${encodeURIComponent(m.callId)}/context`, CallContext, { token: this.token! });
       if (this.call?.id === m.callId) this.call.context = context;
