@@ -127,7 +127,7 @@ export class CallService {
 
   // ---- shopper requests -------------------------------------------------------------------
 
-  async request(p: Shopper, siteId: number, msg: ClientMessageOf<'call.request'>): Promise<void> {
+  async request(p: Shopper, msg: ClientMessageOf<'call.request'>): Promise<void> {
     const owner = `shopper:${p.shopperId}`;
     if (!peerOwnedBy(msg.peerId, owner)) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
     const busy = () => this.requesting.has(owner) || [...this.calls.values()].some((c) => c.shopperOwner === owner);
@@ -135,13 +135,13 @@ export class CallService {
     // Reserved while the shop is asked: a second request (another tab, a reconnect) cannot slip in.
     this.requesting.add(owner);
     try {
-      await this.createCall(p, owner, siteId, msg);
+      await this.createCall(p, owner, msg);
     } finally {
       this.requesting.delete(owner);
     }
   }
 
-  private async createCall(p: Shopper, owner: string, siteId: number, msg: ClientMessageOf<'call.request'>): Promise<void> {
+  private async createCall(p: Shopper, owner: string, msg: ClientMessageOf<'call.request'>): Promise<void> {
     const [customer, product] = await Promise.all([
       p.customerId !== null ? this.lookup(() => this.shop.getCustomer(p.customerId!)) : null,
       msg.context.productId !== null ? this.lookup(() => this.shop.getProduct(msg.context.productId!)) : null,
@@ -151,7 +151,7 @@ export class CallService {
     const c = newCall({ media: msg.media, shopperOwner: owner, shopperPeerId: msg.peerId, customer, product });
     this.calls.set(c.id, c);
     this.queue.push(c.id);
-    this.write(this.store.insertCall(c, { siteId, shopperId: p.shopperId, pageUrl: msg.context.pageUrl }));
+    this.write(this.store.insertCall(c, { siteId: p.siteId, shopperId: p.shopperId, pageUrl: msg.context.pageUrl }));
     this.publishCall(c);
     this.dispatch();
   }

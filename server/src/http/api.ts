@@ -57,6 +57,13 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
   const loginLimit = perMinute(config.rateLimits.loginPerMinute, 'sign-in attempts');
   const sessionLimit = perMinute(config.rateLimits.sessionPerMinute, 'requests');
 
+  /** A fresh staff token for this user, as login and refresh answer it. */
+  async function staffSession(user: { id: number; name: string; email: string; role: string }): Promise<LoginResponse> {
+    const role = user.role === Role.Supervisor ? Role.Supervisor : Role.Agent;
+    const { token, expiresAt } = await tokens.issueStaff({ id: user.id, name: user.name, role }, config.staffTokenTtl);
+    return { token, expiresAt, user: { id: user.id, name: user.name, email: user.email, role } };
+  }
+
   r.get('/health', (ctx) => {
     ctx.body = { ok: true };
   });
@@ -66,10 +73,7 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
     const user = await db('users').where({ email }).first<{ id: number; name: string; email: string; role: string; password_hash: string } | undefined>();
     const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
     if (!user || !ok) throw new CounterpartError(ErrorCode.InvalidCredentials, 'Wrong email or password');
-    const role = user.role === Role.Supervisor ? Role.Supervisor : Role.Agent;
-    const { token, expiresAt } = await tokens.issueStaff({ id: user.id, name: user.name, role }, config.staffTokenTtl);
-    const body: LoginResponse = { token, expiresAt, user: { id: user.id, name: user.name, email: user.email, role } };
-    ctx.body = body;
+    ctx.body = await staffSession(user);
   });
 
   /** Staff tokens are short-lived: clients trade a still-valid one for a fresh one. */
@@ -77,10 +81,7 @@ export function apiRouter({ config, db, tokens, calls, shop, sites }: Deps): Rou
     const p = principalOf(ctx);
     const user = p.role === Role.Shopper ? undefined : await db('users').where({ id: p.userId }).first<{ id: number; name: string; email: string; role: string } | undefined>();
     if (!user || user.role !== p.role) throw new CounterpartError(ErrorCode.Unauthorized, 'This account no longer exists');
-    const role = p.role === Role.Supervisor ? Role.Supervisor : Role.Agent;
-    const { token, expiresAt } = await tokens.issueStaff({ id: user.id, name: user.name, role }, config.staffTokenTtl);
-    const body: LoginResponse = { token, expiresAt, user: { id: user.id, name: user.name, email: user.email, role } };
-    ctx.body = body;
+    ctx.body = await staffSession(user);
   });
 
   r.options('/shopper/session', cors);

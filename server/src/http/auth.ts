@@ -19,5 +19,3 @@ export function requireAuth(tokens: TokenService, ...roles: Role[]) {
 }
 
 export const principalOf = (ctx: Context): Principal => (ctx.state as AuthState).principal;
-
-export { Role };

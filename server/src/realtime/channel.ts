@@ -51,7 +51,7 @@ export function createRealtime(opts: { hub: Hub; calls: CallService; tokens: Tok
         return calls.setPresence(p, msg.presence);
       case 'call.request':
         if (p.role !== Role.Shopper) throw new CounterpartError(ErrorCode.Forbidden, 'Only shoppers request calls');
-        return calls.request(p, p.siteId, msg);
+        return calls.request(p, msg);
       case 'call.accept':
         return calls.accept(p, msg.callId, msg.peerId);
       case 'call.decline':
