@@ -1,7 +1,7 @@
 /**
  * Browser side of the bare PeerJS baseline (bundled with esbuild by bench/call.ts and served
- * to two plain Chromium instances). No product code: the `peerjs` npm package, a stock
- * PeerServer, fake media, `iceServers: []`.
+ * to two plain Chromium instances). No product code but the shared "video is playing" check
+ * (client/media.ts): the `peerjs` npm package, a stock PeerServer, fake media, `iceServers: []`.
  *
  *   prepare(id)   open a fresh Peer with this id and get camera+mic (untimed pre-warm)
  *   place(remote) the accepting side calls the other peer and resolves with the ms from
@@ -9,6 +9,7 @@
  *   reset()       close the call and the Peer, stop the tracks
  */
 import { Peer, type MediaConnection } from 'peerjs';
+import { playStream } from '../client/media';
 
 type Server = { host: string; port: number };
 
@@ -33,27 +34,9 @@ async function prepare(id: string, server: Server): Promise<void> {
     media = call;
     call.answer(local!);
     // The callee shows the caller too, like the product's shopper does.
-    call.on('stream', (stream) => void playing(video, stream));
+    call.on('stream', (stream) => void playStream(video, stream));
   });
   peer = p;
-}
-
-/** Same criterion as the product's playStream(): video dimensions known and not paused. */
-function playing(v: HTMLVideoElement, stream: MediaStream): Promise<void> {
-  v.srcObject = stream;
-  void v.play().catch(() => {});
-  return new Promise((resolve) => {
-    const check = () => v.videoWidth > 0 && !v.paused;
-    if (check()) return resolve();
-    const done = () => {
-      if (!check()) return;
-      v.removeEventListener('playing', done);
-      v.removeEventListener('resize', done);
-      resolve();
-    };
-    v.addEventListener('playing', done);
-    v.addEventListener('resize', done);
-  });
 }
 
 function place(remoteId: string): Promise<number> {
@@ -66,7 +49,7 @@ function place(remoteId: string): Promise<number> {
     call.on('stream', (stream) => {
       if (got) return; // PeerJS emits once per track
       got = true;
-      void playing(video, stream).then(() => resolve(performance.now() - t0));
+      void playStream(video, stream).then(() => resolve(performance.now() - t0));
     });
     call.on('error', (err) => reject(new Error(`media connection: ${err.message}`)));
   });

@@ -183,23 +183,3 @@ export class PeerCall extends Emitter<PeerCallEvents> {
     for (const t of this.localStream.getTracks()) t.stop();
   }
 }
-
-/** Resolves once the element renders frames of the stream (the "media flowing" moment). */
-export function playStream(video: HTMLVideoElement, stream: MediaStream): Promise<void> {
-  if (video.srcObject !== stream) video.srcObject = stream;
-  video.playsInline = true;
-  video.autoplay = true;
-  void video.play().catch(() => {});
-  return new Promise((resolve) => {
-    const check = () => (video.videoWidth > 0 || stream.getVideoTracks().length === 0) && !video.paused;
-    if (check()) return resolve();
-    const done = () => {
-      if (!check()) return;
-      video.removeEventListener('playing', done);
-      video.removeEventListener('resize', done);
-      resolve();
-    };
-    video.addEventListener('playing', done);
-    video.addEventListener('resize', done);
-  });
-}

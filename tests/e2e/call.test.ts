@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallRecord, LoginResponse, apiRequest } from '../../protocol/index';
 import { AgentSide } from './support/agent';
 import { launchBrowser } from './support/browser';
+import { expectConnected } from './support/checks';
 import { ShopperPage } from './support/shopper';
 import { startStack, type Stack } from './support/stack';
 import { SupervisorPage } from './support/supervisor';
@@ -41,12 +42,7 @@ describe('a shopper ↔ agent video call', () => {
     await agent.waitOverlay('[data-testid=overlay-ring]');
     await agent.accept();
 
-    await Promise.all([agent.waitInCall(), shopper.waitState('in-call')]);
-    const [agentSees, shopperSees] = await Promise.all([videoProgress(await agent.remoteVideo()), videoProgress(await shopper.remoteVideo())]);
-    expect(agentSees.width).toBeGreaterThan(0);
-    expect(agentSees.after).toBeGreaterThan(agentSees.before);
-    expect(shopperSees.width).toBeGreaterThan(0);
-    expect(shopperSees.after).toBeGreaterThan(shopperSees.before);
+    await expectConnected(agent, shopper);
 
     // The DataConnection carries a message each way.
     await agent.sendChat('Hello Anna, how can I help?');

@@ -5,7 +5,7 @@ import { AgentSide } from './support/agent';
 import { launchBrowser } from './support/browser';
 import { ShopperPage } from './support/shopper';
 import { startStack, type Stack } from './support/stack';
-import { videoProgress } from './support/util';
+import { expectConnected } from './support/checks';
 
 /** The same call forced through coturn (iceTransportPolicy 'relay') with minted TURN credentials. */
 describe('a call relayed through TURN', () => {
@@ -34,10 +34,7 @@ describe('a call relayed through TURN', () => {
     await shopper.startVideoCall();
     await agent.waitRing();
     await agent.accept();
-    await Promise.all([agent.waitInCall(), shopper.waitState('in-call')]);
-    const seen = await videoProgress(await shopper.remoteVideo());
-    expect(seen.width).toBeGreaterThan(0);
-    expect(seen.after).toBeGreaterThan(seen.before);
+    await expectConnected(agent, shopper);
 
     // Each end reports its getStats() reading every 2 s, selected pair's candidate types included.
     const db = stack.server.db;

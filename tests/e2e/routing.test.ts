@@ -4,7 +4,8 @@ import { AgentSide } from './support/agent';
 import { launchBrowser } from './support/browser';
 import { ShopperPage } from './support/shopper';
 import { startStack, type Stack } from './support/stack';
-import { sleep, videoProgress } from './support/util';
+import { expectConnected } from './support/checks';
+import { sleep } from './support/util';
 
 /** Short enough to wait out in a test, long enough for an agent's console to accept on a busy machine. */
 const RING_TIMEOUT_MS = 6_000;
@@ -60,16 +61,6 @@ describe('call routing between agents', () => {
   async function openShopper(): Promise<ShopperPage> {
     shopper = await ShopperPage.open(shopperBrowser, stack.shopUrl, { customerId: 1, product: 'oak-serving-board' });
     return shopper;
-  }
-
-  /** The call is up: both sides in call and each side's remote video really plays. */
-  async function expectConnected(agent: AgentSide, s: ShopperPage): Promise<void> {
-    await Promise.all([agent.waitInCall(), s.waitState('in-call')]);
-    const [agentSees, shopperSees] = await Promise.all([videoProgress(await agent.remoteVideo()), videoProgress(await s.remoteVideo())]);
-    expect(agentSees.width).toBeGreaterThan(0);
-    expect(agentSees.after).toBeGreaterThan(agentSees.before);
-    expect(shopperSees.width).toBeGreaterThan(0);
-    expect(shopperSees.after).toBeGreaterThan(shopperSees.before);
   }
 
   /** The shopper hangs up: the widget ends, the agent's console has no call and is available again. */

@@ -1,4 +1,5 @@
-import { MediaDeniedError, PeerCall, getLocalMedia, playStream } from '../../client/call';
+import { MediaDeniedError, PeerCall, getLocalMedia } from '../../client/call';
+import { playStream } from '../../client/media';
 import { RealtimeClient } from '../../client/realtime';
 import {
   CounterpartError,

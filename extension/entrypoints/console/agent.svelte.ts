@@ -1,4 +1,5 @@
-import { PeerCall, getLocalMedia, playStream, type ChatLine } from '../../../client/call';
+import { PeerCall, getLocalMedia, type ChatLine } from '../../../client/call';
+import { playStream } from '../../../client/media';
 import { RealtimeClient } from '../../../client/realtime';
 import { keepSessionFresh } from '../../../client/session';
 import {
