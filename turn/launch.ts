@@ -5,16 +5,23 @@
  * success response, and check that the TCP listener accepts a connection. coturn's log lines
  * vary between versions; a real STUN round trip does not.
  *
+ * Peers: the generated config carries the `denied-peer-ip` lines of the shipped
+ * turn/turnserver.conf (read from it, so the two cannot drift apart): private, loopback,
+ * link-local, CGNAT and ULA peers are refused exactly as in production. `allowLoopbackPeers`
+ * (tests, where both call legs run on this machine) adds `allow-loopback-peers` and
+ * `allowed-peer-ip=127.0.0.1`, which coturn checks before the denied ranges: 127.0.0.1 alone
+ * becomes reachable, every other private range stays denied.
+ *
  * Run directly: TURN_SECRET=... npx tsx turn/launch.ts
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface StartTurnOptions {
   secret: string;
@@ -23,6 +30,10 @@ export interface StartTurnOptions {
   port?: number /* 0 = pick a free UDP+TCP port */;
   minPort?: number;
   maxPort?: number;
+  /**
+   * Let this coturn relay to 127.0.0.1 (tests: both call legs on this machine). Adds
+   * `allow-loopback-peers` and `allowed-peer-ip=127.0.0.1`; never for production.
+   */
   allowLoopbackPeers?: boolean;
   binary?: string;
   readyTimeoutMs?: number;
@@ -35,6 +46,23 @@ export interface RunningTurn {
 }
 
 const LOG_TAIL_CHARS = 4000;
+
+/** The production example config, whose peer policy every launched coturn shares. */
+export const SHIPPED_CONFIG = fileURLToPath(new URL('./turnserver.conf', import.meta.url));
+
+/** The values of every `denied-peer-ip=` line of a coturn config, in order. */
+export function deniedPeerIps(configText: string): string[] {
+  return configText
+    .split('\n')
+    .map((line) => /^\s*denied-peer-ip\s*=\s*(\S+)\s*$/.exec(line)?.[1])
+    .filter((range): range is string => range !== undefined);
+}
+
+async function shippedDeniedPeerIps(): Promise<string[]> {
+  const ranges = deniedPeerIps(await readFile(SHIPPED_CONFIG, 'utf8'));
+  if (ranges.length === 0) throw new Error(`${SHIPPED_CONFIG} has no denied-peer-ip line: refusing to start a relay open to private networks`);
+  return ranges;
+}
 
 /** A port free for both UDP and TCP on `host` right now (coturn listens on both). */
 export async function pickFreePort(host: string): Promise<number> {
@@ -58,7 +86,7 @@ export async function pickFreePort(host: string): Promise<number> {
 
 function buildConfig(o: {
   secret: string; realm: string; host: string; port: number; minPort: number; maxPort: number;
-  allowLoopbackPeers: boolean; dir: string;
+  allowLoopbackPeers: boolean; deniedPeerIps: string[]; dir: string;
 }): string {
   return [
     `listening-ip=${o.host}`,
@@ -75,7 +103,9 @@ function buildConfig(o: {
     'no-dtls',
     'no-cli',
     'no-multicast-peers',
-    ...(o.allowLoopbackPeers ? ['allow-loopback-peers'] : []),
+    ...o.deniedPeerIps.map((range) => `denied-peer-ip=${range}`),
+    // allowed-peer-ip is checked before denied-peer-ip: it carves 127.0.0.1 alone out of 127.0.0.0/8.
+    ...(o.allowLoopbackPeers ? ['allow-loopback-peers', 'allowed-peer-ip=127.0.0.1'] : []),
     `pidfile=${join(o.dir, 'turnserver.pid')}`,
     `userdb=${join(o.dir, 'turndb')}`,
     'log-file=stdout',
@@ -130,11 +160,12 @@ export async function startTurn(opts: StartTurnOptions): Promise<RunningTurn> {
   const realm = opts.realm ?? 'counterpart.local';
   const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
 
+  const denied = await shippedDeniedPeerIps();
   const dir = await mkdtemp(join(tmpdir(), 'counterpart-turn-'));
   const confPath = join(dir, 'turnserver.conf');
   await writeFile(confPath, buildConfig({
     secret: opts.secret, realm, host, port, minPort, maxPort,
-    allowLoopbackPeers: opts.allowLoopbackPeers ?? false, dir,
+    allowLoopbackPeers: opts.allowLoopbackPeers ?? false, deniedPeerIps: denied, dir,
   }), { mode: 0o600 });
 
   let log = '';

@@ -15,7 +15,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2020',
     modulePreload: false,
-    sourcemap: true,
+    // No source maps in the build: the server would not serve them anyway (see server/src/http/static.ts).
+    sourcemap: false,
     rollupOptions: {
       input: { app: here('src/app.ts') },
       preserveEntrySignatures: 'exports-only',

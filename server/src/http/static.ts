@@ -6,6 +6,8 @@ import { Paths } from '../../../protocol/index';
 /**
  * The built widget and dashboard. The widget's files are loaded cross-origin by shop pages
  * (its loader imports its app as a module), so they carry CORS headers; they hold no secret.
+ * Source maps (`*.map`) are never served, even if a build left some in `root`: they would hand
+ * out the unminified sources. Such a request gets a 404, like a missing file.
  */
 export function staticFiles(root: string) {
   const widgetRoot = path.resolve(root, 'widget');
@@ -25,7 +27,26 @@ export function staticFiles(root: string) {
   };
 }
 
+/**
+ * Is `file` (a URL path, still percent-encoded) a source map? Decoded and normalized the way
+ * koa-send resolves it (one decodeURIComponent, then path normalization), so `app.js%2Emap`
+ * and `app.js.map/.` are caught too.
+ */
+function isSourceMap(file: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(file);
+  } catch {
+    return false; // koa-send answers 400 for it
+  }
+  return /\.map$/i.test(path.normalize(decoded));
+}
+
 async function serve(ctx: Context, next: Next, root: string, file: string) {
+  if (isSourceMap(file)) {
+    ctx.status = 404;
+    return;
+  }
   try {
     await send(ctx, file, { root, index: 'index.html' });
   } catch (err) {

@@ -1,6 +1,11 @@
 /**
  * A ShopAdapter over the WooCommerce REST API v3 (also spoken by the demo shop).
  * Failures other than "not found" become CounterpartError(shop_unavailable, 502).
+ *
+ * The consumer key and secret travel as HTTP Basic auth on every request, so the shop must be
+ * reached over https: plain http is refused when the adapter is created, except on loopback
+ * (the demo shop, tests). Answers are read as a stream and cut off past `maxResponseBytes`:
+ * a misbehaving or hostile shop cannot make the server buffer an unbounded body.
  */
 import { z } from 'zod';
 import { CounterpartError, ErrorCode } from '../../../protocol/index';
@@ -14,9 +19,38 @@ export interface WooCommerceAdapterOptions {
   consumerSecret: string;
   /** Per-request timeout; default 5000 ms. */
   timeoutMs?: number;
+  /** Largest answer body accepted, in bytes; default 1 MiB. */
+  maxResponseBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** localhost, 127.0.0.0/8 or ::1, as the WHATWG URL parser spells `URL.hostname`. */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hostname);
+  return v4 !== null && v4[1] === '127' && v4.slice(2).every((o) => Number(o) <= 255);
+}
+
+/** Throws unless `baseUrl` is https, or http to a loopback host. */
+function assertSafeShopUrl(baseUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new Error(`Shop URL "${baseUrl}" is not a valid URL (expected e.g. https://shop.example.com)`);
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:') {
+    if (isLoopbackHost(url.hostname)) return;
+    throw new Error(
+      `Shop URL ${url.origin} uses plain http: the WooCommerce consumer key and secret would cross the network in clear ` +
+      '(HTTP Basic auth). Use https://, or http:// only for a shop on this machine (localhost, 127.0.0.0/8, [::1]).',
+    );
+  }
+  throw new Error(`Shop URL "${baseUrl}" must start with https:// (got ${url.protocol})`);
+}
 
 // Only the fields we read; WooCommerce sends many more.
 const WooProduct = z.looseObject({
@@ -53,9 +87,11 @@ const isId = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
 const joinName = (first?: string, last?: string): string => [first, last].map((s) => s?.trim() ?? '').filter(Boolean).join(' ');
 
 export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopAdapter {
+  assertSafeShopUrl(opts.baseUrl);
   const apiBase = `${opts.baseUrl.replace(/\/+$/, '')}/wp-json/wc/v3/`;
   const authorization = `Basic ${Buffer.from(`${opts.consumerKey}:${opts.consumerSecret}`, 'utf8').toString('base64')}`;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
   const unavailable = (message: string, cause?: unknown): CounterpartError =>
     new CounterpartError(ErrorCode.ShopUnavailable, message, 502, { cause });
@@ -74,9 +110,10 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
       const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
       throw unavailable(timedOut ? `The shop did not answer ${url.pathname} within ${timeoutMs} ms` : `Cannot reach the shop at ${url.origin}`, cause);
     }
+    const text = await readCapped(res, url);
     let json: unknown;
     try {
-      json = await res.json();
+      json = JSON.parse(text);
     } catch (cause) {
       throw unavailable(`The shop answered ${url.pathname} with HTTP ${res.status} and no JSON`, cause);
     }
@@ -87,6 +124,38 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw unavailable(`Unexpected response from the shop for ${url.pathname}`, parsed.error);
     return parsed.data;
+  }
+
+  /** The body as text, at most `maxBytes` of it: past that, the download is cancelled. */
+  async function readCapped(res: Response, url: URL): Promise<string> {
+    const tooLarge = (detail: string) =>
+      unavailable(`The shop's response for ${url.pathname} is too large (${detail}; the limit is ${maxBytes} bytes)`);
+    const announced = Number(res.headers.get('content-length'));
+    if (Number.isFinite(announced) && announced > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge(`Content-Length ${announced}`);
+    }
+    if (!res.body) return '';
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw tooLarge(`more than ${maxBytes} bytes received`);
+        }
+        chunks.push(value);
+      }
+    } catch (cause) {
+      if (cause instanceof CounterpartError) throw cause;
+      const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
+      throw unavailable(timedOut ? `The shop did not finish answering ${url.pathname} within ${timeoutMs} ms` : `The shop's answer for ${url.pathname} broke off`, cause);
+    }
+    return new TextDecoder().decode(Buffer.concat(chunks, size)); // strips a BOM, as res.json() did
   }
 
   function toOrder(o: z.output<typeof WooOrder>): OrderSummary {
