@@ -1,4 +1,15 @@
-import { CloseCode, Paths, parseServerMessage, type ClientMessage, type ServerMessage, type ServerMessageOf } from '../protocol/index';
+import {
+  CloseCode,
+  CounterpartError,
+  ErrorCode,
+  Paths,
+  RealtimeTicket,
+  apiRequest,
+  parseServerMessage,
+  type ClientMessage,
+  type ServerMessage,
+  type ServerMessageOf,
+} from '../protocol/index';
 import { Emitter } from './emitter';
 
 export type RealtimeEvents = {
@@ -6,15 +17,30 @@ export type RealtimeEvents = {
 } & {
   /** Connected (again). */
   connected: () => void;
-  /** Lost; `willRetry` is false once the server refused the token. */
+  /** Lost; `willRetry` is false once the server refused the session. */
   disconnected: (info: { code: number; willRetry: boolean }) => void;
 };
 
-/** `token` may be a getter, so reconnects use a renewed token. */
-export type RealtimeOptions = { baseUrl: string; token: string | (() => string); minBackoffMs: number; maxBackoffMs: number };
+/** Where sockets get their single-use tickets: the first may come with the session, later ones from the API. */
+export type TicketSource = () => Promise<string>;
+
+export type RealtimeOptions = { baseUrl: string; tickets: TicketSource; minBackoffMs: number; maxBackoffMs: number };
 const DEFAULTS = { minBackoffMs: 500, maxBackoffMs: 8000 } as const;
 
-/** The realtime channel with typed events and automatic reconnection. */
+/** Tickets for a bearer token (`POST /api/realtime/ticket`), starting with one already in hand. */
+export function ticketsFor(baseUrl: string, token: () => string | null, first?: RealtimeTicket): TicketSource {
+  let spare: RealtimeTicket | undefined = first;
+  return async () => {
+    const t = spare;
+    spare = undefined;
+    if (t && Date.parse(t.expiresAt) - Date.now() > 2000) return t.ticket;
+    const bearer = token();
+    if (!bearer) throw new CounterpartError(ErrorCode.Unauthorized, 'Signed out');
+    return (await apiRequest(baseUrl, '/api/realtime/ticket', RealtimeTicket, { token: bearer, body: {} })).ticket;
+  };
+}
+
+/** The realtime channel with typed events and automatic reconnection, opened with tickets. */
 export class RealtimeClient extends Emitter<RealtimeEvents> {
   private ws: WebSocket | null = null;
   private backoff: number;
@@ -22,7 +48,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly opts: RealtimeOptions;
 
-  constructor(opts: Pick<RealtimeOptions, 'baseUrl' | 'token'> & Partial<RealtimeOptions>) {
+  constructor(opts: Pick<RealtimeOptions, 'baseUrl' | 'tickets'> & Partial<RealtimeOptions>) {
     super();
     this.opts = { ...DEFAULTS, ...opts };
     this.backoff = this.opts.minBackoffMs;
@@ -34,10 +60,25 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
   connect(): void {
     this.stopped = false;
+    void this.open();
+  }
+
+  private async open(): Promise<void> {
+    let ticket: string;
+    try {
+      ticket = await this.opts.tickets();
+    } catch (err) {
+      if (this.stopped) return;
+      // The session is over (signed out, expired, revoked): no point retrying.
+      const refused = err instanceof CounterpartError && (err.code === ErrorCode.Unauthorized || err.code === ErrorCode.Forbidden);
+      this.emit('disconnected', { code: CloseCode.Unauthorized, willRetry: !refused });
+      if (!refused) this.retry();
+      return;
+    }
+    if (this.stopped) return;
     const url = new URL(Paths.realtime, this.opts.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const { token } = this.opts;
-    url.searchParams.set('token', typeof token === 'string' ? token : token());
+    url.searchParams.set('ticket', ticket);
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.onmessage = (ev) => {
@@ -52,13 +93,23 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      const willRetry = !this.stopped && ev.code !== CloseCode.Unauthorized && ev.code !== CloseCode.Replaced;
+      const willRetry = !this.stopped && ev.code !== CloseCode.Replaced;
       this.emit('disconnected', { code: ev.code, willRetry });
-      if (willRetry) {
-        this.timer = setTimeout(() => this.connect(), this.backoff);
-        this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs);
-      }
+      if (ev.code === CloseCode.TooManyMessages) this.backoff = this.opts.maxBackoffMs;
+      if (willRetry) this.retry();
     };
+  }
+
+  private retry(): void {
+    this.timer = setTimeout(() => void this.open(), this.backoff);
+    this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs);
+  }
+
+  /** After the session's token was renewed: extend this socket's life with a fresh ticket. */
+  async renew(): Promise<void> {
+    if (!this.connected) return;
+    const ticket = await this.opts.tickets();
+    this.send({ type: 'session.renew', ticket });
   }
 
   /** Sends when connected; returns false (nothing queued) when not. */

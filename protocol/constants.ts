@@ -34,6 +34,12 @@ export enum ErrorCode {
   PeerNotOwned = 'peer_not_owned',
   ShopUnavailable = 'shop_unavailable',
   RateLimited = 'rate_limited',
+  /** Too many failed sign-ins for this account: wait, then try again. */
+  AccountLocked = 'account_locked',
+  /** The queue for this shop is full: try again later. */
+  QueueFull = 'queue_full',
+  /** The server is shutting down or saturated: try again shortly. */
+  Unavailable = 'unavailable',
   Internal = 'internal',
 }
 
@@ -88,6 +94,10 @@ export enum EndReason {
   ServerShutdown = 'server_shutdown',
   /** Accepted, but media never flowed (ICE failed) within the connect timeout. */
   ConnectFailed = 'connect_failed',
+  /** Waited in the queue longer than the shop's maximum wait. */
+  QueueTimeout = 'queue_timeout',
+  /** The server stopped without ending the call (crash, kill): closed when it started again. */
+  ServerRestart = 'server_restart',
 }
 
 export enum RingEndReason {
@@ -95,11 +105,23 @@ export enum RingEndReason {
   Timeout = 'timeout',
   Cancelled = 'cancelled',
   Accepted = 'accepted',
+  ServerRestart = 'server_restart',
 }
 
-/** Close codes of the realtime channel (4000–4999 are ours). */
+/**
+ * Close codes of the realtime channel (4000–4999 are ours). Oversize frames close with 1009 and
+ * invalid UTF-8 with 1007, as RFC 6455 says.
+ */
 export enum CloseCode {
+  /** The session expired or was revoked (signed out, refresh reused): get a new ticket or sign in. */
   Unauthorized = 4401,
   Replaced = 4409,
+  /** Repeated invalid messages. */
+  PolicyViolation = 4400,
+  /** Too many messages, or the client reads too slowly: reconnect later. */
+  TooManyMessages = 4429,
   ServerShutdown = 4503,
 }
+
+/** Realtime tickets are single-use and this short-lived; the socket they open lives until the session's token expires. */
+export const TICKET_TTL_SECONDS = 30;

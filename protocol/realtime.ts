@@ -9,12 +9,16 @@ import { id } from './zod';
 
 export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('presence.set'), presence: z.enum([Presence.Available, Presence.Away]) }),
+  /** The shopper's peer id is minted with the request; `POST /api/rtc/credentials` then proves it. */
   z.object({
     type: z.literal('call.request'),
     media: z.enum(MediaKind),
-    peerId: id,
     context: z.object({ productId: z.number().int().positive().nullable(), pageUrl: z.string().max(2048) }),
   }),
+  /** After a reconnect: where does this call stand? Answered by a resync, or `call.ended` if it is gone. */
+  z.object({ type: z.literal('call.resume'), callId: id }),
+  /** Extends this socket's life to a renewed session's token (a fresh ticket of the same owner). */
+  z.object({ type: z.literal('session.renew'), ticket: z.string().min(1).max(2048) }),
   z.object({ type: z.literal('call.accept'), callId: id, peerId: id }),
   z.object({ type: z.literal('call.decline'), callId: id }),
   z.object({ type: z.literal('call.media'), callId: id }),
@@ -50,9 +54,12 @@ export const ServerMessage = z.discriminatedUnion('type', [
     type: z.literal('call.queued'),
     callId: z.string(),
     position: z.number().int().positive(),
-    agentsAvailable: z.number().int().nonnegative(),
+    /** Whether any agent takes calls now (not how many). */
+    agentAvailable: z.boolean(),
   }),
   z.object({ type: z.literal('call.ringing'), callId: z.string() }),
+  /** The session's socket now lives until `expiresAt` (answer to `session.renew`). */
+  z.object({ type: z.literal('session.renewed'), expiresAt: z.string() }),
   // to both parties
   z.object({
     type: z.literal('call.connect'),

@@ -18,20 +18,60 @@ export const UserView = z.object({
 });
 export type UserView = z.infer<typeof UserView>;
 
-export const LoginResponse = z.object({ token: z.string(), expiresAt: z.string(), user: UserView });
+/**
+ * A staff session: a short-lived access token, and a refresh token that is rotated on every use
+ * (the old one is refused; reusing it revokes the session). The session ends at `sessionExpiresAt`
+ * whatever is refreshed.
+ */
+export const LoginResponse = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  refreshToken: z.string(),
+  sessionExpiresAt: z.string(),
+  user: UserView,
+});
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
-/** The shop vouches for a signed-in customer with HMAC-SHA256(identitySecret, String(customerId)), hex. */
+export const RefreshRequest = z.object({ refreshToken: z.string().min(1).max(256) });
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+
+/** POST /api/realtime/ticket: a single-use ticket that opens one realtime socket (`/ws?ticket=`). */
+export const RealtimeTicket = z.object({ ticket: z.string(), expiresAt: z.string() });
+export type RealtimeTicket = z.infer<typeof RealtimeTicket>;
+
+/** How long a shop's customer signature may live, at most. */
+export const MAX_VOUCH_SECONDS = 600;
+
+/**
+ * The shop vouches for a signed-in customer: `signature` = hex HMAC-SHA256(identitySecret,
+ * customerVouchMessage(...)). It expires (≤ 10 min ahead) and is single-use (the nonce).
+ */
+export const CustomerVouch = z.object({
+  id: z.number().int().positive(),
+  /** Unix seconds. */
+  expiresAt: z.number().int().positive(),
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  signature: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type CustomerVouch = z.infer<typeof CustomerVouch>;
+
+/** The exact text a shop signs: version, site key, customer id, expiry and nonce. */
+export function customerVouchMessage(v: { siteKey: string; id: number; expiresAt: number; nonce: string }): string {
+  return `counterpart-vouch-v1\n${v.siteKey}\n${v.id}\n${v.expiresAt}\n${v.nonce}`;
+}
+
 export const ShopperSessionRequest = z.object({
   siteKey: z.string().min(1).max(64),
-  customer: z.object({ id: z.number().int().positive(), signature: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+  customer: CustomerVouch.optional(),
 });
 export type ShopperSessionRequest = z.infer<typeof ShopperSessionRequest>;
 
+/** A shopper session, with the ticket for its first realtime socket (no extra round trip). */
 export const ShopperSessionResponse = z.object({
   token: z.string(),
   shopperId: z.string(),
   expiresAt: z.string(),
+  ticket: RealtimeTicket,
 });
 export type ShopperSessionResponse = z.infer<typeof ShopperSessionResponse>;
 

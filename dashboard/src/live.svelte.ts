@@ -2,7 +2,7 @@
  * The supervisor's realtime connection: keeps the agents, the live calls and the QoS series
  * up to date from the server's snapshot and updates, and reconnects with backoff.
  */
-import { RealtimeClient } from '../../client/realtime';
+import { RealtimeClient, ticketsFor } from '../../client/realtime';
 import { CallState, CloseCode, Role, type AgentView, type CallView, type QosSample } from '../../protocol/index';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'replaced' | 'closed';
@@ -33,12 +33,13 @@ export class LiveStore {
   #rt: RealtimeClient;
   #endedTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  /** `token` is read at every (re)connect, so a renewed session is used. */
+  /** `token` is read for every ticket, so a renewed session is used. */
   constructor(token: () => string) {
-    const rt = (this.#rt = new RealtimeClient({ baseUrl: location.origin, token, minBackoffMs: 1000, maxBackoffMs: 10_000 }));
+    const tickets = ticketsFor(location.origin, token);
+    const rt = (this.#rt = new RealtimeClient({ baseUrl: location.origin, tickets, minBackoffMs: 1000, maxBackoffMs: 10_000 }));
     rt.on('connected', () => (this.status = 'open'));
     rt.on('disconnected', ({ code, willRetry }) => {
-      if (code === CloseCode.Unauthorized) this.unauthorized = true;
+      if (code === CloseCode.Unauthorized && !willRetry) this.unauthorized = true;
       this.status = willRetry ? 'reconnecting' : code === CloseCode.Replaced ? 'replaced' : 'closed';
     });
     rt.on('snapshot', (msg) => {
@@ -65,6 +66,11 @@ export class LiveStore {
     this.#endedTimers.clear();
     this.#rt.close();
     this.status = 'closed';
+  }
+
+  /** The session's token was renewed: keep the socket open past the old token's expiry. */
+  renew(): void {
+    void this.#rt.renew().catch(() => {});
   }
 
   /** Reconnect now, e.g. after the connection was taken over by another tab. */

@@ -1,9 +1,9 @@
 /**
  * The storefront: product grid, product pages with the Counterpart widget, demo sign-in.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import Router, { type RouterContext } from '@koa/router';
-import { Paths } from '../../protocol/index';
+import { MAX_VOUCH_SECONDS, Paths, customerVouchMessage, type CustomerVouch } from '../../protocol/index';
 import { customers, products, type Customer } from './data';
 import { findCustomer, findProductBySlug } from './queries';
 import { formatPrice, html, raw } from './html';
@@ -18,9 +18,19 @@ export interface StorefrontOptions {
   identitySecret: string;
 }
 
-/** How the shop vouches for a signed-in customer: HMAC-SHA256(identitySecret, String(id)), hex. */
-export function customerSignature(identitySecret: string, customerId: number): string {
-  return createHmac('sha256', identitySecret).update(String(customerId)).digest('hex');
+/** Where the widget asks the shop to vouch for its signed-in customer (same origin, with cookies). */
+export const VOUCH_PATH = '/counterpart/vouch';
+
+/**
+ * How a shop vouches for a signed-in customer: a fresh nonce, an expiry at most 10 minutes
+ * ahead, and hex HMAC-SHA256(identitySecret, customerVouchMessage(...)). Each vouch opens one
+ * shopper session (the server refuses a replayed nonce).
+ */
+export function signVouch(identitySecret: string, siteKey: string, customerId: number, nowMs = Date.now()): CustomerVouch {
+  const expiresAt = Math.floor(nowMs / 1000) + MAX_VOUCH_SECONDS;
+  const nonce = randomBytes(18).toString('base64url');
+  const signature = createHmac('sha256', identitySecret).update(customerVouchMessage({ siteKey, id: customerId, expiresAt, nonce })).digest('hex');
+  return { id: customerId, expiresAt, nonce, signature };
 }
 
 function signedInCustomer(ctx: RouterContext): Customer | null {
@@ -60,9 +70,7 @@ ${products.map(
       sendHtml(ctx, storePage({ title: 'Not found', customer, body: html`<h1>Product not found</h1><p><a href="/">Back to the shop</a></p>` }), 404);
       return;
     }
-    const identity = customer
-      ? html` data-customer-id="${customer.id}" data-customer-signature="${customerSignature(opts.identitySecret, customer.id)}"`
-      : '';
+    const identity = customer ? html` data-customer-vouch-url="${VOUCH_PATH}"` : '';
     const widget = html`<script src="${counterpartUrl}${Paths.widgetLoader}" data-site-key="${opts.siteKey}" data-product-id="${product.id}"${identity} async></script>`;
     const body = html`<article class="product" id="product-${product.id}" data-product-id="${product.id}">
   <img src="${productImagePath(product)}" alt="${product.name}">
@@ -79,6 +87,17 @@ ${products.map(
   </div>
 </article>`;
     sendHtml(ctx, storePage({ title: product.name, customer, body, scripts: widget }));
+  });
+
+  // A fresh vouch for the signed-in customer; the widget fetches it each time it opens a session.
+  router.get(VOUCH_PATH, (ctx) => {
+    const customer = signedInCustomer(ctx);
+    ctx.set('Cache-Control', 'no-store');
+    if (!customer) {
+      ctx.status = 204;
+      return;
+    }
+    ctx.body = signVouch(opts.identitySecret, opts.siteKey, customer.id);
   });
 
   router.get('/static/products/:file', (ctx) => {

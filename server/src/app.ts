@@ -4,7 +4,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Koa from 'koa';
-import { Paths, Role } from '../../protocol/index';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CounterpartError, ErrorCode, Paths, Role } from '../../protocol/index';
+import { NonceStore } from './auth/nonces';
+import { StaffSessions } from './auth/sessions';
+import { Tickets } from './auth/tickets';
 import { TokenService } from './auth/tokens';
 import { CallService } from './calls/service';
 import { CallStore } from './calls/store';
@@ -13,16 +17,28 @@ import { openDatabase, type Db } from './db/index';
 import { seedDemoUsers } from './db/seed';
 import { apiRouter } from './http/api';
 import { errorMiddleware } from './http/errors';
+import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static';
-import { createLogger, type Logger } from './log';
+import { RefusalCounter, createLogger, type Logger } from './log';
 import { createSignaling } from './peer/signaling';
 import { Hub } from './realtime/hub';
 import { createRealtime } from './realtime/channel';
 import type { ShopAdapter } from './shop/adapter';
 import { createWooCommerceAdapter } from './shop/woocommerce';
 import { SiteRegistry } from './sites';
+import { refuseUpgrade } from './upgrade';
 
-export type RunningServer = { url: string; port: number; db: Db; calls: CallService; log: Logger; close(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  port: number;
+  db: Db;
+  calls: CallService;
+  log: Logger;
+  refusals: RefusalCounter;
+  /** Calls closed at start because a stopped process never ended them. */
+  reconciled: number;
+  close(): Promise<void>;
+};
 
 /** The demo generates its signing secret once per data dir; production sets JWT_SECRET. */
 function signingSecret(config: Config): string {
@@ -38,38 +54,72 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const log = deps.log ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseFile);
   if (config.seedDemo && (await seedDemoUsers(db))) log.info('seeded demo staff accounts');
+  const store = new CallStore(db);
+  const reconciled = await store.reconcileAfterRestart(new Date().toISOString());
+  if (reconciled) log.warn({ calls: reconciled }, 'closed calls left open by a stopped server (server_restart)');
   const sites = new SiteRegistry(db);
   await sites.upsert({ key: config.site.key, name: 'Demo shop', origins: config.site.origins, identitySecret: config.site.identitySecret });
 
   const tokens = new TokenService(signingSecret(config));
+  const nonces = new NonceStore(db);
+  const sessions = new StaffSessions(db, tokens, { accessTtlSeconds: config.staffTokenTtl, maxAgeSeconds: config.staffSessionMaxSeconds });
+  const tickets = new Tickets(tokens, nonces, (sid) => sessions.isLive(sid));
+  const refusals = new RefusalCounter(log);
   const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret });
   const hub = new Hub();
-  const calls = new CallService(new CallStore(db), hub, shop, log, {
+  const calls = new CallService(store, hub, shop, log, {
     ringTimeoutMs: config.ringTimeoutMs,
     ringRetryAfterMs: config.ringRetryAfterMs,
     reconnectGraceMs: config.reconnectGraceMs,
     connectTimeoutMs: config.connectTimeoutMs,
+    queue: config.queue,
   });
   const agents: { id: number; name: string; email: string }[] = await db('users').where({ role: Role.Agent }).select('id', 'name', 'email');
   for (const a of agents) calls.addAgent(a);
 
-  const app = new Koa();
-  const server = http.createServer();
-  const signaling = createSignaling({ server, tokens, policy: calls, log, maxPeersPerOwner: config.maxPeersPerOwner });
-  const realtime = createRealtime({ hub, calls, tokens, log });
+  const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 });
+  const signaling = createSignaling({
+    server,
+    tokens,
+    policy: calls,
+    refusals,
+    maxPeersPerOwner: config.maxPeersPerOwner,
+    capacity: { peers: config.capacity.peers, staffReserve: config.capacity.staffReserve },
+  });
+  const realtime = createRealtime({
+    hub,
+    calls,
+    tickets,
+    log,
+    refusals,
+    capacity: { sockets: config.capacity.realtimeSockets, staffReserve: config.capacity.staffReserve },
+  });
+  sessions.onRevoked = (sid) => hub.closeSession(sid, 'session ended');
 
+  /** Set when shutdown begins: every new request and upgrade is refused at once. */
+  let closing = false;
   app.use(errorMiddleware(log));
+  app.use(securityHeaders());
+  app.use(async (ctx, next) => {
+    if (closing) {
+      ctx.set('Connection', 'close');
+      throw new CounterpartError(ErrorCode.Unavailable, 'The server is shutting down; try again shortly');
+    }
+    await next();
+  });
   app.use(bodyParser({ jsonLimit: '16kb', enableTypes: ['json'] }));
-  const api = apiRouter({ config, db, tokens, calls, shop, sites });
+  const api = apiRouter({ config, db, tokens, sessions, tickets, nonces, calls, shop, sites });
   app.use(api.routes()).use(api.allowedMethods());
   app.use(staticFiles(config.staticDir));
 
   server.on('request', app.callback());
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    if (closing) return refuseUpgrade(socket, refusals, 'upgrade.closing', 503);
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     const route = pathname === Paths.realtime ? realtime : pathname === Paths.peerSocket ? signaling : null;
-    if (!route) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (!route) return refuseUpgrade(socket, refusals, 'upgrade.no_route', 404);
     route.handleUpgrade(req, socket, head).catch((err: unknown) => {
       log.error({ err }, 'upgrade failed');
       socket.destroy();
@@ -84,21 +134,35 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url }, 'counterpart server listening');
 
-  let closing: Promise<void> | null = null;
+  let closed: Promise<void> | null = null;
   return {
     url,
     port,
     db,
     calls,
     log,
+    refusals,
+    reconciled,
+    /**
+     * Refuses new work at once, ends live calls (stored), sends close frames, and cuts every socket
+     * still open after SHUTDOWN_GRACE_MS (≤ 2 s): a client that never answers cannot hold it up.
+     */
     close: () =>
-      (closing ??= (async () => {
+      (closed ??= (async () => {
+        closing = true;
+        const listening = new Promise<void>((resolve) => server.close(() => resolve()));
         calls.shutdown();
         realtime.close();
         signaling.close();
-        await calls.drain();
+        server.closeIdleConnections();
+        await Promise.race([calls.drain(), delay(config.shutdownGraceMs)]);
+        await delay(Math.min(200, config.shutdownGraceMs));
+        realtime.terminate();
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await listening;
+        await calls.drain();
+        nonces.close();
+        refusals.close();
         await db.destroy();
       })()),
   };

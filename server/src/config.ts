@@ -10,6 +10,13 @@ const list = z
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
 const Env = z.object({
+  /** `production` refuses weak settings (short TURN secret) that a demo tolerates. */
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+  /**
+   * Proxies in front of the server whose X-Forwarded-For is believed (0: none; the socket's
+   * address is the client's). Rate limits key on the client address this yields.
+   */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** The URL clients use to reach this server (widget script, extension default). */
@@ -18,15 +25,19 @@ const Env = z.object({
   DATABASE_FILE: z.string().optional(),
   /** Secret that signs every token; when unset the demo generates one per data dir. */
   JWT_SECRET: z.string().min(32).optional(),
-  STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** Staff access tokens; clients renew them with their rotating refresh token. */
+  STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+  /** A staff session ends this long after sign-in, however often it is refreshed. */
+  STAFF_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
   SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
-  PEER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
+  /** How long a peer token may be used to connect to the PeerServer. */
+  PEER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   RING_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   /** An agent who declined or missed a request is offered it again after this long. */
   RING_RETRY_AFTER_MS: z.coerce.number().int().positive().default(30_000),
   /** How long a party's realtime connection may be gone before its call ends. */
   RECONNECT_GRACE_MS: z.coerce.number().int().nonnegative().default(15_000),
-  TURN_SECRET: z.string().min(8).optional(),
+  TURN_SECRET: z.string().min(16).optional(),
   TURN_URLS: list.default([]),
   STUN_URLS: list.default([]),
   ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
@@ -41,10 +52,25 @@ const Env = z.object({
   SITE_IDENTITY_SECRET: z.string({ error: 'SITE_IDENTITY_SECRET is required (the secret the shop signs signed-in customers with)' }).min(16),
   /** Seed the demo agents and supervisor (published passwords) on an empty database: demo only. */
   SEED_DEMO: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Sign-in attempts per client address per minute (accounts also lock after repeated failures). */
   RATE_LOGIN_PER_MINUTE: z.coerce.number().int().positive().default(20),
-  RATE_SESSION_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Shopper sessions per client address (IPv6: per /64) per minute. */
+  RATE_SESSION_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Shopper sessions per site per minute, whatever the addresses. */
+  RATE_SITE_SESSIONS_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Live PeerServer sockets one owner (agent, supervisor, shopper session) may hold. */
   MAX_PEERS_PER_OWNER: z.coerce.number().int().positive().default(3),
+  /** PeerServer sockets in all; the last STAFF_RESERVE of them only staff may take. */
+  MAX_PEERS: z.coerce.number().int().positive().default(10_000),
+  /** Realtime sockets in all; the last STAFF_RESERVE of them only staff may take. */
+  MAX_REALTIME_SOCKETS: z.coerce.number().int().positive().default(20_000),
+  STAFF_RESERVE: z.coerce.number().int().nonnegative().default(200),
+  /** Requests waiting per site; more are refused with a clear message. */
+  QUEUE_MAX_PER_SITE: z.coerce.number().int().positive().default(100),
+  /** A request waiting longer than this ends (queue_timeout). */
+  QUEUE_MAX_WAIT_MS: z.coerce.number().int().positive().default(15 * 60_000),
+  /** On shutdown, sockets that have not closed after this long are cut. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().max(2000).default(1500),
   /** A call accepted but without media after this long is ended (ICE failed). */
   CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -52,6 +78,8 @@ const Env = z.object({
 });
 
 export type Config = {
+  production: boolean;
+  trustProxy: number;
   host: string;
   port: number;
   publicUrl: string | null;
@@ -59,6 +87,7 @@ export type Config = {
   databaseFile: string;
   jwtSecret: string | null;
   staffTokenTtl: number;
+  staffSessionMaxSeconds: number;
   shopperTokenTtl: number;
   peerTokenTtl: number;
   ringTimeoutMs: number;
@@ -68,8 +97,11 @@ export type Config = {
   shop: { url: string; consumerKey: string; consumerSecret: string };
   site: { key: string; origins: string[]; identitySecret: string };
   seedDemo: boolean;
-  rateLimits: { loginPerMinute: number; sessionPerMinute: number };
+  rateLimits: { loginPerMinute: number; sessionPerMinute: number; siteSessionsPerMinute: number };
   maxPeersPerOwner: number;
+  capacity: { peers: number; realtimeSockets: number; staffReserve: number };
+  queue: { maxPerSite: number; maxWaitMs: number };
+  shutdownGraceMs: number;
   connectTimeoutMs: number;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   staticDir: string;
@@ -85,7 +117,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.TURN_SECRET !== undefined && e.TURN_SECRET.length < 32)
+    throw new Error('Invalid configuration:\n  TURN_SECRET: must be at least 32 characters in production (e.g. `openssl rand -hex 32`)');
   return {
+    production: e.NODE_ENV === 'production',
+    trustProxy: e.TRUST_PROXY,
     host: e.HOST,
     port: e.PORT,
     publicUrl: e.PUBLIC_URL ?? null,
@@ -93,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseFile: e.DATABASE_FILE ?? path.join(e.DATA_DIR, 'counterpart.sqlite'),
     jwtSecret: e.JWT_SECRET ?? null,
     staffTokenTtl: e.STAFF_TOKEN_TTL_SECONDS,
+    staffSessionMaxSeconds: Math.round(e.STAFF_SESSION_MAX_HOURS * 3600),
     shopperTokenTtl: e.SHOPPER_TOKEN_TTL_SECONDS,
     peerTokenTtl: e.PEER_TOKEN_TTL_SECONDS,
     ringTimeoutMs: e.RING_TIMEOUT_MS,
@@ -102,8 +139,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET },
     site: { key: e.SITE_KEY, origins: e.SITE_ORIGINS, identitySecret: e.SITE_IDENTITY_SECRET },
     seedDemo: e.SEED_DEMO,
-    rateLimits: { loginPerMinute: e.RATE_LOGIN_PER_MINUTE, sessionPerMinute: e.RATE_SESSION_PER_MINUTE },
+    rateLimits: { loginPerMinute: e.RATE_LOGIN_PER_MINUTE, sessionPerMinute: e.RATE_SESSION_PER_MINUTE, siteSessionsPerMinute: e.RATE_SITE_SESSIONS_PER_MINUTE },
     maxPeersPerOwner: e.MAX_PEERS_PER_OWNER,
+    capacity: { peers: e.MAX_PEERS, realtimeSockets: e.MAX_REALTIME_SOCKETS, staffReserve: e.STAFF_RESERVE },
+    queue: { maxPerSite: e.QUEUE_MAX_PER_SITE, maxWaitMs: e.QUEUE_MAX_WAIT_MS },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     staticDir: e.STATIC_DIR,

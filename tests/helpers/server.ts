@@ -4,13 +4,13 @@
  * PeerServer are in ./sockets).
  * Everything is typed against `protocol/`; nothing here mocks project code.
  */
-import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { LoginResponse, RtcCredentials, ShopperSessionResponse } from '../../protocol/index';
+import { LoginResponse, RtcCredentials, ShopperSessionResponse, type CustomerVouch } from '../../protocol/index';
 import { startShop } from '../../demo-shop/src/app';
+import { signVouch } from '../../demo-shop/src/storefront';
 import { startServer, type RunningServer } from '../../server/src/app';
 import { loadConfig, type Config } from '../../server/src/config';
 
@@ -159,10 +159,9 @@ export async function login(baseUrl: string, user: { email: string; password: st
   return LoginResponse.parse(expectOk(res, 'login'));
 }
 
-/** HMAC-SHA256(identitySecret, String(customerId)), hex: how a shop vouches for its customer. */
-export function signCustomer(identitySecret: string, customerId: number): string {
-  return createHmac('sha256', identitySecret).update(String(customerId)).digest('hex');
-}
+/** How a shop vouches for its customer (the demo shop's own signer). */
+export const signCustomer = (identitySecret: string, customerId: number, nowMs?: number): CustomerVouch =>
+  signVouch(identitySecret, SITE.key, customerId, nowMs);
 
 export async function shopperSession(
   baseUrl: string,
@@ -171,7 +170,7 @@ export async function shopperSession(
   const customer =
     opts.customerId === undefined
       ? undefined
-      : { id: opts.customerId, signature: signCustomer(opts.identitySecret ?? SITE.identitySecret, opts.customerId) };
+      : signCustomer(opts.identitySecret ?? SITE.identitySecret, opts.customerId);
   const res = await httpRequest(`${baseUrl}/api/shopper/session`, {
     headers: { origin: opts.origin ?? SITE.origin },
     body: { siteKey: opts.siteKey ?? SITE.key, ...(customer ? { customer } : {}) },

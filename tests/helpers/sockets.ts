@@ -3,8 +3,8 @@
  * arrives so a test can `await` the next matching message or assert that none came.
  */
 import WebSocket from 'ws';
-import { Paths, parseServerMessage, type ClientMessage, type ServerMessage, type ServerMessageOf } from '../../protocol/index';
-import { DEFAULT_TIMEOUT_MS, type Stack } from './server';
+import { Paths, RealtimeTicket, parseServerMessage, type ClientMessage, type ServerMessage, type ServerMessageOf } from '../../protocol/index';
+import { DEFAULT_TIMEOUT_MS, httpRequest, type Stack } from './server';
 
 type Waiter<M> = { match: (m: M) => boolean; resolve: (m: M) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
@@ -90,10 +90,22 @@ export type RealtimeClient = {
   close(): Promise<CloseInfo>;
 };
 
-/** Opens `ws://…/ws?token=…` and waits for the server's `hello`. */
+/** A single-use realtime ticket for this bearer token (`POST /api/realtime/ticket`). */
+export async function realtimeTicket(baseUrl: string, token: string): Promise<string> {
+  const res = await httpRequest(`${baseUrl}/api/realtime/ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`realtime ticket: HTTP ${res.status} ${res.text}`);
+  return RealtimeTicket.parse(res.json).ticket;
+}
+
+/** Trades the bearer token for a ticket, opens `ws://…/ws?ticket=…` and waits for the server's `hello`. */
 export async function openRealtime(stackOrUrl: Stack | string, token: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RealtimeClient> {
-  const base = typeof stackOrUrl === 'string' ? stackOrUrl.replace(/^http/, 'ws') : stackOrUrl.wsUrl;
-  const ws = new WebSocket(`${base}${Paths.realtime}?token=${encodeURIComponent(token)}`);
+  const baseUrl = typeof stackOrUrl === 'string' ? stackOrUrl : stackOrUrl.url;
+  return openRealtimeWithTicket(baseUrl, await realtimeTicket(baseUrl, token), timeoutMs);
+}
+
+/** Opens `ws://…/ws?ticket=…` with a ticket in hand and waits for the server's `hello`. */
+export async function openRealtimeWithTicket(baseUrl: string, ticket: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RealtimeClient> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${Paths.realtime}?ticket=${encodeURIComponent(ticket)}`);
   const inbox = new Inbox<ServerMessage>();
   const invalid: string[] = [];
   const closed = closedPromise(ws);
@@ -140,23 +152,43 @@ export async function openRealtime(stackOrUrl: Stack | string, token: string, ti
   };
 }
 
-/** Connects to the realtime channel with this token (or none) and reports how the socket ended. */
-export function realtimeOutcome(stack: Stack, token: string | null, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ messages: string[]; close: CloseInfo }> {
-  const q = token === null ? '' : `?token=${encodeURIComponent(token)}`;
-  const ws = new WebSocket(`${stack.wsUrl}${Paths.realtime}${q}`);
-  const messages: string[] = [];
-  ws.on('message', (d: WebSocket.RawData) => messages.push(d.toString()));
+export type UpgradeOutcome = { kind: 'refused'; status: number } | { kind: 'opened'; ws: WebSocket } | { kind: 'error'; message: string };
+
+/** Asks for a WebSocket upgrade at this path and query; reports the HTTP refusal or the open socket. */
+export function tryUpgrade(stack: Stack, pathAndQuery: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<UpgradeOutcome> {
+  const ws = new WebSocket(`${stack.wsUrl}${pathAndQuery}`);
   ws.on('error', () => {});
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const timer = setTimeout(() => {
       ws.terminate();
-      reject(new Error('realtime socket was not closed by the server'));
+      resolve({ kind: 'error', message: 'no answer to the upgrade' });
     }, timeoutMs);
-    ws.once('close', (code, reason) => {
+    ws.once('unexpected-response', (_req, res) => {
       clearTimeout(timer);
-      resolve({ messages, close: { code, reason: reason.toString() } });
+      res.resume();
+      ws.terminate();
+      resolve({ kind: 'refused', status: res.statusCode ?? 0 });
+    });
+    ws.once('error', (err) => {
+      clearTimeout(timer);
+      resolve({ kind: 'error', message: err.message });
+    });
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve({ kind: 'opened', ws });
     });
   });
+}
+
+/** Connects to the realtime channel with this ticket (or none): the HTTP status of a refused upgrade. */
+export async function realtimeRefusal(stack: Stack, ticket: string | null): Promise<number | 'opened'> {
+  const out = await tryUpgrade(stack, `${Paths.realtime}${ticket === null ? '' : `?ticket=${encodeURIComponent(ticket)}`}`);
+  if (out.kind === 'opened') {
+    out.ws.terminate();
+    return 'opened';
+  }
+  if (out.kind === 'error') throw new Error(out.message);
+  return out.status;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,24 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody, ErrorCode, LoginResponse, Paths, RtcCredentials, Role, ShopperSessionResponse } from '../../protocol/index';
-import { DEMO, SITE, httpRequest, login, shopperSession, signCustomer, startStack, type HttpResult, type Stack } from '../helpers/server';
+import {
+  CallList,
+  CloseCode,
+  ErrorBody,
+  ErrorCode,
+  LoginResponse,
+  MAX_VOUCH_SECONDS,
+  Paths,
+  RealtimeTicket,
+  RtcCredentials,
+  Role,
+  ShopperSessionResponse,
+  customerVouchMessage,
+  type CustomerVouch,
+} from '../../protocol/index';
+import { createUser } from '../../server/src/db/seed';
+import { callRequest, requestCall } from '../helpers/calls';
+import { DEMO, SITE, delay, httpRequest, login, shopperSession, signCustomer, startStack, waitFor, type HttpResult, type Stack } from '../helpers/server';
+import { openPeer, openRealtime, realtimeRefusal } from '../helpers/sockets';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -11,6 +29,17 @@ afterAll(async () => {
 });
 
 const api = (p: string) => `${stack.url}/api${p}`;
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/** A supervisor-only route: 200 for a live supervisor session, 401 once it is revoked. */
+const listCalls = (token: string, base = stack.url) => httpRequest(`${base}/api/calls`, { headers: bearer(token) });
+const ticketFor = (token: string, base = stack.url) => httpRequest(`${base}/api/realtime/ticket`, { method: 'POST', headers: bearer(token) });
+const refresh = (refreshToken: string, base = stack.url) => httpRequest(`${base}/api/auth/refresh`, { body: { refreshToken } });
+const logout = (token: string) => httpRequest(api('/auth/logout'), { method: 'POST', headers: bearer(token) });
+
+function ok(res: HttpResult): LoginResponse {
+  expect({ status: res.status, body: res.json }).toMatchObject({ status: 200 });
+  return LoginResponse.parse(res.json);
+}
 
 function expectError(res: HttpResult, status: number, code: ErrorCode): void {
   expect({ status: res.status, body: res.json }).toMatchObject({ status, body: { error: { code } } });
@@ -25,6 +54,10 @@ describe('POST /api/auth/login', () => {
     const body = LoginResponse.parse(res.json);
     expect(body.user).toMatchObject({ email: DEMO.alice.email, role: Role.Agent });
     expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+    // A rotating refresh token, and a session end no refresh goes past (after the access token's).
+    expect(body.refreshToken.length).toBeGreaterThan(32);
+    expect(body.refreshToken).not.toBe(body.token);
+    expect(Date.parse(body.sessionExpiresAt)).toBeGreaterThanOrEqual(Date.parse(body.expiresAt));
     const sam = await login(stack.url, { email: ' SAM@counterpart.test ', password: DEMO.sam.password });
     expect(sam.user.role).toBe(Role.Supervisor);
   });
@@ -54,31 +87,179 @@ describe('POST /api/auth/login', () => {
 });
 
 describe('POST /api/auth/refresh', () => {
-  const refresh = (token?: string) =>
-    httpRequest(api('/auth/refresh'), { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
-
-  it('trades a valid staff token for a fresh one that works', async () => {
+  it('trades the refresh token for a new pair that works; the session end does not move', async () => {
     const first = await login(stack.url, DEMO.sam);
-    await new Promise((r) => setTimeout(r, 1100)); // a later iat, so a different token
-    const res = await refresh(first.token);
-    expect(res.status).toBe(200);
-    const next = LoginResponse.parse(res.json);
+    await delay(1100); // a later iat, so a different access token
+    const next = ok(await refresh(first.refreshToken));
     expect(next.token).not.toBe(first.token);
+    expect(next.refreshToken).not.toBe(first.refreshToken);
     expect(next.user).toEqual(first.user);
     expect(Date.parse(next.expiresAt)).toBeGreaterThan(Date.parse(first.expiresAt));
-    expect((await httpRequest(api('/calls'), { headers: { authorization: `Bearer ${next.token}` } })).status).toBe(200);
+    expect(next.sessionExpiresAt).toBe(first.sessionExpiresAt);
+    expect((await listCalls(next.token)).status).toBe(200);
+    // The new refresh token rotates again.
+    expect(ok(await refresh(next.refreshToken)).user).toEqual(first.user);
   });
 
-  it('refuses no token (401), a shopper token (403) and an account that no longer exists (401)', async () => {
-    expectError(await refresh(), 401, ErrorCode.Unauthorized);
-    expectError(await refresh((await shopperSession(stack.url)).token), 403, ErrorCode.Forbidden);
-    const bob = await login(stack.url, DEMO.bob);
-    await stack.server.db('users').where({ email: DEMO.bob.email }).update({ email: 'gone@counterpart.test', role: 'supervisor' });
-    try {
-      expectError(await refresh(bob.token), 401, ErrorCode.Unauthorized);
-    } finally {
-      await stack.server.db('users').where({ email: 'gone@counterpart.test' }).update({ email: DEMO.bob.email, role: 'agent' });
+  it('wants the refresh token in the body: a bearer access token alone is a bad request', async () => {
+    const sam = await login(stack.url, DEMO.sam);
+    expectError(await httpRequest(api('/auth/refresh'), { method: 'POST', headers: bearer(sam.token) }), 400, ErrorCode.BadRequest);
+    expectError(await httpRequest(api('/auth/refresh'), { body: {} }), 400, ErrorCode.BadRequest);
+    expectError(await refresh(''), 400, ErrorCode.BadRequest);
+    expectError(await refresh('x'.repeat(257)), 400, ErrorCode.BadRequest);
+  });
+
+  it('refuses an unknown refresh token, and an access token in its place', async () => {
+    expectError(await refresh('garbage'), 401, ErrorCode.Unauthorized);
+    expectError(await refresh(`${'0'.repeat(32)}.${randomBytes(32).toString('base64url')}`), 401, ErrorCode.Unauthorized);
+    // Access tokens (staff or shopper) are not refresh tokens: too long for one (400), or not one (401).
+    const sam = await login(stack.url, DEMO.sam);
+    const shopper = await shopperSession(stack.url);
+    for (const token of [sam.token, shopper.token]) {
+      if (token.length > 256) expectError(await refresh(token), 400, ErrorCode.BadRequest);
+      else expectError(await refresh(token), 401, ErrorCode.Unauthorized);
     }
+    expect((await listCalls(sam.token)).status).toBe(200);
+  });
+
+  it('refuses the refresh token of an account that no longer exists or is no longer staff (401)', async () => {
+    const dave = { email: 'dave@counterpart.test', password: 'dave-test-pass' };
+    const daveId = await createUser(stack.server.db, { ...dave, name: 'Dave Doe', role: Role.Agent });
+    const gone = await login(stack.url, dave);
+    await stack.server.db('users').where({ id: daveId }).delete();
+    expectError(await refresh(gone.refreshToken), 401, ErrorCode.Unauthorized);
+
+    const erinId = await createUser(stack.server.db, { email: 'erin@counterpart.test', name: 'Erin Roe', role: Role.Supervisor, password: 'erin-test-pass' });
+    const erin = await login(stack.url, { email: 'erin@counterpart.test', password: 'erin-test-pass' });
+    expect((await listCalls(erin.token)).status).toBe(200);
+    await stack.server.db('users').where({ id: erinId }).update({ role: 'disabled' });
+    expectError(await refresh(erin.refreshToken), 401, ErrorCode.Unauthorized);
+    // The session was ended with it: its access token stops working at once.
+    expectError(await listCalls(erin.token), 401, ErrorCode.Unauthorized);
+  });
+
+  it('rotates: once used, a refresh token is refused (401)', async () => {
+    const first = await login(stack.url, DEMO.sam);
+    const second = ok(await refresh(first.refreshToken));
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expectError(await refresh(first.refreshToken), 401, ErrorCode.Unauthorized);
+  });
+
+  it('treats a spent refresh token presented again as stolen: the whole session is revoked', async () => {
+    const first = await login(stack.url, DEMO.sam);
+    const sock = await openRealtime(stack, first.token);
+    await sock.next('snapshot');
+    const second = ok(await refresh(first.refreshToken));
+    const newest = ok(await refresh(second.refreshToken));
+    expect((await listCalls(newest.token)).status).toBe(200);
+    // Another session of the same user, which must not be affected.
+    const other = await login(stack.url, DEMO.sam);
+
+    // The spent first refresh token comes back (a thief's copy).
+    expectError(await refresh(first.refreshToken), 401, ErrorCode.Unauthorized);
+
+    // Nothing of that session works any more: the newest refresh and access tokens, its sockets.
+    expectError(await refresh(newest.refreshToken), 401, ErrorCode.Unauthorized);
+    expectError(await listCalls(newest.token), 401, ErrorCode.Unauthorized);
+    expectError(await listCalls(first.token), 401, ErrorCode.Unauthorized);
+    expectError(await ticketFor(newest.token), 401, ErrorCode.Unauthorized);
+    expect((await sock.closed).code).toBe(CloseCode.Unauthorized);
+    expect(sock.invalid).toEqual([]);
+
+    expect((await listCalls(other.token)).status).toBe(200);
+    expect(ok(await refresh(other.refreshToken)).user.email).toBe(DEMO.sam.email);
+  });
+});
+
+describe('POST /api/auth/refresh with a guessed token', () => {
+  it('refuses a made-up refresh token for a known session id without ending that session', async () => {
+    const sam = await login(stack.url, DEMO.sam);
+    const sid = sam.refreshToken.split('.')[0]!;
+    for (const secret of ['x', 'A'.repeat(43), sam.refreshToken.split('.')[1]!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))])
+      expectError(await refresh(`${sid}.${secret}`), 401, ErrorCode.Unauthorized);
+    // Knowing the session id (it is in every access token) signs nobody out.
+    expect((await listCalls(sam.token)).status).toBe(200);
+    expect(ok(await refresh(sam.refreshToken)).user.email).toBe(DEMO.sam.email);
+  });
+});
+
+describe('POST /api/auth/logout', () => {
+  it('needs a staff token (401 without one, 403 for a shopper)', async () => {
+    expectError(await httpRequest(api('/auth/logout'), { method: 'POST' }), 401, ErrorCode.Unauthorized);
+    expectError(await logout('not-a-token'), 401, ErrorCode.Unauthorized);
+    expectError(await logout((await shopperSession(stack.url)).token), 403, ErrorCode.Forbidden);
+  });
+
+  it('ends the session: its access token, refresh token and realtime sockets stop working (4401)', async () => {
+    const sam = await login(stack.url, DEMO.sam);
+    const samSock = await openRealtime(stack, sam.token);
+    await samSock.next('snapshot');
+    // Other sessions, of the same user and of another, go on.
+    const samElsewhere = await login(stack.url, DEMO.sam);
+    const otherSock = await openRealtime(stack, samElsewhere.token);
+    const alice = await login(stack.url, DEMO.alice);
+    const aliceSock = await openRealtime(stack, alice.token);
+
+    const res = await logout(sam.token);
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+
+    expect((await samSock.closed).code).toBe(CloseCode.Unauthorized);
+    expectError(await listCalls(sam.token), 401, ErrorCode.Unauthorized);
+    expectError(await ticketFor(sam.token), 401, ErrorCode.Unauthorized);
+    expectError(await refresh(sam.refreshToken), 401, ErrorCode.Unauthorized);
+    expectError(await logout(sam.token), 401, ErrorCode.Unauthorized);
+
+    expect(otherSock.ws.readyState).toBe(otherSock.ws.OPEN);
+    expect(aliceSock.ws.readyState).toBe(aliceSock.ws.OPEN);
+    expect((await listCalls(samElsewhere.token)).status).toBe(200);
+    await Promise.all([otherSock.close(), aliceSock.close()]);
+  });
+
+  it('also refuses a realtime ticket the session got before it signed out', async () => {
+    const sam = await login(stack.url, DEMO.sam);
+    const res = await ticketFor(sam.token);
+    expect(res.status).toBe(200);
+    const { ticket } = RealtimeTicket.parse(res.json);
+    expect((await logout(sam.token)).status).toBe(204);
+    // The ticket is unused and unexpired, but its session has ended: no socket.
+    expect(await realtimeRefusal(stack, ticket)).toBe(401);
+  });
+});
+
+describe('staff session absolute age (STAFF_SESSION_MAX_HOURS)', () => {
+  let short: Stack;
+  beforeAll(async () => {
+    short = await startStack({ shop: false, env: { STAFF_SESSION_MAX_HOURS: '0.001' } });
+  });
+  afterAll(async () => {
+    await short?.close();
+  });
+
+  it('refuses a refresh after the session’s end, however recently it was rotated', async () => {
+    const first = await login(short.url, DEMO.sam);
+    const end = Date.parse(first.sessionExpiresAt);
+    expect(end - Date.now()).toBeGreaterThan(2000);
+    expect(end - Date.now()).toBeLessThanOrEqual(short.config.staffSessionMaxSeconds * 1000);
+    expect(Date.parse(first.expiresAt)).toBeLessThanOrEqual(end);
+
+    // Rotated in time, twice; no access token outlives the session.
+    await delay(700);
+    const second = ok(await refresh(first.refreshToken, short.url));
+    expect(second.sessionExpiresAt).toBe(first.sessionExpiresAt);
+    expect(Date.parse(second.expiresAt)).toBeLessThanOrEqual(end);
+    const sock = await openRealtime(short, second.token);
+    await delay(700);
+    const third = ok(await refresh(second.refreshToken, short.url));
+    expect(third.sessionExpiresAt).toBe(first.sessionExpiresAt);
+    expect(Date.parse(third.expiresAt)).toBeLessThanOrEqual(end);
+    expect((await listCalls(third.token, short.url)).status).toBe(200);
+
+    await delay(Math.max(0, end - Date.now()) + 300);
+    expectError(await refresh(third.refreshToken, short.url), 401, ErrorCode.Unauthorized);
+    expectError(await listCalls(third.token, short.url), 401, ErrorCode.Unauthorized);
+    // The socket opened during the session did not outlive it.
+    expect((await sock.closed).code).toBe(CloseCode.Unauthorized);
   });
 });
 
@@ -92,6 +273,10 @@ describe('POST /api/shopper/session', () => {
     const body = ShopperSessionResponse.parse(res.json);
     expect(body.shopperId).toMatch(/^[0-9a-f]+$/);
     expect(res.headers['access-control-allow-origin']).toBe(SITE.origin);
+    // With the ticket for its first realtime socket, short-lived.
+    expect(body.ticket.ticket).not.toBe(body.token);
+    expect(Date.parse(body.ticket.expiresAt)).toBeGreaterThan(Date.now());
+    expect(Date.parse(body.ticket.expiresAt)).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 
   it('refuses other origins and requests without an origin with 403 origin_not_allowed', async () => {
@@ -104,26 +289,63 @@ describe('POST /api/shopper/session', () => {
     expectError(await session(SITE.origin, { siteKey: 'no-such-shop' }), 404, ErrorCode.UnknownSite);
   });
 
-  it('accepts a customer identity signed with the site’s identity secret', async () => {
-    const res = await session(SITE.origin, { siteKey: SITE.key, customer: { id: 1, signature: signCustomer(SITE.identitySecret, 1) } });
+  const vouched = (customer: unknown) => session(SITE.origin, { siteKey: SITE.key, customer });
+  /** A vouch signed with the site's secret, with any fields (what a shop could sign, right or wrong). */
+  const forge = (v: { id: number; expiresAt: number; nonce?: string; siteKey?: string; secret?: string }): CustomerVouch => {
+    const nonce = v.nonce ?? randomBytes(18).toString('base64url');
+    const message = customerVouchMessage({ siteKey: v.siteKey ?? SITE.key, id: v.id, expiresAt: v.expiresAt, nonce });
+    return { id: v.id, expiresAt: v.expiresAt, nonce, signature: createHmac('sha256', v.secret ?? SITE.identitySecret).update(message).digest('hex') };
+  };
+  const nowS = () => Math.floor(Date.now() / 1000);
+
+  it('accepts a customer vouch signed with the site’s identity secret', async () => {
+    const res = await vouched(signCustomer(SITE.identitySecret, 1));
     expect(res.status).toBe(200);
     ShopperSessionResponse.parse(res.json);
+    // A vouch built by hand the same way (the documented message) is accepted too.
+    expect((await vouched(forge({ id: 1, expiresAt: nowS() + 300 }))).status).toBe(200);
   });
 
   it('refuses a tampered or foreign signature with 403 invalid_identity', async () => {
     const good = signCustomer(SITE.identitySecret, 1);
-    const flipped = (good[0] === '0' ? '1' : '0') + good.slice(1);
-    expectError(await session(SITE.origin, { siteKey: SITE.key, customer: { id: 1, signature: flipped } }), 403, ErrorCode.InvalidIdentity);
-    // A valid signature, but for another customer id.
-    expectError(await session(SITE.origin, { siteKey: SITE.key, customer: { id: 2, signature: good } }), 403, ErrorCode.InvalidIdentity);
+    const flipped = (good.signature[0] === '0' ? '1' : '0') + good.signature.slice(1);
+    expectError(await vouched({ ...good, signature: flipped }), 403, ErrorCode.InvalidIdentity);
+    // A valid signature, but for another customer id, expiry or nonce.
+    expectError(await vouched({ ...good, id: 2 }), 403, ErrorCode.InvalidIdentity);
+    expectError(await vouched({ ...good, expiresAt: good.expiresAt - 1 }), 403, ErrorCode.InvalidIdentity);
+    expectError(await vouched({ ...good, nonce: randomBytes(18).toString('base64url') }), 403, ErrorCode.InvalidIdentity);
     // Signed with another secret.
-    expectError(
-      await session(SITE.origin, { siteKey: SITE.key, customer: { id: 1, signature: signCustomer('another-secret', 1) } }),
-      403,
-      ErrorCode.InvalidIdentity,
-    );
-    // Not hex of the right length: a malformed request.
-    expectError(await session(SITE.origin, { siteKey: SITE.key, customer: { id: 1, signature: 'abc' } }), 400, ErrorCode.BadRequest);
+    expectError(await vouched(signCustomer('another-secret', 1)), 403, ErrorCode.InvalidIdentity);
+    // Control: the untampered vouch (whose nonce none of the above spent) is accepted.
+    expect((await vouched(good)).status).toBe(200);
+    // Not hex of the right length, or the old shape without expiry and nonce: a malformed request.
+    expectError(await vouched({ ...good, signature: 'abc' }), 400, ErrorCode.BadRequest);
+    expectError(await vouched({ id: 1, signature: good.signature }), 400, ErrorCode.BadRequest);
+  });
+
+  it('refuses a replayed vouch: the second session with the same one is 403 invalid_identity', async () => {
+    const v = signCustomer(SITE.identitySecret, 1);
+    expect((await vouched(v)).status).toBe(200);
+    expectError(await vouched(v), 403, ErrorCode.InvalidIdentity);
+    expectError(await vouched({ ...v }), 403, ErrorCode.InvalidIdentity);
+    // A fresh vouch for the same customer works.
+    expect((await vouched(signCustomer(SITE.identitySecret, 1))).status).toBe(200);
+  });
+
+  it('refuses an expired vouch with 403 invalid_identity', async () => {
+    expectError(await vouched(signCustomer(SITE.identitySecret, 1, Date.now() - 11 * 60_000)), 403, ErrorCode.InvalidIdentity);
+    expectError(await vouched(forge({ id: 1, expiresAt: nowS() - 3600 })), 403, ErrorCode.InvalidIdentity);
+  });
+
+  it('refuses a vouch that expires more than 10 minutes ahead with 403 invalid_identity', async () => {
+    expectError(await vouched(forge({ id: 1, expiresAt: nowS() + 20 * 60 })), 403, ErrorCode.InvalidIdentity);
+    expectError(await vouched(forge({ id: 1, expiresAt: nowS() + 365 * 24 * 3600 })), 403, ErrorCode.InvalidIdentity);
+    // Control: the longest allowed lifetime is accepted.
+    expect((await vouched(forge({ id: 1, expiresAt: nowS() + MAX_VOUCH_SECONDS }))).status).toBe(200);
+  });
+
+  it('refuses a vouch signed for another site key with 403 invalid_identity', async () => {
+    expectError(await vouched(forge({ id: 1, expiresAt: nowS() + 300, siteKey: 'another-shop' })), 403, ErrorCode.InvalidIdentity);
   });
 });
 
@@ -135,7 +357,7 @@ describe('CORS', () => {
     });
 
   it('answers a preflight from the allowed origin with Access-Control-Allow-Origin', async () => {
-    for (const p of ['/shopper/session', '/rtc/credentials']) {
+    for (const p of ['/shopper/session', '/rtc/credentials', '/realtime/ticket']) {
       const res = await preflight(p, SITE.origin);
       expect(res.status).toBeLessThan(300);
       expect(res.headers['access-control-allow-origin']).toBe(SITE.origin);
@@ -148,7 +370,7 @@ describe('CORS', () => {
   // tokens protect them. So another origin gets its own origin echoed (never `*`, never
   // credentials) and the request itself is refused with a readable 403.
   it('lets another origin read the refusal, but never with a wildcard or credentials', async () => {
-    for (const p of ['/shopper/session', '/rtc/credentials']) {
+    for (const p of ['/shopper/session', '/rtc/credentials', '/realtime/ticket']) {
       const res = await preflight(p, 'http://evil.test');
       expect(res.headers['access-control-allow-origin']).toBe('http://evil.test');
       expect(res.headers['access-control-allow-credentials']).toBeUndefined();
@@ -180,23 +402,54 @@ describe('POST /api/rtc/credentials', () => {
     );
   });
 
-  it('gives a shopper a peer id bound to it, with a peer token and the PeerServer path', async () => {
+  const creds = (token: string, headers: Record<string, string> = {}) =>
+    httpRequest(api('/rtc/credentials'), { method: 'POST', headers: { ...bearer(token), ...headers } });
+
+  it('answers a shopper without a call request with 404 call_not_found', async () => {
     const s = await shopperSession(stack.url);
-    const res = await httpRequest(api('/rtc/credentials'), { method: 'POST', headers: { authorization: `Bearer ${s.token}`, origin: SITE.origin } });
-    expect(res.status).toBe(200);
-    const creds = RtcCredentials.parse(res.json);
-    expect(creds.peerId.startsWith(`s-${s.shopperId}-`)).toBe(true);
-    expect(creds.peerToken).not.toBe(s.token);
-    expect(creds.peer).toEqual({ path: Paths.peer, key: Paths.peerKey });
-    // Every call mints a new id.
-    const again = RtcCredentials.parse((await httpRequest(api('/rtc/credentials'), { method: 'POST', headers: { authorization: `Bearer ${s.token}` } })).json);
-    expect(again.peerId).not.toBe(creds.peerId);
+    const res = await creds(s.token, { origin: SITE.origin });
+    expectError(res, 404, ErrorCode.CallNotFound);
+    expect(ErrorBody.parse(res.json).error.message).toMatch(/request a call first/i);
+    // Connected to the realtime channel, but still without a request: the same.
+    const sock = await openRealtime(stack, s.token);
+    expectError(await creds(s.token), 404, ErrorCode.CallNotFound);
+    await sock.close();
   });
 
-  it('gives an agent an a-<userId>- peer id', async () => {
+  it('gives a shopper with a call the peer id the server minted for that call, with a peer token and the PeerServer path', async () => {
+    const s = await shopperSession(stack.url);
+    const sock = await openRealtime(stack, s.token);
+    const { callId } = await requestCall(sock, callRequest());
+    const res = await creds(s.token, { origin: SITE.origin });
+    expect(res.status).toBe(200);
+    const first = RtcCredentials.parse(res.json);
+    expect(first.peerId.startsWith(`s-${s.shopperId}-`)).toBe(true);
+    expect(first.peerToken).not.toBe(s.token);
+    expect(first.peer).toEqual({ path: Paths.peer, key: Paths.peerKey });
+    // It is the id stored with the call (the one the agent will be told to call).
+    const row = await waitFor(() => stack.server.db('calls').where({ id: callId }).first<{ shopper_peer_id: string } | undefined>().then((r) => r ?? null), 'the stored call');
+    expect(row.shopper_peer_id).toBe(first.peerId);
+    // Asking again: the same id (a fresh token for it); the shopper cannot get any other.
+    const again = RtcCredentials.parse((await creds(s.token)).json);
+    expect(again.peerId).toBe(first.peerId);
+    expect(Date.parse(again.expiresAt)).toBeGreaterThanOrEqual(Date.parse(first.expiresAt));
+    const peer = await openPeer(stack, again);
+    await peer.close();
+
+    // Once the call has ended there is nothing to connect: 404 again.
+    sock.send({ type: 'call.hangup', callId });
+    await sock.next('call.ended');
+    expectError(await creds(s.token), 404, ErrorCode.CallNotFound);
+    await sock.close();
+  });
+
+  it('gives an agent an a-<userId>- peer id, a fresh one on each call', async () => {
     const a = await login(stack.url, DEMO.alice);
-    const creds = RtcCredentials.parse((await httpRequest(api('/rtc/credentials'), { method: 'POST', headers: { authorization: `Bearer ${a.token}` } })).json);
-    expect(creds.peerId.startsWith(`a-${a.user.id}-`)).toBe(true);
+    const first = RtcCredentials.parse((await creds(a.token)).json);
+    expect(first.peerId.startsWith(`a-${a.user.id}-`)).toBe(true);
+    const second = RtcCredentials.parse((await creds(a.token)).json);
+    expect(second.peerId.startsWith(`a-${a.user.id}-`)).toBe(true);
+    expect(second.peerId).not.toBe(first.peerId);
   });
 });
 
@@ -208,9 +461,11 @@ describe('GET /api/calls', () => {
     const shopper = await shopperSession(stack.url);
     expectError(await httpRequest(api('/calls'), { headers: { authorization: `Bearer ${shopper.token}` } }), 403, ErrorCode.Forbidden);
     const sam = await login(stack.url, DEMO.sam);
-    const ok = await httpRequest(api('/calls'), { headers: { authorization: `Bearer ${sam.token}` } });
-    expect(ok.status).toBe(200);
-    expect(ok.json).toEqual({ calls: [] });
+    const res = await httpRequest(api('/calls'), { headers: { authorization: `Bearer ${sam.token}` } });
+    expect(res.status).toBe(200);
+    // Exactly the stored calls (this file makes one, in the credentials tests).
+    const stored: { id: string }[] = await stack.server.db('calls').select('id');
+    expect(CallList.parse(res.json).calls.map((c) => c.id).sort()).toEqual(stored.map((c) => c.id).sort());
   });
 
   it('answers an unknown call id with 404 call_not_found', async () => {

@@ -18,6 +18,7 @@ import {
 import { openDatabase } from '../../server/src/db/index';
 import { createUser, seedDemoUsers } from '../../server/src/db/seed';
 import { DEMO, httpRequest, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
+import { callRequest, requestCall } from '../helpers/calls';
 import { openRealtime, type RealtimeClient } from '../helpers/sockets';
 
 const RING_TIMEOUT_MS = 1500;
@@ -72,13 +73,15 @@ async function available(a: { rt: RealtimeClient }): Promise<void> {
   await a.rt.next('agent.self', { where: (m) => m.presence === Presence.Available && m.state === AgentState.Available });
 }
 
-async function shopper(customerId?: number): Promise<{ shopperId: string; token: string; rt: RealtimeClient; creds: RtcCredentials }> {
+/** A shopper on the realtime channel, before any request (so without peer credentials yet). */
+async function shopper(customerId?: number): Promise<{ shopperId: string; token: string; rt: RealtimeClient }> {
   const s = await shopperSession(stack.url, customerId === undefined ? {} : { customerId });
-  return { shopperId: s.shopperId, token: s.token, rt: await rt(s.token), creds: await rtcCredentials(stack.url, s.token) };
+  return { shopperId: s.shopperId, token: s.token, rt: await rt(s.token) };
 }
 
-function request(peerId: string, productId: number | null = null): ClientMessageOf<'call.request'> {
-  return { type: 'call.request', media: MediaKind.Video, peerId, context: { productId, pageUrl: 'http://shop.test/products/oak-serving-board' } };
+/** The request carries no peer id: the server mints the shopper's with the call. */
+function request(productId: number | null = null): ClientMessageOf<'call.request'> {
+  return callRequest({ productId, pageUrl: 'http://shop.test/products/oak-serving-board' });
 }
 
 async function getRecord(id: string): Promise<CallRecord> {
@@ -117,7 +120,7 @@ describe('a call from request to hang-up', () => {
 
     // Request with a product and a signed-in customer: exactly one agent rings, with the product.
     const s = await shopper(1);
-    s.rt.send(request(s.creds.peerId, 103));
+    s.rt.send(request(103));
     const first = await waitFor(
       () => (alice.rt.received.some((m) => m.type === 'call.ring') ? alice : bob.rt.received.some((m) => m.type === 'call.ring') ? bob : null),
       'a call.ring at alice or bob',
@@ -130,6 +133,9 @@ describe('a call from request to hang-up', () => {
     expect(ring1.timeoutMs).toBe(RING_TIMEOUT_MS);
     const callId = ring1.callId;
     expect(await s.rt.next('call.ringing')).toEqual({ type: 'call.ringing', callId });
+    // With the request, the server minted the shopper's peer id: the credentials name it.
+    const sCreds = await rtcCredentials(stack.url, s.token);
+    expect(sCreds.peerId.startsWith(`s-${s.shopperId}-`)).toBe(true);
     await second.rt.expectNone('call.ring', 300);
     await sup.next('call.update', { where: (m) => m.call.id === callId && m.call.state === CallState.Ringing });
 
@@ -145,9 +151,9 @@ describe('a call from request to hang-up', () => {
     expect(await second.rt.next('call.ring.end', { timeoutMs: RING_TIMEOUT_MS + 3000 })).toEqual({ type: 'call.ring.end', callId, reason: RingEndReason.Timeout });
     await second.rt.next('agent.self', { where: (m) => m.state === AgentState.Away && m.presence === Presence.Away });
     const queued = await s.rt.next('call.queued');
-    // agentsAvailable counts agents whose presence is available: the one who declined (still
-    // available, but already tried for this request); the one who timed out is away now.
-    expect(queued).toEqual({ type: 'call.queued', callId, position: 1, agentsAvailable: 1 });
+    // agentAvailable says whether any agent's presence is available: the one who declined is
+    // (though already tried for this request); the one who timed out is away now.
+    expect(queued).toEqual({ type: 'call.queued', callId, position: 1, agentAvailable: true });
     await sup.next('agent.update', { where: (m) => m.agent.id === second.id && m.agent.state === AgentState.Away });
     // The agent who declined is not rung again for this request.
     await first.rt.expectNone('call.ring', 300);
@@ -165,7 +171,7 @@ describe('a call from request to hang-up', () => {
     expect(await carol.rt.next('call.connect')).toEqual({
       type: 'call.connect',
       callId,
-      remotePeerId: s.creds.peerId,
+      remotePeerId: sCreds.peerId,
       remoteName: 'Anna Schmidt',
       placeCall: true,
     });
@@ -239,35 +245,103 @@ describe('a call from request to hang-up', () => {
 describe('edge cases of the realtime channel', () => {
   it('records a call the shopper hangs up while queued as abandoned', async () => {
     const s = await shopper();
-    s.rt.send(request(s.creds.peerId));
+    s.rt.send(request());
     const queued = await s.rt.next('call.queued');
-    expect(queued).toMatchObject({ position: 1, agentsAvailable: 0 });
+    expect(queued).toEqual({ type: 'call.queued', callId: queued.callId, position: 1, agentAvailable: false });
     s.rt.send({ type: 'call.hangup', callId: queued.callId });
     expect(await s.rt.next('call.ended')).toEqual({ type: 'call.ended', callId: queued.callId, endedBy: EndedBy.Shopper, reason: EndReason.Abandoned });
     const rec = await endedRecord(queued.callId);
     expect(rec).toMatchObject({ state: 'ended', endedBy: EndedBy.Shopper, endReason: EndReason.Abandoned, agentId: null, answeredAt: null, ringingAt: null, ringAttempts: [] });
   });
 
-  it('refuses a call.request with a peer id that is not the shopper’s (peer_not_owned)', async () => {
+  it('tells a queued shopper its place only when it changes (no repeated call.queued)', async () => {
+    const s1 = await shopper();
+    const s2 = await shopper();
+    s1.rt.send(request());
+    const q1 = await s1.rt.next('call.queued');
+    expect(q1).toEqual({ type: 'call.queued', callId: q1.callId, position: 1, agentAvailable: false });
+    s2.rt.send(request());
+    const q2 = await s2.rt.next('call.queued');
+    expect(q2).toEqual({ type: 'call.queued', callId: q2.callId, position: 2, agentAvailable: false });
+    // Someone joining behind s1 does not change s1's place: s1 is not told again.
+    await s1.rt.expectNone('call.queued', 300);
+
+    // An agent signs in and sets away: the queue is looked at again, but nothing changed for anyone.
+    const a = await agent(DEMO.alice);
+    a.rt.send({ type: 'presence.set', presence: Presence.Away });
+    await a.rt.next('agent.self', { where: (m) => m.presence === Presence.Away });
+    await Promise.all([s1.rt.expectNone('call.queued', 300), s2.rt.expectNone('call.queued', 0)]);
+
+    // s1 leaves: s2 moves up, and is told.
+    s1.rt.send({ type: 'call.hangup', callId: q1.callId });
+    await s1.rt.next('call.ended');
+    expect(await s2.rt.next('call.queued')).toEqual({ type: 'call.queued', callId: q2.callId, position: 1, agentAvailable: false });
+
+    // The agent becomes available and declines: s2 waits again, now with an agent available.
+    await available(a);
+    const ring = await a.rt.next('call.ring');
+    expect(ring.callId).toBe(q2.callId);
+    await s2.rt.next('call.ringing');
+    a.rt.send({ type: 'call.decline', callId: q2.callId });
+    expect(await s2.rt.next('call.queued')).toEqual({ type: 'call.queued', callId: q2.callId, position: 1, agentAvailable: true });
+
+    // A new request rings the agent (not tried for it); s2's place and news are the same: no message.
+    const s3 = await shopper();
+    s3.rt.send(request());
+    const ring3 = await a.rt.next('call.ring');
+    await s3.rt.next('call.ringing');
+    await s2.rt.expectNone('call.queued', 300);
+    s3.rt.send({ type: 'call.hangup', callId: ring3.callId });
+    await s3.rt.next('call.ended');
+    await s2.rt.expectNone('call.queued', 300);
+
+    s2.rt.send({ type: 'call.hangup', callId: q2.callId });
+    await s2.rt.next('call.ended');
+    expect(s2.rt.received.filter((m) => m.type === 'call.queued')).toHaveLength(3);
+  });
+
+  it('decides the shopper’s peer id itself: no credentials before a request, then only the call’s id', async () => {
     const a = await agent(DEMO.alice);
     const other = await shopper();
     const s = await shopper();
-    for (const peerId of [a.creds.peerId, other.creds.peerId, `s-${s.shopperId}-not-hex`]) {
-      s.rt.send(request(peerId));
-      expect(await s.rt.next('error')).toMatchObject({ code: ErrorCode.PeerNotOwned });
+    // No request yet: no peer id to prove (404 call_not_found).
+    for (const who of [s, other]) {
+      const res = await httpRequest(`${stack.url}/api/rtc/credentials`, { method: 'POST', headers: { authorization: `Bearer ${who.token}` } });
+      expect({ status: res.status, body: res.json }).toMatchObject({ status: 404, body: { error: { code: ErrorCode.CallNotFound } } });
     }
-    await s.rt.expectNone('call.queued', 200);
-    expect(stack.server.calls.snapshot().calls).toEqual([]);
+    const otherCall = await requestCall(other.rt, request());
+    const otherCreds = await rtcCredentials(stack.url, other.token);
+    // A request naming someone else's peer id (the old protocol's field) cannot choose it: the
+    // field is not part of the request, and the server mints the id for the shopper.
+    s.rt.sendRaw(JSON.stringify({ ...request(), peerId: otherCreds.peerId }));
+    const { callId } = await s.rt.next('call.queued');
+    const mine = await rtcCredentials(stack.url, s.token);
+    expect(mine.peerId.startsWith(`s-${s.shopperId}-`)).toBe(true);
+    for (const foreign of [otherCreds.peerId, a.creds.peerId]) expect(mine.peerId).not.toBe(foreign);
+    // Always the same id for this call, the one stored with it.
+    expect((await rtcCredentials(stack.url, s.token)).peerId).toBe(mine.peerId);
+    const rows = await waitFor(async () => {
+      const r: { id: string; shopper_peer_id: string }[] = await stack.server.db('calls').whereIn('id', [callId, otherCall.callId]).select('id', 'shopper_peer_id');
+      return r.length === 2 ? r : null;
+    }, 'both calls stored');
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.shopper_peer_id]))).toEqual({ [callId]: mine.peerId, [otherCall.callId]: otherCreds.peerId });
+    for (const [who, id] of [[s, callId], [other, otherCall.callId]] as const) {
+      who.rt.send({ type: 'call.hangup', callId: id });
+      await who.rt.next('call.ended');
+    }
+    expect(s.rt.received.filter((m) => m.type === 'error')).toEqual([]);
   });
 
   it('refuses a second call.request from the same shopper (call_already_requested)', async () => {
     const s = await shopper();
-    s.rt.send(request(s.creds.peerId));
+    s.rt.send(request());
     const queued = await s.rt.next('call.queued');
-    const creds2 = await rtcCredentials(stack.url, s.token);
-    s.rt.send(request(creds2.peerId));
+    const creds = await rtcCredentials(stack.url, s.token);
+    s.rt.send(request());
     expect(await s.rt.next('error')).toMatchObject({ code: ErrorCode.CallAlreadyRequested });
     expect(stack.server.calls.snapshot().calls.map((c) => c.id)).toEqual([queued.callId]);
+    // The refused request did not mint another peer id.
+    expect((await rtcCredentials(stack.url, s.token)).peerId).toBe(creds.peerId);
     s.rt.send({ type: 'call.hangup', callId: queued.callId });
     await s.rt.next('call.ended');
   });
@@ -275,13 +349,16 @@ describe('edge cases of the realtime channel', () => {
   it('answers an unknown message type and an invalid message with bad_request and stays open', async () => {
     const s = await shopper();
     s.rt.sendRaw(JSON.stringify({ type: 'call.teleport', callId: 'x' }));
-    expect(await s.rt.next('error')).toMatchObject({ type: 'error', code: ErrorCode.BadRequest, callId: 'x' });
-    s.rt.sendRaw(JSON.stringify({ type: 'call.request', media: 'hologram', peerId: s.creds.peerId, context: { productId: null, pageUrl: '' } }));
+    // A message that does not parse is answered without echoing any of its fields.
+    const unknown = await s.rt.next('error');
+    expect(unknown).toMatchObject({ type: 'error', code: ErrorCode.BadRequest });
+    expect(unknown).not.toHaveProperty('callId');
+    s.rt.sendRaw(JSON.stringify({ type: 'call.request', media: 'hologram', context: { productId: null, pageUrl: '' } }));
     expect(await s.rt.next('error')).toMatchObject({ code: ErrorCode.BadRequest });
     s.rt.sendRaw('42');
     expect(await s.rt.next('error')).toMatchObject({ code: ErrorCode.BadRequest });
     // Still open and working.
-    s.rt.send(request(s.creds.peerId));
+    s.rt.send(request());
     const queued = await s.rt.next('call.queued');
     s.rt.send({ type: 'call.hangup', callId: queued.callId });
     await s.rt.next('call.ended');
@@ -297,7 +374,7 @@ describe('edge cases of the realtime channel', () => {
       });
     }
     expect(s.rt.ws.readyState).toBe(s.rt.ws.OPEN);
-    s.rt.send(request(s.creds.peerId));
+    s.rt.send(request());
     const queued = await s.rt.next('call.queued');
     s.rt.send({ type: 'call.hangup', callId: queued.callId });
     await s.rt.next('call.ended');
@@ -305,7 +382,7 @@ describe('edge cases of the realtime channel', () => {
 
   it('lets a shopper who drops before an answer be recorded as abandoned after the reconnect grace', async () => {
     const s = await shopper();
-    s.rt.send(request(s.creds.peerId));
+    s.rt.send(request());
     const queued = await s.rt.next('call.queued');
     await s.rt.close();
     const rec = await endedRecord(queued.callId);

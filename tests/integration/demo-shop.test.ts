@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShop } from '../../demo-shop/src/app';
+import { CustomerVouch, MAX_VOUCH_SECONDS, customerVouchMessage } from '../../protocol/index';
 
 const opts = {
   counterpartUrl: 'http://counterpart.test:4000/',
@@ -59,10 +60,11 @@ describe('demo shop: storefront', () => {
     expect(attr(tag, 'data-product-id')).toBe('103');
     expect(tag).not.toContain('data-customer-id');
     expect(tag).not.toContain('data-customer-signature');
+    expect(tag).not.toContain('data-customer-vouch-url');
     expect(tag).toMatch(/ async><\/script>$/);
   });
 
-  it('signs a signed-in customer for the widget; the signature verifies', async () => {
+  it('points the widget of a signed-in customer at the shop’s vouch URL, never a signature in the page', async () => {
     const login = await get('/account/login?customer=2');
     expect(login.status).toBe(302);
     expect(login.headers.get('location')).toBe('/');
@@ -73,16 +75,56 @@ describe('demo shop: storefront', () => {
     expect(page).toContain('Lucas Martin');
     const tag = widgetTag(page);
     expect(attr(tag, 'data-product-id')).toBe('102');
-    expect(attr(tag, 'data-customer-id')).toBe('2');
-    const sig = attr(tag, 'data-customer-signature')!;
-    expect(sig).toMatch(/^[0-9a-f]{64}$/);
-    expect(sig).toBe(createHmac('sha256', opts.identitySecret).update('2').digest('hex'));
-    expect(sig).not.toBe(createHmac('sha256', 'another-secret').update('2').digest('hex'));
+    expect(attr(tag, 'data-customer-vouch-url')).toBe('/counterpart/vouch');
+    // No identity in the page itself: a cached or copied page cannot be replayed as this customer.
+    expect(tag).not.toContain('data-customer-id');
+    expect(tag).not.toContain('data-customer-signature');
+    expect(page).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('vouches for the signed-in customer with a fresh, short-lived signature that verifies', async () => {
+    const cookie = 'demo_customer=2';
+    const fetchVouch = async () => {
+      const res = await get('/counterpart/vouch', { cookie });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      return CustomerVouch.parse(await res.json());
+    };
+    const sign = (secret: string, v: CustomerVouch) =>
+      createHmac('sha256', secret)
+        .update(customerVouchMessage({ siteKey: opts.siteKey, id: v.id, expiresAt: v.expiresAt, nonce: v.nonce }))
+        .digest('hex');
+
+    const before = Math.floor(Date.now() / 1000);
+    const [first, second] = [await fetchVouch(), await fetchVouch()];
+    const after = Math.ceil(Date.now() / 1000);
+    for (const v of [first, second]) {
+      expect(v.id).toBe(2);
+      // Expires at most 10 minutes ahead.
+      expect(v.expiresAt).toBeGreaterThan(before);
+      expect(v.expiresAt).toBeLessThanOrEqual(after + MAX_VOUCH_SECONDS);
+      expect(v.signature).toBe(sign(opts.identitySecret, v));
+      expect(v.signature).not.toBe(sign('another-secret', v));
+    }
+    // Each request gets its own nonce (and so its own signature): one vouch opens one session.
+    expect(second.nonce).not.toBe(first.nonce);
+    expect(second.signature).not.toBe(first.signature);
+    // The signature covers the site key and the customer id: the same fields for another customer do not verify.
+    expect(first.signature).not.toBe(sign(opts.identitySecret, { ...first, id: 3 }));
+  });
+
+  it('vouches for no one when no customer is signed in (204)', async () => {
+    for (const headers of [{}, { cookie: 'demo_customer=999' }, { cookie: 'demo_customer=abc' }] as Record<string, string>[]) {
+      const res = await get('/counterpart/vouch', headers);
+      expect(res.status).toBe(204);
+      expect(await res.text()).toBe('');
+    }
   });
 
   it('ignores an unknown customer cookie and clears it on sign-out', async () => {
     const page = await (await get('/products/stoneware-mug-set', { cookie: 'demo_customer=999' })).text();
     expect(widgetTag(page)).not.toContain('data-customer-id');
+    expect(widgetTag(page)).not.toContain('data-customer-vouch-url');
     const logout = await get('/account/logout', { cookie: 'demo_customer=1' });
     expect(logout.status).toBe(302);
     expect(logout.headers.get('set-cookie')).toMatch(/^demo_customer=;.*expires=Thu, 01 Jan 1970/);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AgentState, ErrorCode, MediaKind, Presence, type ClientMessageOf } from '../../protocol/index';
-import { DEMO, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
+import { AgentState, ErrorCode, Presence } from '../../protocol/index';
+import { callRequest } from '../helpers/calls';
+import { DEMO, delay, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
 import { openRealtime, type RealtimeClient } from '../helpers/sockets';
 
 /** Calls that go wrong: media that never flows, parties that reconnect, requests that race. */
@@ -10,12 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const request = (peerId: string): ClientMessageOf<'call.request'> => ({
-  type: 'call.request',
-  media: MediaKind.Video,
-  peerId,
-  context: { productId: null, pageUrl: 'http://shop.test/' },
-});
+const request = () => callRequest({ pageUrl: 'http://shop.test/' });
 
 async function availableAgent(): Promise<{ token: string; rt: RealtimeClient }> {
   const { token } = await login(stack.url, DEMO.alice);
@@ -29,9 +25,10 @@ async function availableAgent(): Promise<{ token: string; rt: RealtimeClient }> 
 async function acceptedCall(agent: { token: string; rt: RealtimeClient }) {
   const shopper = await shopperSession(stack.url);
   const rt = await openRealtime(stack, shopper.token);
-  const peer = await rtcCredentials(stack.url, shopper.token);
-  rt.send(request(peer.peerId));
+  rt.send(request());
   const ring = await agent.rt.next('call.ring');
+  await rt.next('call.ringing');
+  const peer = await rtcCredentials(stack.url, shopper.token);
   const agentPeer = await rtcCredentials(stack.url, agent.token);
   agent.rt.send({ type: 'call.accept', callId: ring.callId, peerId: agentPeer.peerId });
   const connect = await rt.next('call.connect');
@@ -72,12 +69,20 @@ it('tells a party that reconnects mid-call where the call stands, and the call g
 it('creates one call when the same shopper requests from two tabs at once', async () => {
   const shopper = await shopperSession(stack.url);
   const [tab1, tab2] = await Promise.all([openRealtime(stack, shopper.token), openRealtime(stack, shopper.token)]);
-  const peers = await Promise.all([rtcCredentials(stack.url, shopper.token), rtcCredentials(stack.url, shopper.token)]);
-  tab1.send(request(peers[0]!.peerId));
-  tab2.send(request(peers[1]!.peerId));
+  tab1.send(request());
+  tab2.send(request());
   const errors = await Promise.race([tab1.next('error'), tab2.next('error')]);
   expect(errors.code).toBe(ErrorCode.CallAlreadyRequested);
-  const mine = stack.server.calls.snapshot().calls.filter((c) => c.state === 'queued');
+  const mine = await waitFor(() => {
+    const queued = stack.server.calls.snapshot().calls.filter((c) => c.state === 'queued');
+    return queued.length > 0 ? queued : null;
+  }, 'the one queued call');
+  await delay(100);
+  expect(stack.server.calls.snapshot().calls.filter((c) => c.state === 'queued')).toEqual(mine);
   expect(mine).toHaveLength(1);
+  // Both tabs share the one call, and so the one peer id the server minted for it.
+  const peers = await Promise.all([rtcCredentials(stack.url, shopper.token), rtcCredentials(stack.url, shopper.token)]);
+  expect(peers[1]!.peerId).toBe(peers[0]!.peerId);
+  expect(peers[0]!.peerId.startsWith(`s-${shopper.shopperId}-`)).toBe(true);
   await Promise.all([tab1.close(), tab2.close()]);
 });

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentState, ErrorCode, MediaKind, Presence, QOS_INTERVAL_MS, type QosSample } from '../../protocol/index';
+import { AgentState, ErrorCode, Presence, QOS_INTERVAL_MS, type QosSample } from '../../protocol/index';
+import { callRequest } from '../helpers/calls';
 import { DEMO, SITE, delay, httpRequest, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
 import { connectPeer, openPeer, openRealtime } from '../helpers/sockets';
 
-/** Abuse limits: sign-in and session rates, live peers per owner, QoS sample rate. */
+const retryAfter = (res: { headers: Record<string, string | string[] | undefined> }) => Number(res.headers['retry-after']);
+
+/** Abuse limits: sign-in and session rates, account lockout, live peers per owner, QoS sample rate. */
 describe('rate limits', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -11,12 +14,16 @@ describe('rate limits', () => {
   });
   afterAll(async () => stack?.close());
 
-  it('answers the 4th sign-in attempt within a minute with 429 rate_limited', async () => {
-    const attempt = () => httpRequest(`${stack.url}/api/auth/login`, { body: { email: DEMO.alice.email, password: 'wrong-password' } });
-    for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
-    const res = await attempt();
+  it('answers the 4th sign-in attempt from one address within a minute with 429 rate_limited', async () => {
+    // Three different accounts (no account reaches its lockout), then the right password: the
+    // address's budget is spent whatever the account or the password.
+    const attempt = (body: { email: string; password: string }) => httpRequest(`${stack.url}/api/auth/login`, { body });
+    for (const email of [DEMO.alice.email, DEMO.bob.email, 'nobody@counterpart.test']) expect((await attempt({ email, password: 'wrong-password' })).status).toBe(401);
+    const res = await attempt(DEMO.sam);
     expect(res.status).toBe(429);
     expect(res.json).toMatchObject({ error: { code: ErrorCode.RateLimited } });
+    expect(retryAfter(res)).toBeGreaterThan(0);
+    expect(retryAfter(res)).toBeLessThanOrEqual(60);
   });
 
   it('limits shopper sessions per client address', async () => {
@@ -24,6 +31,62 @@ describe('rate limits', () => {
     for (let i = 0; i < 6; i++)
       statuses.push((await httpRequest(`${stack.url}/api/shopper/session`, { headers: { origin: SITE.origin }, body: { siteKey: SITE.key } })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+});
+
+describe('limits by client address behind a trusted proxy, per site and per account', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ shop: false, env: { TRUST_PROXY: '1', RATE_SESSION_PER_MINUTE: '2', RATE_SITE_SESSIONS_PER_MINUTE: '5' } });
+  });
+  afterAll(async () => stack?.close());
+
+  const session = (from: string) =>
+    httpRequest(`${stack.url}/api/shopper/session`, { headers: { origin: SITE.origin, 'x-forwarded-for': from }, body: { siteKey: SITE.key } });
+  const signIn = (from: string, body: { email: string; password: string }) =>
+    httpRequest(`${stack.url}/api/auth/login`, { headers: { 'x-forwarded-for': from }, body });
+
+  it('limits shopper sessions per address (an IPv6 address by its /64) and per site, whatever the addresses', async () => {
+    // Per address: the client's address as the trusted proxy names it.
+    expect([(await session('198.51.100.1')).status, (await session('198.51.100.1')).status]).toEqual([200, 200]);
+    const third = await session('198.51.100.1');
+    expect(third.status).toBe(429);
+    expect(third.json).toMatchObject({ error: { code: ErrorCode.RateLimited } });
+    // Two addresses of one IPv6 /64 share a budget.
+    expect((await session('2001:db8:1:2::a')).status).toBe(200);
+    expect((await session('2001:db8:1:2:ffff::b')).status).toBe(200);
+    expect((await session('2001:db8:1:2::c')).status).toBe(429);
+    // Per site: 5 sessions a minute were given above (2 + 2 + the refused ones do not count)...
+    expect((await session('198.51.100.2')).status).toBe(200);
+    // ...so a fresh address is refused too: the site's budget is spent.
+    const site = await session('198.51.100.3');
+    expect(site.status).toBe(429);
+    expect(site.json).toMatchObject({ error: { code: ErrorCode.RateLimited } });
+    expect(retryAfter(site)).toBeGreaterThan(0);
+  });
+
+  it('locks an account after more than 5 failed sign-ins, even for the right password and from other addresses', async () => {
+    const wrong = { email: DEMO.alice.email, password: 'wrong-password' };
+    for (let i = 0; i < 6; i++) expect((await signIn(`203.0.113.${i + 1}`, wrong)).status, `failed attempt ${i + 1}`).toBe(401);
+    for (const [from, body] of [
+      ['203.0.113.50', DEMO.alice],
+      ['203.0.113.51', { email: ' ALICE@counterpart.test ', password: DEMO.alice.password }],
+    ] as const) {
+      const res = await signIn(from, body);
+      expect({ status: res.status, body: res.json }).toMatchObject({ status: 429, body: { error: { code: ErrorCode.AccountLocked } } });
+      expect(retryAfter(res)).toBeGreaterThan(0);
+      expect(retryAfter(res)).toBeLessThanOrEqual(60);
+    }
+    // Other accounts are not affected.
+    expect((await signIn('203.0.113.1', DEMO.bob)).status).toBe(200);
+  });
+
+  it('clears the failure count on a successful sign-in', async () => {
+    const wrong = { email: DEMO.sam.email, password: 'wrong-password' };
+    for (let i = 0; i < 5; i++) expect((await signIn('192.0.2.1', wrong)).status).toBe(401);
+    expect((await signIn('192.0.2.1', DEMO.sam)).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await signIn('192.0.2.1', wrong)).status).toBe(401);
+    expect((await signIn('192.0.2.1', DEMO.sam)).status).toBe(200);
   });
 });
 
@@ -55,8 +118,7 @@ describe('per-owner and per-call limits', () => {
     await agentRt.next('agent.self', { where: (m) => m.state === AgentState.Available });
     const shopper = await shopperSession(stack.url);
     const shopperRt = await openRealtime(stack, shopper.token);
-    const peer = await rtcCredentials(stack.url, shopper.token);
-    shopperRt.send({ type: 'call.request', media: MediaKind.Video, peerId: peer.peerId, context: { productId: null, pageUrl: 'http://shop.test/' } });
+    shopperRt.send(callRequest());
     const ring = await agentRt.next('call.ring');
     agentRt.send({ type: 'call.accept', callId: ring.callId, peerId: (await rtcCredentials(stack.url, alice.token)).peerId });
     await shopperRt.next('call.connect');

@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSource } from '../../server/src/db/migrations/index';
 
-const TABLES = ['calls', 'qos_samples', 'ring_attempts', 'sites', 'users'];
+const TABLES = ['calls', 'qos_samples', 'ring_attempts', 'sites', 'staff_sessions', 'used_nonces', 'users'];
 
 let dir: string;
 let db: Knex;
@@ -54,6 +54,14 @@ describe('migrations on a fresh SQLite file', () => {
     await db('ring_attempts').insert({ call_id: 'c1', agent_id: userId, started_at: at });
     await db('qos_samples').insert({ call_id: 'c1', from_role: 'agent', at, rtt_ms: 10 });
     await expect(db('users').insert({ email: 'x@y.test', name: 'dup', role: 'agent', password_hash: 'h', created_at: at })).rejects.toThrow();
+    // A staff session belongs to a user and goes with it (a second user: calls keep the first).
+    const [staffId] = await db('users').insert({ email: 's@y.test', name: 'S', role: 'supervisor', password_hash: 'h', created_at: at });
+    await db('staff_sessions').insert({ id: 'a'.repeat(32), user_id: staffId, refresh_hash: 'f'.repeat(64), created_at: at, expires_at: at });
+    await db('users').where({ id: staffId }).delete();
+    expect(await db('staff_sessions').count({ n: '*' })).toEqual([{ n: 0 }]);
+    // A nonce is used once: its primary key is the compare-and-set.
+    await db('used_nonces').insert({ nonce: 't:n1', expires_at: at });
+    await expect(db('used_nonces').insert({ nonce: 't:n1', expires_at: at })).rejects.toThrow();
 
     const [, rolledBack] = (await db.migrate.rollback({ migrationSource }, true)) as [number, string[]];
     expect([...rolledBack].sort()).toEqual([...all].sort());

@@ -2,9 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloseCode, MAX_SIGNAL_BYTES, MediaKind, Presence, type RtcCredentials } from '../../protocol/index';
-import { DEMO, login, rtcCredentials, shopperSession, startStack, type Stack } from '../helpers/server';
-import { connectPeer, openPeer, openRealtime, realtimeOutcome, type PeerSocket, type RealtimeClient, watchUncaught } from '../helpers/sockets';
+import { ErrorCode, MAX_SIGNAL_BYTES, Presence, RealtimeTicket, Role, TICKET_TTL_SECONDS, type RtcCredentials } from '../../protocol/index';
+import { shopperInCall } from '../helpers/calls';
+import { DEMO, httpRequest, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
+import {
+  connectPeer,
+  openPeer,
+  openRealtime,
+  openRealtimeWithTicket,
+  realtimeRefusal,
+  realtimeTicket,
+  type PeerSocket,
+  type RealtimeClient,
+  watchUncaught,
+} from '../helpers/sockets';
 
 /** How long a message that must not be relayed is given to arrive anyway. */
 const QUIET_MS = 1000;
@@ -39,9 +50,24 @@ async function peerToken(key: string, claims: { sub: string; owner: string; aud?
     .sign(new TextEncoder().encode(key));
 }
 
-async function shopperCreds(): Promise<{ token: string; shopperId: string; creds: RtcCredentials }> {
-  const s = await shopperSession(stack.url);
-  return { token: s.token, shopperId: s.shopperId, creds: await rtcCredentials(stack.url, s.token) };
+/** How often the server counted a refusal of this kind (dropped frames, refused upgrades). */
+const refusals = (kind: string): number => stack.server.refusals.totals.get(kind) ?? 0;
+
+type ShopperPeer = { token: string; shopperId: string; creds: RtcCredentials; rt: RealtimeClient; callId: string };
+
+/**
+ * A shopper with PeerJS credentials: those exist only for a call request, so it requests one.
+ * Unless `keepCall`, the request is then hung up (the peer token stays valid for its TTL), so no
+ * stray request waits in the queue for the agents of later tests.
+ */
+async function shopperCreds(opts: { keepCall?: boolean } = {}): Promise<ShopperPeer> {
+  const s = await shopperInCall(stack);
+  track(s.rt);
+  if (!opts.keepCall) {
+    s.rt.send({ type: 'call.hangup', callId: s.callId });
+    await s.rt.next('call.ended', { where: (m) => m.callId === s.callId });
+  }
+  return { token: s.token, shopperId: s.shopperId, creds: s.creds, rt: s.rt, callId: s.callId };
 }
 
 function offer(from: RtcCredentials, to: string, sdp = 'v=0 test offer'): { type: string; dst: string; payload: unknown } {
@@ -72,6 +98,7 @@ describe('PeerServer: who may connect', () => {
       ['garbage token', b.creds.peerId, 'not.a.jwt'],
       ['no token', b.creds.peerId, null],
     ];
+    const refusedBefore = refusals('signaling.unauthorized');
     for (const [what, id, token] of attempts) {
       const r = await connectPeer(stack, id, token);
       if (r.kind === 'open') {
@@ -81,6 +108,7 @@ describe('PeerServer: who may connect', () => {
       }
       expect({ what, r }).toEqual({ what, r: { kind: 'refused', status: 401 } });
     }
+    expect(refusals('signaling.unauthorized') - refusedBefore).toBe(attempts.length);
     // Control: the same server-signed construction, unexpired, is accepted.
     const fresh = await peerToken(secret, { sub: b.creds.peerId, owner, exp: now + 3600 });
     track(await openPeer(stack, { peerId: b.creds.peerId, peerToken: fresh }));
@@ -106,28 +134,35 @@ describe('PeerServer: who may connect', () => {
 type LiveCall = {
   callId: string;
   agentCreds: RtcCredentials;
-  shopper: { token: string; shopperId: string; creds: RtcCredentials };
+  shopper: ShopperPeer;
   agentPeer: PeerSocket;
   shopperPeer: PeerSocket;
   agentRt: RealtimeClient;
   shopperRt: RealtimeClient;
 };
 
-/** Opens both peers, then assigns the call for real: presence → call.request → ring → accept → connect. */
+/**
+ * Opens both peers while the shopper's request waits in the queue (no agent assigned), then
+ * assigns the call for real: presence → ring → accept → connect.
+ */
 async function liveCall(agent: { email: string; password: string }, beforeAssignment?: (c: Omit<LiveCall, 'callId' | 'agentRt' | 'shopperRt'>) => Promise<void>): Promise<LiveCall> {
+  // No agent of an earlier test may still take the request.
+  await waitFor(() => (stack.server.calls.snapshot().agents.every((a) => a.state === 'offline') ? true : null), 'every agent offline');
   const agentLogin = await login(stack.url, agent);
   const agentCreds = await rtcCredentials(stack.url, agentLogin.token);
-  const shopper = await shopperCreds();
+  const shopper = await shopperCreds({ keepCall: true });
+  const queued = await shopper.rt.next('call.queued');
+  expect(queued).toMatchObject({ callId: shopper.callId, agentAvailable: false });
   const agentPeer = track(await openPeer(stack, agentCreds));
   const shopperPeer = track(await openPeer(stack, shopper.creds));
   await beforeAssignment?.({ agentCreds, shopper, agentPeer, shopperPeer });
 
   const agentRt = track(await openRealtime(stack, agentLogin.token));
-  const shopperRt = track(await openRealtime(stack, shopper.token));
+  const shopperRt = shopper.rt;
   agentRt.send({ type: 'presence.set', presence: Presence.Available });
   await agentRt.next('agent.self', { where: (m) => m.presence === Presence.Available });
-  shopperRt.send({ type: 'call.request', media: MediaKind.Video, peerId: shopper.creds.peerId, context: { productId: null, pageUrl: 'http://shop.test/' } });
   const ring = await agentRt.next('call.ring');
+  expect(ring.callId).toBe(shopper.callId);
   agentRt.send({ type: 'call.accept', callId: ring.callId, peerId: agentCreds.peerId });
   const agentConnect = await agentRt.next('call.connect');
   const shopperConnect = await shopperRt.next('call.connect');
@@ -149,8 +184,9 @@ describe('PeerServer: who may signal whom', () => {
     const intruder = await shopperCreds();
     const intruderPeer = track(await openPeer(stack, intruder.creds));
 
+    const refusedBefore = refusals('signaling.refused_by_policy');
     const c = await liveCall(DEMO.alice, async ({ agentCreds, shopper, agentPeer, shopperPeer }) => {
-      // Negative: no call yet, so the agent's peer is not assigned to this shopper.
+      // Negative: the request only waits in the queue, so the agent's peer is not assigned to this shopper.
       shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'before assignment'));
       intruderPeer.send({ type: 'CANDIDATE', dst: agentCreds.peerId, payload: { candidate: 'x' } });
       await agentPeer.expectNone('OFFER', QUIET_MS);
@@ -184,6 +220,8 @@ describe('PeerServer: who may signal whom', () => {
     await endCall(c);
     shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'after hangup'));
     await agentPeer.expectNone('OFFER', QUIET_MS);
+    // Each dropped frame was counted (not logged one line each): 2 before the assignment, 2 from the intruder, 1 after.
+    expect(refusals('signaling.refused_by_policy') - refusedBefore).toBe(5);
   });
 
   it('closes a socket that sends more than MAX_SIGNAL_BYTES (1009), relays nothing and keeps running', async () => {
@@ -225,22 +263,91 @@ describe('PeerServer: malformed frames', () => {
 });
 
 describe('realtime channel authentication', () => {
-  it('closes with 4401 without a token or with a bad one', async () => {
-    const s = await shopperSession(stack.url);
-    const creds = await rtcCredentials(stack.url, s.token);
-    const forged = await new SignJWT({ role: 'supervisor', name: 'Mallory' })
+  async function ticketToken(key: string, claims: Record<string, unknown>, exp: number): Promise<string> {
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer('counterpart')
-      .setAudience('staff')
-      .setSubject('3')
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode('z'.repeat(64)));
-    for (const token of [null, '', 'garbage', forged, creds.peerToken]) {
-      const out = await realtimeOutcome(stack, token);
-      expect({ token, code: out.close.code, messages: out.messages }).toEqual({ token, code: CloseCode.Unauthorized, messages: [] });
+      .setAudience('ticket')
+      .setSubject(String(claims.sub ?? '3'))
+      .setIssuedAt(exp - 30)
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(key));
+  }
+
+  it('refuses the upgrade with HTTP 401, before any socket, without a ticket or with a bad one', async () => {
+    const s = await shopperSession(stack.url);
+    const alice = await login(stack.url, DEMO.alice);
+    const peer = await rtcCredentials(stack.url, alice.token);
+    const now = Math.floor(Date.now() / 1000);
+    const staffClaims = { role: 'supervisor', name: 'Mallory', sid: '0'.repeat(32), until: now + 3600 };
+    const attempts: [string, string | null][] = [
+      ['no ticket', null],
+      ['empty ticket', ''],
+      ['garbage', 'garbage'],
+      ['a ticket signed with another secret', await ticketToken('z'.repeat(64), { ...staffClaims, jti: 'forged-jti-1' }, now + 30)],
+      ['an expired ticket signed with the server secret', await ticketToken(secret, { ...staffClaims, jti: 'expired-jti-1' }, now - 60)],
+      ['a staff bearer token (the old ?token=)', alice.token],
+      ['a shopper bearer token', s.token],
+      ['a peer token', peer.peerToken],
+      ['an oversized ticket', 'x'.repeat(5000)],
+    ];
+    const before = refusals('realtime.unauthorized');
+    for (const [what, ticket] of attempts) expect({ what, outcome: await realtimeRefusal(stack, ticket) }).toEqual({ what, outcome: 401 });
+    expect(refusals('realtime.unauthorized') - before).toBe(attempts.length);
+    // Control: the session's own first ticket opens a socket that says hello.
+    const ok = track(await openRealtimeWithTicket(stack.url, s.ticket.ticket));
+    expect(ok.hello).toMatchObject({ role: Role.Shopper, userId: s.shopperId });
+  });
+
+  it('opens one socket per ticket: a used ticket is refused with 401', async () => {
+    const s = await shopperSession(stack.url);
+    const first = track(await openRealtimeWithTicket(stack.url, s.ticket.ticket));
+    expect(await realtimeRefusal(stack, s.ticket.ticket)).toBe(401);
+    await first.close();
+    expect(await realtimeRefusal(stack, s.ticket.ticket)).toBe(401);
+    // A fresh ticket for the same session works.
+    const again = track(await openRealtime(stack, s.token));
+    expect(again.hello.userId).toBe(s.shopperId);
+
+    const alice = await login(stack.url, DEMO.alice);
+    const ticket = await realtimeTicket(stack.url, alice.token);
+    const agentSock = track(await openRealtimeWithTicket(stack.url, ticket));
+    expect(agentSock.hello).toMatchObject({ role: Role.Agent, userId: String(alice.user.id) });
+    expect(await realtimeRefusal(stack, ticket)).toBe(401);
+  });
+
+  it('issues tickets (POST /api/realtime/ticket) for a bearer token only, short-lived', async () => {
+    const ticketWith = (headers: Record<string, string>) => httpRequest(`${stack.url}/api/realtime/ticket`, { method: 'POST', headers });
+    const alice = await login(stack.url, DEMO.alice);
+    const peer = await rtcCredentials(stack.url, alice.token);
+    for (const headers of [{}, { authorization: 'Bearer garbage' }, { authorization: `Bearer ${peer.peerToken}` }] as Record<string, string>[]) {
+      const res = await ticketWith(headers);
+      expect({ status: res.status, body: res.json }).toMatchObject({ status: 401, body: { error: { code: ErrorCode.Unauthorized } } });
     }
-    // Control: a real token gets hello.
-    const ok = track(await openRealtime(stack, s.token));
-    expect(ok.hello.userId).toBe(s.shopperId);
+    // A ticket is not a bearer token either: it cannot buy more tickets.
+    const t = await realtimeTicket(stack.url, alice.token);
+    expect((await ticketWith({ authorization: `Bearer ${t}` })).status).toBe(401);
+    const s = await shopperSession(stack.url);
+    const res = await ticketWith({ authorization: `Bearer ${s.token}` });
+    expect(res.status).toBe(200);
+    const issued = RealtimeTicket.parse(res.json);
+    expect(Date.parse(issued.expiresAt)).toBeGreaterThan(Date.now());
+    expect(Date.parse(issued.expiresAt)).toBeLessThanOrEqual(Date.now() + (TICKET_TTL_SECONDS + 2) * 1000);
+  });
+
+  it('renews a socket’s session only with a fresh ticket of the same owner', async () => {
+    const a = await shopperSession(stack.url);
+    const b = await shopperSession(stack.url);
+    const sock = track(await openRealtimeWithTicket(stack.url, a.ticket.ticket));
+    sock.send({ type: 'session.renew', ticket: b.ticket.ticket });
+    expect(await sock.next('error')).toMatchObject({ code: ErrorCode.Unauthorized });
+    const fresh = await realtimeTicket(stack.url, a.token);
+    sock.send({ type: 'session.renew', ticket: fresh });
+    expect(await sock.next('session.renewed')).toEqual({ type: 'session.renewed', expiresAt: new Date(Date.parse(a.expiresAt)).toISOString() });
+    // The ticket was spent by the renewal.
+    sock.send({ type: 'session.renew', ticket: fresh });
+    expect(await sock.next('error')).toMatchObject({ code: ErrorCode.Unauthorized });
+    expect(await realtimeRefusal(stack, fresh)).toBe(401);
+    expect(sock.ws.readyState).toBe(sock.ws.OPEN);
   });
 });

@@ -1,8 +1,9 @@
 import { MediaDeniedError, PeerCall, getLocalMedia } from '../../client/call';
 import { playStream } from '../../client/media';
-import { RealtimeClient } from '../../client/realtime';
+import { RealtimeClient, ticketsFor } from '../../client/realtime';
 import {
   CounterpartError,
+  CustomerVouch,
   EndReason,
   EndedBy,
   ErrorCode,
@@ -18,13 +19,31 @@ const ERROR_TEXT: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.OriginNotAllowed]: 'Video calls are not enabled on this site.',
   [ErrorCode.UnknownSite]: 'Video calls are not enabled on this site.',
   [ErrorCode.Internal]: 'We could not reach our video service. Please try again.',
+  [ErrorCode.QueueFull]: 'All our agents are busy and the queue is full. Please try again in a few minutes.',
+  [ErrorCode.RateLimited]: 'Too many attempts from your connection. Please wait a minute and try again.',
+  [ErrorCode.Unavailable]: 'Our video service is restarting. Please try again in a moment.',
+  [ErrorCode.InvalidIdentity]: 'We could not confirm your shop account. Reload the page and try again.',
 };
 
 function endedText(msg: ServerMessageOf<'call.ended'>): string {
-  if (msg.reason === EndReason.ServerShutdown) return 'The call was interrupted. Please call again.';
+  if (msg.reason === EndReason.ServerShutdown || msg.reason === EndReason.ServerRestart) return 'The call was interrupted. Please call again.';
+  if (msg.reason === EndReason.QueueTimeout) return 'Sorry, no one could take your call in time. Please try again later.';
   if (msg.reason === EndReason.Disconnected) return 'The connection was lost and the call ended.';
   if (msg.reason === EndReason.ConnectFailed) return 'We could not connect the call. Please try again.';
   return msg.endedBy === EndedBy.Shopper ? 'You ended the call. Thank you!' : 'The agent ended the call. Thank you!';
+}
+
+/** A fresh, single-use vouch from the shop for its signed-in customer; null for a guest or on failure. */
+async function fetchVouch(url: string | null): Promise<CustomerVouch | null> {
+  if (!url) return null;
+  try {
+    const res = await fetch(new URL(url, location.href), { credentials: 'same-origin', cache: 'no-store' });
+    if (res.status !== 200) return null;
+    const parsed = CustomerVouch.safeParse(await res.json());
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** One call attempt from click to end; a new one is made for "Call again". */
@@ -34,6 +53,7 @@ class CallAttempt {
   private stream: MediaStream | null = null;
   private callId: string | null = null;
   private remotePeerId: string | null = null;
+  private token: string | null = null;
   private done = false;
 
   constructor(
@@ -47,18 +67,19 @@ class CallAttempt {
     performance.mark('counterpart:request');
     view.show('starting', 'Starting your camera…');
     try {
+      // The shop's vouch for its signed-in customer is fetched while the camera starts.
+      const customer = fetchVouch(config.vouchUrl);
       const stream = (this.stream = await getLocalMedia(MediaKind.Video));
       if (this.done) return this.cleanup();
       view.localVideo.srcObject = stream;
       void view.localVideo.play().catch(() => {});
+      const vouch = await customer;
       const session = await apiRequest(config.baseUrl, '/api/shopper/session', ShopperSessionResponse, {
-        body: { siteKey: config.siteKey, ...(config.customer ? { customer: config.customer } : {}) },
+        body: { siteKey: config.siteKey, ...(vouch ? { customer: vouch } : {}) },
       });
       if (this.done) return this.cleanup();
-      this.peer = await PeerCall.open({ baseUrl: config.baseUrl, token: session.token, localStream: stream });
-      if (this.done) return this.cleanup();
-      this.wirePeer(this.peer);
-      this.connectRealtime(session.token, this.peer.peerId);
+      this.token = session.token;
+      this.connectRealtime(session);
     } catch (err) {
       if (err instanceof MediaDeniedError) {
         this.cleanup();
@@ -68,39 +89,65 @@ class CallAttempt {
     }
   }
 
-  private connectRealtime(token: string, peerId: string): void {
+  private connectRealtime(session: ShopperSessionResponse): void {
     const { view, config } = this;
-    const rt = (this.rt = new RealtimeClient({ baseUrl: config.baseUrl, token }));
+    const tickets = ticketsFor(config.baseUrl, () => this.token, session.ticket);
+    const rt = (this.rt = new RealtimeClient({ baseUrl: config.baseUrl, tickets }));
     view.show('queued', 'Connecting you to the shop…');
     rt.on('connected', () => {
-      if (!this.callId)
-        rt.send({ type: 'call.request', media: MediaKind.Video, peerId, context: { productId: config.productId, pageUrl: location.href.slice(0, 2048) } });
+      // Back after a drop or a server restart: ask where the call stands (gone → call.ended).
+      if (this.callId) rt.send({ type: 'call.resume', callId: this.callId });
+      else rt.send({ type: 'call.request', media: MediaKind.Video, context: { productId: config.productId, pageUrl: location.origin + location.pathname } });
     });
     rt.on('call.queued', (m) => {
-      this.callId = m.callId;
-      if (m.agentsAvailable === 0) view.show('no-agent', 'No agent is available right now. Stay here and we will connect you as soon as one is free.');
+      this.haveCall(m.callId);
+      if (!m.agentAvailable) view.show('no-agent', 'No agent is available right now. Stay here and we will connect you as soon as one is free.');
       else view.show('queued', m.position === 1 ? 'You are next in line.' : `You are number ${m.position} in line.`);
     });
     rt.on('call.ringing', (m) => {
-      this.callId = m.callId;
+      this.haveCall(m.callId);
       view.show('ringing', 'Calling an agent…');
     });
     rt.on('call.connect', (m) => {
       // Sent again after a reconnect: the call goes on as it was.
       if (this.remotePeerId === m.remotePeerId) return;
+      this.haveCall(m.callId);
       this.remotePeerId = m.remotePeerId;
-      this.callId = m.callId;
       this.peer?.expect(m.remotePeerId);
       view.show('connecting', `Connecting to ${m.remoteName}…`);
     });
     rt.on('call.ended', (m) => this.finish('ended', endedText(m)));
     rt.on('error', (m) => {
+      // Asked after a call the server no longer knows (e.g. after a restart): it is over.
+      if (m.code === ErrorCode.CallNotFound && m.callId && m.callId === this.callId) return this.finish('ended', 'The call was interrupted. Please call again.');
       if (!this.callId || m.callId === this.callId) this.fail(new CounterpartError(m.code, m.message));
     });
     rt.on('disconnected', ({ willRetry }) => {
       if (!willRetry) this.fail(new CounterpartError(ErrorCode.Unauthorized, 'Your session expired.'));
     });
     rt.connect();
+  }
+
+  /**
+   * The request exists: only now does the server hand out a peer id and TURN credentials, so
+   * the peer connects while the shopper waits (the agent's ring takes longer than this).
+   */
+  private haveCall(callId: string): void {
+    if (this.callId === callId) return;
+    this.callId = callId;
+    void this.openPeer();
+  }
+
+  private async openPeer(): Promise<void> {
+    try {
+      const peer = await PeerCall.open({ baseUrl: this.config.baseUrl, token: this.token!, localStream: this.stream! });
+      if (this.done) return peer.close();
+      this.peer = peer;
+      this.wirePeer(peer);
+      if (this.remotePeerId) peer.expect(this.remotePeerId);
+    } catch (err) {
+      if (!this.done) this.fail(err);
+    }
   }
 
   private wirePeer(peer: PeerCall): void {

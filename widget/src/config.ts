@@ -4,7 +4,8 @@ export type WidgetConfig = {
   baseUrl: string;
   siteKey: string;
   productId: number | null;
-  customer: { id: number; signature: string } | null;
+  /** Same-origin URL where the shop vouches for its signed-in customer (fresh signature each time). */
+  vouchUrl: string | null;
 };
 
 export type Mount = (root: ShadowRoot, launcher: HTMLButtonElement, config: WidgetConfig) => void;

@@ -6,12 +6,11 @@ import type { Mount, WidgetConfig } from './config';
   if (!script?.src || document.querySelector('counterpart-widget')) return;
   const d = script.dataset;
   const int = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : null);
-  const customerId = int(d.customerId);
   const config: WidgetConfig = {
     baseUrl: new URL(script.src).origin,
     siteKey: d.siteKey ?? '',
     productId: int(d.productId),
-    customer: customerId && d.customerSignature ? { id: customerId, signature: d.customerSignature } : null,
+    vouchUrl: d.customerVouchUrl ?? null,
   };
   const host = document.createElement('counterpart-widget');
   const root = host.attachShadow({ mode: 'open' });

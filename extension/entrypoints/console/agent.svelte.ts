@@ -1,7 +1,7 @@
 import { PeerCall, getLocalMedia, type ChatLine } from '../../../client/call';
 import { playStream } from '../../../client/media';
-import { RealtimeClient } from '../../../client/realtime';
-import { keepSessionFresh } from '../../../client/session';
+import { RealtimeClient, ticketsFor } from '../../../client/realtime';
+import { keepSessionFresh, signOutSession } from '../../../client/session';
 import {
   AgentState,
   CallContext,
@@ -35,6 +35,7 @@ const RING_END_TEXT: Record<RingEndReason, string> = {
   [RingEndReason.Timeout]: 'You missed a call, so your status is now Away.',
   [RingEndReason.Cancelled]: 'The shopper hung up before you answered.',
   [RingEndReason.Accepted]: '',
+  [RingEndReason.ServerRestart]: 'The service restarted; the call was ended.',
 };
 
 /**
@@ -76,7 +77,11 @@ export class AgentConsole {
         baseUrl,
         session: res,
         signal: this.session.signal,
-        onRenewed: (s) => (this.token = s.token),
+        onRenewed: (s) => {
+          this.token = s.token;
+          // The socket would be closed at the old token's expiry: extend it.
+          void this.rt?.renew().catch(() => {});
+        },
         onExpired: () => this.expire(),
       });
       this.connect();
@@ -87,6 +92,7 @@ export class AgentConsole {
   }
 
   signOut(): void {
+    if (this.token) void signOutSession(this.baseUrl, this.token);
     this.session?.abort();
     this.session = null;
     this.endLocalCall();
@@ -98,7 +104,7 @@ export class AgentConsole {
   }
 
   private connect(): void {
-    const rt = (this.rt = new RealtimeClient({ baseUrl: this.baseUrl, token: () => this.token ?? '' }));
+    const rt = (this.rt = new RealtimeClient({ baseUrl: this.baseUrl, tickets: ticketsFor(this.baseUrl, () => this.token) }));
     rt.on('connected', () => {
       this.online = true;
       if (this.wanted) rt.send({ type: 'presence.set', presence: this.wanted });
@@ -138,6 +144,7 @@ export class AgentConsole {
   }
 
   private expire(): void {
+    this.token = null; // already ended on the server: nothing to sign out of
     this.signOut();
     this.error = 'Your session expired. Please sign in again.';
   }

@@ -1,8 +1,32 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { CounterpartError, ErrorCode } from '../../../protocol/index';
+
+/**
+ * scrypt runs on libuv's thread pool (4 threads), the same pool SQLite's queries use. Hashing one
+ * at a time keeps the other threads for the database whatever the sign-in traffic; past a short
+ * queue, sign-ins are refused as busy rather than queued without bound.
+ */
+const HASHING = { concurrent: 1, queued: 32 };
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function withHashSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= HASHING.concurrent) {
+    if (waiting.length >= HASHING.queued) throw new CounterpartError(ErrorCode.Unavailable, 'Sign-in is busy; try again in a few seconds');
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else running++;
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
 
 const scrypt = (pw: string, salt: Buffer, len: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scryptCb(pw, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  withHashSlot(
+    () => new Promise<Buffer>((resolve, reject) => scryptCb(pw, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key)))),
   );
 
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;

@@ -1,10 +1,14 @@
-import { SignJWT, jwtVerify, errors } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify, errors, type JWTPayload } from 'jose';
 import { Role } from '../../../protocol/index';
 
 /** Who a request or socket is, proven by a token this server issued. */
 export type Principal =
-  | { role: Role.Agent | Role.Supervisor; userId: number; name: string }
+  | { role: Role.Agent | Role.Supervisor; userId: number; name: string; sessionId: string }
   | { role: Role.Shopper; shopperId: string; siteId: number; customerId: number | null };
+
+/** What a realtime ticket proves: who, and until when the socket it opens may live. */
+export type TicketClaim = { principal: Principal; jti: string; expiresAt: Date; socketUntil: Date };
 
 export type PeerClaim = { peerId: string; owner: string };
 
@@ -14,7 +18,7 @@ export function ownerOf(p: Principal): string {
 }
 
 const ISSUER = 'counterpart';
-type Audience = 'staff' | 'shopper' | 'peer';
+type Audience = 'staff' | 'shopper' | 'peer' | 'ticket';
 
 export class TokenService {
   private readonly key: Uint8Array;
@@ -45,9 +49,29 @@ export class TokenService {
     }
   }
 
-  issueStaff(user: { id: number; name: string; role: Role.Agent | Role.Supervisor }, ttl: number) {
-    return this.sign('staff', String(user.id), { role: user.role, name: user.name }, ttl);
+  issueStaff(user: { id: number; name: string; role: Role.Agent | Role.Supervisor; sessionId: string }, ttl: number) {
+    return this.sign('staff', String(user.id), { role: user.role, name: user.name, sid: user.sessionId }, ttl);
   }
+
+  /**
+   * A single-use ticket for one realtime socket (the caller records its `jti` as used). It carries
+   * the principal and when the token it was traded for expires: the socket is closed then.
+   */
+  issueTicket(p: Principal, socketUntil: Date, ttl: number) {
+    const jti = randomBytes(16).toString('base64url');
+    const sub = p.role === Role.Shopper ? p.shopperId : String(p.userId);
+    const claims = p.role === Role.Shopper ? { role: p.role, site: p.siteId, cid: p.customerId } : { role: p.role, name: p.name, sid: p.sessionId };
+    return this.sign('ticket', sub, { ...claims, jti, until: Math.floor(socketUntil.getTime() / 1000) }, ttl);
+  }
+
+  async ticket(token: string): Promise<TicketClaim | null> {
+    const t = await this.verify('ticket', token);
+    if (!t || typeof t.jti !== 'string' || typeof t.until !== 'number' || typeof t.exp !== 'number') return null;
+    const principal = principalFrom(t.role === Role.Shopper ? 'shopper' : 'staff', t);
+    return principal ? { principal, jti: t.jti, expiresAt: new Date(t.exp * 1000), socketUntil: new Date(t.until * 1000) } : null;
+  }
+
+
 
   issueShopper(s: { shopperId: string; siteId: number; customerId: number | null }, ttl: number) {
     return this.sign('shopper', s.shopperId, { site: s.siteId, cid: s.customerId }, ttl);
@@ -57,21 +81,16 @@ export class TokenService {
     return this.sign('peer', claim.peerId, { owner: claim.owner }, ttl);
   }
 
-  /** Accepts a staff or a shopper token. */
-  async principal(token: string): Promise<Principal | null> {
+  /** Accepts a staff or a shopper token: who it names and when it expires. */
+  async identify(token: string): Promise<{ principal: Principal; expiresAt: Date } | null> {
     const staff = await this.verify('staff', token);
-    if (staff) {
-      const role = staff.role === Role.Supervisor ? Role.Supervisor : staff.role === Role.Agent ? Role.Agent : null;
-      const userId = Number(staff.sub);
-      if (!role || !Number.isInteger(userId) || typeof staff.name !== 'string') return null;
-      return { role, userId, name: staff.name };
-    }
-    const shopper = await this.verify('shopper', token);
-    if (shopper && typeof shopper.sub === 'string' && typeof shopper.site === 'number') {
-      const cid = typeof shopper.cid === 'number' ? shopper.cid : null;
-      return { role: Role.Shopper, shopperId: shopper.sub, siteId: shopper.site, customerId: cid };
-    }
-    return null;
+    const claims = staff ?? (await this.verify('shopper', token));
+    const principal = claims && principalFrom(staff ? 'staff' : 'shopper', claims);
+    return principal && typeof claims.exp === 'number' ? { principal, expiresAt: new Date(claims.exp * 1000) } : null;
+  }
+
+  async principal(token: string): Promise<Principal | null> {
+    return (await this.identify(token))?.principal ?? null;
   }
 
   async peer(token: string): Promise<PeerClaim | null> {
@@ -79,4 +98,16 @@ export class TokenService {
     if (!p || typeof p.sub !== 'string' || typeof p.owner !== 'string') return null;
     return { peerId: p.sub, owner: p.owner };
   }
+}
+
+/** The principal a verified token's claims name, or null when they are not well formed. */
+function principalFrom(kind: 'staff' | 'shopper', c: JWTPayload): Principal | null {
+  if (kind === 'shopper') {
+    if (typeof c.sub !== 'string' || typeof c.site !== 'number') return null;
+    return { role: Role.Shopper, shopperId: c.sub, siteId: c.site, customerId: typeof c.cid === 'number' ? c.cid : null };
+  }
+  const role = c.role === Role.Supervisor ? Role.Supervisor : c.role === Role.Agent ? Role.Agent : null;
+  const userId = Number(c.sub);
+  if (!role || !Number.isInteger(userId) || typeof c.name !== 'string' || typeof c.sid !== 'string') return null;
+  return { role, userId, name: c.name, sessionId: c.sid };
 }

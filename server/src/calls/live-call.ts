@@ -7,7 +7,9 @@ export type ActiveCall = {
   id: string;
   state: CallState;
   media: ClientMessageOf<'call.request'>['media'];
+  siteId: number;
   shopperOwner: string;
+  /** Minted with the request; the shopper proves it with a peer token from `POST /api/rtc/credentials`. */
   shopperPeerId: string;
   customer: CustomerSummary | null;
   product: ProductSummary | null;
@@ -29,10 +31,14 @@ export type ActiveCall = {
   lastQosAt: Map<string, number>;
   /** Parties whose realtime connection is gone, with the timer that ends the call. */
   dropTimers: Map<string, NodeJS.Timeout>;
+  /** Ends the request if no agent has answered within the site's maximum wait. */
+  waitTimer: NodeJS.Timeout | null;
+  /** What the shopper was last told of the queue: sent again only when it changes. */
+  told: { position: number; agentAvailable: boolean } | null;
 };
 
 /** A request just made: queued, not yet rung. */
-export function newCall(c: Pick<ActiveCall, 'media' | 'shopperOwner' | 'shopperPeerId' | 'customer' | 'product'>): ActiveCall {
+export function newCall(c: Pick<ActiveCall, 'media' | 'siteId' | 'shopperOwner' | 'shopperPeerId' | 'customer' | 'product'>): ActiveCall {
   return {
     ...c,
     id: randomUUID(),
@@ -50,6 +56,8 @@ export function newCall(c: Pick<ActiveCall, 'media' | 'shopperOwner' | 'shopperP
     connectTimer: null,
     lastQosAt: new Map(),
     dropTimers: new Map(),
+    waitTimer: null,
+    told: null,
   };
 }
 
@@ -73,4 +81,13 @@ export function callView(c: ActiveCall, agents: ReadonlyMap<number, Agent>, ende
     endReason: ended?.reason ?? null,
     lastQos: c.lastQos,
   };
+}
+
+/** Whether `src` and `dst` are the two peers of one accepted call (who may signal whom). */
+export function pairedInCall(calls: Iterable<ActiveCall>, src: string, dst: string): boolean {
+  for (const c of calls) {
+    if (!c.agentPeerId) continue;
+    if ((c.shopperPeerId === src && c.agentPeerId === dst) || (c.agentPeerId === src && c.shopperPeerId === dst)) return true;
+  }
+  return false;
 }

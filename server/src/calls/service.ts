@@ -1,31 +1,27 @@
-import {
-  CallState,
-  CounterpartError,
-  EndReason,
-  EndedBy,
-  ErrorCode,
-  Presence,
-  QOS_INTERVAL_MS,
-  RingEndReason,
-  Role,
-  type ClientMessageOf,
-  type CustomerSummary,
-  type ProductSummary,
-  type QosSample,
-} from '../../../protocol/index';
+import { CallState, CounterpartError, EndReason, EndedBy, ErrorCode, Presence, QOS_INTERVAL_MS, RingEndReason, Role } from '../../../protocol/index';
+import type { ClientMessageOf, CustomerSummary, ProductSummary, QosSample } from '../../../protocol/index';
 import type { Logger } from '../log';
-import type { Principal } from '../auth/tokens';
+import { ownerOf, type Principal } from '../auth/tokens';
 import type { Hub } from '../realtime/hub';
 import type { ShopAdapter } from '../shop/adapter';
-import { agentView, newAgent, type Agent } from './agents';
-import { callView, newCall, type ActiveCall } from './live-call';
-import { peerOwnedBy } from './peer-ids';
+import { requestContext } from '../shop/context';
+import { newAgent, type Agent } from './agents';
+import { callView, newCall, pairedInCall, type ActiveCall } from './live-call';
+import { Views } from './views';
+import { sanitizePageUrl } from './page-url';
+import { mintPeerId, peerOwnedBy } from './peer-ids';
 import { pickAgent } from './routing';
 import type { CallStore } from './store';
 
 type Shopper = Extract<Principal, { role: Role.Shopper }>;
 
-export type CallServiceOptions = { ringTimeoutMs: number; ringRetryAfterMs: number; reconnectGraceMs: number; connectTimeoutMs: number };
+export type CallServiceOptions = {
+  ringTimeoutMs: number;
+  ringRetryAfterMs: number;
+  reconnectGraceMs: number;
+  connectTimeoutMs: number;
+  queue: { maxPerSite: number; maxWaitMs: number };
+};
 
 const nowIso = () => new Date().toISOString();
 
@@ -36,10 +32,13 @@ const nowIso = () => new Date().toISOString();
  */
 export class CallService {
   readonly agents = new Map<number, Agent>();
+  private readonly views: Views;
   private readonly calls = new Map<string, ActiveCall>();
   private readonly queue: string[] = [];
   /** Shoppers whose call request is being created. */
   private readonly requesting = new Set<string>();
+  /** Set at shutdown: no new work is taken. */
+  private closing = false;
 
   constructor(
     private readonly store: CallStore,
@@ -49,29 +48,15 @@ export class CallService {
     private readonly opts: CallServiceOptions,
   ) {
     store.onError = (err) => log.error({ err }, 'call store write failed');
+    this.views = new Views(hub, this.agents);
   }
 
   addAgent(a: { id: number; name: string; email: string }): void {
     this.agents.set(a.id, newAgent(a));
   }
 
-  // ---- views ------------------------------------------------------------------------------
-
   snapshot() {
-    return {
-      agents: [...this.agents.values()].map(agentView),
-      calls: [...this.calls.values()].map((c) => callView(c, this.agents)),
-    };
-  }
-
-  private publishCall(c: ActiveCall) {
-    this.hub.toSupervisors({ type: 'call.update', call: callView(c, this.agents) });
-  }
-
-  private publishAgent(a: Agent) {
-    a.stateSince = nowIso();
-    this.hub.toSupervisors({ type: 'agent.update', agent: agentView(a) });
-    this.hub.send(`agent:${a.id}`, { type: 'agent.self', state: agentView(a).state, presence: a.presence });
+    return this.views.snapshot(this.calls.values());
   }
 
   /** Database writes run in the background (in order: one SQLite connection); failures are logged. */
@@ -88,11 +73,12 @@ export class CallService {
 
   setPresence(p: Principal, presence: Presence): void {
     const a = this.requireAgent(p);
-    if (a.presence === presence) return this.publishAgent(a);
+    // Unchanged: the agent is told (a resync), supervisors are not (no fan-out from repeats).
+    if (a.presence === presence) return this.views.self(a);
     a.presence = presence;
     if (presence === Presence.Available) a.idleSince = Date.now();
     if (presence !== Presence.Available && a.ringingCallId) this.endRing(this.calls.get(a.ringingCallId)!, RingEndReason.Cancelled);
-    this.publishAgent(a);
+    this.views.agent(a);
     this.dispatch();
   }
 
@@ -103,7 +89,7 @@ export class CallService {
     a.presence = Presence.Offline;
     if (a.ringingCallId) this.endRing(this.calls.get(a.ringingCallId)!, RingEndReason.Cancelled);
     if (a.activeCallId) this.partyDropped(this.calls.get(a.activeCallId)!, `agent:${a.id}`, EndedBy.Agent);
-    this.publishAgent(a);
+    this.views.agent(a);
     this.dispatch();
   }
 
@@ -116,7 +102,7 @@ export class CallService {
       this.partyBack(c, `agent:${agentId}`);
       this.sendConnect(c, a, Role.Agent);
     }
-    this.hub.send(`agent:${a.id}`, { type: 'agent.self', state: agentView(a).state, presence: a.presence });
+    this.views.self(a);
   }
 
   private requireAgent(p: Principal): Agent {
@@ -128,10 +114,13 @@ export class CallService {
   // ---- shopper requests -------------------------------------------------------------------
 
   async request(p: Shopper, msg: ClientMessageOf<'call.request'>): Promise<void> {
+    if (this.closing) throw new CounterpartError(ErrorCode.Unavailable, 'The service is restarting; try again in a moment');
     const owner = `shopper:${p.shopperId}`;
-    if (!peerOwnedBy(msg.peerId, owner)) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
     const busy = () => this.requesting.has(owner) || [...this.calls.values()].some((c) => c.shopperOwner === owner);
     if (busy()) throw new CounterpartError(ErrorCode.CallAlreadyRequested, 'You already have a call');
+    const waiting = [...this.calls.values()].filter((c) => c.siteId === p.siteId && !c.answeredAt).length;
+    if (waiting >= this.opts.queue.maxPerSite)
+      throw new CounterpartError(ErrorCode.QueueFull, 'All our agents are busy and the queue is full. Please try again in a few minutes.');
     // Reserved while the shop is asked: a second request (another tab, a reconnect) cannot slip in.
     this.requesting.add(owner);
     try {
@@ -142,42 +131,41 @@ export class CallService {
   }
 
   private async createCall(p: Shopper, owner: string, msg: ClientMessageOf<'call.request'>): Promise<void> {
-    const [customer, product] = await Promise.all([
-      p.customerId !== null ? this.lookup(() => this.shop.getCustomer(p.customerId!)) : null,
-      msg.context.productId !== null ? this.lookup(() => this.shop.getProduct(msg.context.productId!)) : null,
-    ]);
-    // The shopper left while the shop answered: no one to connect, nothing to queue.
-    if (!this.hub.isOnline(owner)) return;
-    const c = newCall({ media: msg.media, shopperOwner: owner, shopperPeerId: msg.peerId, customer, product });
+    const { customer, product } = await requestContext(this.shop, this.log, { customerId: p.customerId, productId: msg.context.productId });
+    // The shopper left while the shop answered, or the server began to stop: nothing to queue.
+    if (!this.hub.isOnline(owner) || this.closing) return;
+    const c = newCall({ media: msg.media, siteId: p.siteId, shopperOwner: owner, shopperPeerId: mintPeerId(owner), customer, product });
     this.calls.set(c.id, c);
     this.queue.push(c.id);
-    this.write(this.store.insertCall(c, { siteId: p.siteId, shopperId: p.shopperId, pageUrl: msg.context.pageUrl }));
-    this.publishCall(c);
+    c.waitTimer = setTimeout(() => this.end(c, EndedBy.System, EndReason.QueueTimeout), this.opts.queue.maxWaitMs);
+    // Only origin and path of an http(s) page: queries carry order keys and e-mail addresses.
+    this.write(this.store.insertCall(c, { siteId: p.siteId, shopperId: p.shopperId, pageUrl: sanitizePageUrl(msg.context.pageUrl) ?? '' }));
+    this.views.call(c);
     this.dispatch();
   }
 
-  /** Shop lookups enrich a call; the shop being down must not stop the call. */
-  private async lookup<T>(fn: () => Promise<T | null>): Promise<T | null> {
-    try {
-      return await fn();
-    } catch (err) {
-      this.log.warn({ err }, 'shop lookup failed; continuing without context');
-      return null;
-    }
-  }
-
-  /** Ring an agent for every queued request that can get one; tell the rest where they stand. */
+  /**
+   * Ring an agent for every queued request that can get one; tell the rest where they stand —
+   * each shopper only when their own position (or whether anyone takes calls) changed.
+   */
   private dispatch(): void {
+    if (this.closing) return;
     let position = 0;
     // Agents who take calls now (some may be ringing or busy): none means "no agent available".
-    const available = [...this.agents.values()].filter((a) => a.presence === Presence.Available).length;
+    const agentAvailable = [...this.agents.values()].some((a) => a.presence === Presence.Available);
     for (const id of [...this.queue]) {
       const c = this.calls.get(id)!;
       if (c.state === CallState.Ringing) continue;
       const agent = pickAgent(this.agents.values(), c.tried, Date.now());
       if (agent) this.startRing(c, agent);
-      else this.hub.send(c.shopperOwner, { type: 'call.queued', callId: c.id, position: ++position, agentsAvailable: available });
+      else this.tellQueued(c, ++position, agentAvailable);
     }
+  }
+
+  private tellQueued(c: ActiveCall, position: number, agentAvailable: boolean, force = false): void {
+    if (!force && c.told?.position === position && c.told.agentAvailable === agentAvailable) return;
+    c.told = { position, agentAvailable };
+    this.hub.send(c.shopperOwner, { type: 'call.queued', callId: c.id, position, agentAvailable });
   }
 
   /** Tells one party whom to connect to: the agent places the PeerJS call, the shopper answers. */
@@ -211,8 +199,9 @@ export class CallService {
       timeoutMs: this.opts.ringTimeoutMs,
     });
     this.hub.send(c.shopperOwner, { type: 'call.ringing', callId: c.id });
-    this.publishAgent(a);
-    this.publishCall(c);
+    c.told = null;
+    this.views.agent(a);
+    this.views.call(c);
   }
 
   /** Stops the current ring of a call; the call goes back to waiting unless it was accepted. */
@@ -234,10 +223,10 @@ export class CallService {
       c.retryTimers.add(t);
       c.state = CallState.Queued;
       this.write(this.store.updateCall(c.id, { state: c.state }));
-      this.publishCall(c);
+      this.views.call(c);
     }
     // On accept the agent's next state is busy, published by accept() itself.
-    if (reason !== RingEndReason.Accepted) this.publishAgent(a);
+    if (reason !== RingEndReason.Accepted) this.views.agent(a);
   }
 
   private ringTimedOut(callId: string, agentId: number): void {
@@ -265,6 +254,7 @@ export class CallService {
     if (!peerOwnedBy(peerId, `agent:${a.id}`)) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
     this.endRing(c, RingEndReason.Accepted);
     this.unqueue(c.id);
+    if (c.waitTimer) clearTimeout(c.waitTimer);
     c.state = CallState.Connecting;
     c.agentId = a.id;
     c.agentPeerId = peerId;
@@ -274,8 +264,8 @@ export class CallService {
     c.connectTimer = setTimeout(() => this.end(c, EndedBy.System, EndReason.ConnectFailed), this.opts.connectTimeoutMs);
     this.sendConnect(c, a, Role.Agent);
     this.sendConnect(c, a, Role.Shopper);
-    this.publishAgent(a);
-    this.publishCall(c);
+    this.views.agent(a);
+    this.views.call(c);
     this.dispatch();
   }
 
@@ -303,7 +293,7 @@ export class CallService {
     c.mediaAt = nowIso();
     c.state = CallState.Active;
     this.write(this.store.updateCall(c.id, { state: c.state, media_at: c.mediaAt }));
-    this.publishCall(c);
+    this.views.call(c);
   }
 
   qos(p: Principal, callId: string, sample: QosSample): void {
@@ -329,6 +319,7 @@ export class CallService {
     if (!this.calls.delete(c.id)) return;
     if (c.ring) this.endRing(c, RingEndReason.Cancelled, false);
     if (c.connectTimer) clearTimeout(c.connectTimer);
+    if (c.waitTimer) clearTimeout(c.waitTimer);
     for (const t of c.dropTimers.values()) clearTimeout(t);
     for (const t of c.retryTimers) clearTimeout(t);
     this.unqueue(c.id);
@@ -341,7 +332,7 @@ export class CallService {
       a.activeCallId = null;
       a.idleSince = Date.now();
       this.hub.send(`agent:${a.id}`, ended);
-      this.publishAgent(a);
+      this.views.agent(a);
     }
     this.hub.toSupervisors({ type: 'call.update', call: callView(c, this.agents, { at, by, reason }) });
     this.dispatch();
@@ -361,8 +352,26 @@ export class CallService {
       const a = c.agentId !== null ? this.agents.get(c.agentId) : undefined;
       if (a && c.agentPeerId) this.sendConnect(c, a, Role.Shopper);
       else if (c.state === CallState.Ringing) this.hub.send(owner, { type: 'call.ringing', callId: c.id });
-      else this.dispatch();
+      else {
+        c.told = null;
+        this.dispatch();
+      }
     }
+  }
+
+  /** After a reconnect or a restart: a live call was resynced on connect; a gone one is told how it ended. */
+  async resume(p: Principal, callId: string): Promise<void> {
+    const live = this.calls.get(callId);
+    if (live && (live.shopperOwner === ownerOf(p) || (p.role === Role.Agent && live.agentId === p.userId))) return;
+    const ended = await this.store.endedCallOf(callId, p);
+    if (!ended) throw new CounterpartError(ErrorCode.CallNotFound, 'That call is not known');
+    this.hub.send(ownerOf(p), { type: 'call.ended', callId, ...ended });
+  }
+
+  /** The peer id minted for this shopper's live call, if it has one. */
+  shopperPeerId(owner: string): string | null {
+    for (const c of this.calls.values()) if (c.shopperOwner === owner) return c.shopperPeerId;
+    return null;
   }
 
   private partyDropped(c: ActiveCall, owner: string, by: EndedBy): void {
@@ -379,15 +388,12 @@ export class CallService {
 
   /** PeerServer policy: may the owner of `src` signal `dst`? Only the two peers of a live call. */
   maySignal(src: string, dst: string): boolean {
-    for (const c of this.calls.values()) {
-      if (!c.agentPeerId) continue;
-      if ((c.shopperPeerId === src && c.agentPeerId === dst) || (c.agentPeerId === src && c.shopperPeerId === dst)) return true;
-    }
-    return false;
+    return pairedInCall(this.calls.values(), src, dst);
   }
 
-  /** Ends every live call (server shutdown). */
+  /** Takes no new work from now on, and ends every live call (server shutdown). */
   shutdown(): void {
+    this.closing = true;
     for (const c of [...this.calls.values()]) this.end(c, EndedBy.System, EndReason.ServerShutdown);
   }
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/index';
 import type { ActiveCall } from './live-call';
-import type { EndedBy, EndReason, QosSample, Role, RingEndReason } from '../../../protocol/index';
+import { CallState, EndReason, EndedBy, RingEndReason, Role, type QosSample } from '../../../protocol/index';
+import type { Principal } from '../auth/tokens';
 
 /** Every write the call lifecycle makes, in one place. */
 export class CallStore {
@@ -54,6 +55,33 @@ export class CallStore {
 
   endCall(id: string, at: string, endedBy: EndedBy, reason: EndReason) {
     return this.db('calls').where({ id }).update({ state: 'ended', ended_at: at, ended_by: endedBy, end_reason: reason });
+  }
+
+  /** How a call this principal was a party to ended; null when it is not theirs or not ended. */
+  async endedCallOf(id: string, p: Principal): Promise<{ endedBy: EndedBy; reason: EndReason } | null> {
+    if (p.role === Role.Supervisor) return null;
+    const where = p.role === Role.Shopper ? { id, shopper_id: p.shopperId } : { id, agent_id: p.userId };
+    const row = await this.db('calls').where(where).andWhere({ state: CallState.Ended }).first<{ ended_by: EndedBy; end_reason: EndReason } | undefined>();
+    return row ? { endedBy: row.ended_by, reason: row.end_reason } : null;
+  }
+
+  /**
+   * At start: calls and ring attempts that a stopped process never ended are closed with reason
+   * `server_restart` (one transaction). Returns how many calls were closed.
+   */
+  async reconcileAfterRestart(at: string): Promise<number> {
+    const trx = await this.db.transaction();
+    try {
+      await trx('ring_attempts').whereNull('ended_at').update({ ended_at: at, outcome: RingEndReason.ServerRestart });
+      const n: number = await trx('calls')
+        .whereNot({ state: CallState.Ended })
+        .update({ state: CallState.Ended, ended_at: at, ended_by: EndedBy.System, end_reason: EndReason.ServerRestart });
+      await trx.commit();
+      return n;
+    } catch (err) {
+      await trx.rollback();
+      throw err;
+    }
   }
 
   insertQos(callId: string, from: Role, at: string, s: QosSample) {

@@ -17,11 +17,14 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.CallNotRinging]: 409,
   [ErrorCode.CallAlreadyRequested]: 409,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.AccountLocked]: 429,
+  [ErrorCode.QueueFull]: 503,
+  [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
   [ErrorCode.ShopUnavailable]: 502,
 };
 
-const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: ErrorCode.BadRequest, 401: ErrorCode.Unauthorized, 403: ErrorCode.Forbidden, 404: ErrorCode.NotFound, 413: ErrorCode.BadRequest, 415: ErrorCode.BadRequest, 429: ErrorCode.RateLimited };
+const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: ErrorCode.BadRequest, 401: ErrorCode.Unauthorized, 403: ErrorCode.Forbidden, 404: ErrorCode.NotFound, 413: ErrorCode.BadRequest, 415: ErrorCode.BadRequest, 429: ErrorCode.RateLimited, 503: ErrorCode.Unavailable };
 
 /** The one error middleware: every failure leaves as `{ error: { code, message } }`. */
 export function errorMiddleware(log: Logger) {

@@ -5,7 +5,8 @@ import { ExpressPeerServer } from 'peer';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_SIGNAL_BYTES, Paths } from '../../../protocol/index';
 import type { TokenService } from '../auth/tokens';
-import type { Logger } from '../log';
+import type { RefusalCounter } from '../log';
+import { refuseUpgrade } from '../upgrade';
 
 /** Who may signal whom; the call service answers from its live calls. */
 export type SignalPolicy = { maySignal(src: string, dst: string): boolean };
@@ -13,28 +14,42 @@ export type SignalPolicy = { maySignal(src: string, dst: string): boolean };
 const RELAYED = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE', 'EXPIRE']);
 /** Per socket: bursts of ICE candidates pass, floods do not. */
 const BUCKET = { capacity: 200, refillPerSec: 50 };
+/** Messages dropped (rate or policy) before the socket is closed. */
+const MAX_DROPPED = 500;
+
+export type SignalingOptions = {
+  server: Server;
+  tokens: TokenService;
+  policy: SignalPolicy;
+  refusals: RefusalCounter;
+  maxPeersPerOwner: number;
+  capacity: { peers: number; staffReserve: number };
+};
 
 /**
  * The PeerJS signaling server (npm `peer`) on our HTTP server, with what `peer` lacks:
  * a peer connects only with a token this server issued for exactly that id; it may relay only
  * to the other peer of its live call; messages are capped in size and rate.
  */
-export function createSignaling(opts: { server: Server; tokens: TokenService; policy: SignalPolicy; log: Logger; maxPeersPerOwner: number }) {
-  const { tokens, policy, log } = opts;
+export function createSignaling(opts: SignalingOptions) {
+  const { tokens, policy, refusals } = opts;
   /** Live sockets per owner: one client cannot fill the PeerServer with ids. */
   const perOwner = new Map<string, number>();
+  const live = { staff: 0, shoppers: 0 };
   let wss: WebSocketServer | null = null;
   const peerApp = ExpressPeerServer(opts.server, {
     path: '/',
     key: Paths.peerKey,
     allow_discovery: false,
     proxied: false,
+    // Our own admission (below) is the limit; peer's must not refuse before it.
+    concurrent_limit: opts.capacity.peers + 1,
     createWebSocketServer: (o) => (wss = new WebSocketServer({ noServer: true, path: o.path, maxPayload: MAX_SIGNAL_BYTES })),
   });
   // `peer` creates its WebSocket server when its app is mounted. Its HTTP routes (random ids,
   // peer lists) are not served: clients always connect with a server-issued id.
   // A bad frame (oversize, invalid UTF-8) surfaces as an 'error' on peer's app: never let it throw.
-  peerApp.on('error', (err: unknown) => log.warn({ err }, 'signaling socket error'));
+  peerApp.on('error', (err: unknown) => refusals.count(`signaling.${(err as { code?: string }).code ?? 'socket_error'}`));
   express().use(Paths.peer, peerApp);
 
   function allow(src: string, data: RawData): boolean {
@@ -55,6 +70,13 @@ export function createSignaling(opts: { server: Server; tokens: TokenService; po
   function guard(ws: WebSocket, peerId: string): void {
     let tokensLeft = BUCKET.capacity;
     let last = Date.now();
+    let dropped = 0;
+    const drop = (kind: string) => {
+      refusals.count(kind, { peerId });
+      if (++dropped > MAX_DROPPED) ws.close(1008, 'too many refused messages');
+    };
+    // Oversize frames (1009) and invalid UTF-8 (1007) close this socket; nothing else.
+    ws.on('error', (err: Error & { code?: string }) => refusals.count(`signaling.${err.code ?? 'socket_error'}`, { peerId }));
     const on = ws.on.bind(ws) as (event: string, listener: (...args: unknown[]) => void) => WebSocket;
     (ws as unknown as { on: typeof on }).on = (event, listener) => {
       if (event !== 'message') return on(event, listener);
@@ -62,37 +84,34 @@ export function createSignaling(opts: { server: Server; tokens: TokenService; po
         const now = Date.now();
         tokensLeft = Math.min(BUCKET.capacity, tokensLeft + ((now - last) / 1000) * BUCKET.refillPerSec);
         last = now;
-        if (tokensLeft < 1) return void log.warn({ peerId }, 'signaling rate limit: message dropped');
+        if (tokensLeft < 1) return drop('signaling.rate_limited');
         tokensLeft -= 1;
-        if (allow(peerId, data as RawData)) listener(data, isBinary);
-        else log.warn({ peerId }, 'signaling message dropped by policy');
+        if (!isBinary && allow(peerId, data as RawData)) listener(data, isBinary);
+        else drop('signaling.refused_by_policy');
       });
     };
-  }
-
-  function reject(socket: Duplex, status: number, text: string) {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const id = url.searchParams.get('id');
     const token = url.searchParams.get('token');
-    const claim = token ? await tokens.peer(token) : null;
-    if (!id || !claim || claim.peerId !== id) {
-      log.warn({ id }, 'peer connection refused: no valid token for this id');
-      return reject(socket, 401, 'Unauthorized');
-    }
-    if (!wss) return reject(socket, 503, 'Service Unavailable');
-    const held = perOwner.get(claim.owner) ?? 0;
-    if (held >= opts.maxPeersPerOwner) {
-      log.warn({ owner: claim.owner }, 'peer connection refused: too many live peers for this owner');
-      return reject(socket, 429, 'Too Many Requests');
-    }
+    const claim = token && token.length <= 4096 ? await tokens.peer(token) : null;
+    if (!id || !claim || claim.peerId !== id) return refuseUpgrade(socket, refusals, 'signaling.unauthorized', 401);
+    if (!wss) return refuseUpgrade(socket, refusals, 'signaling.not_ready', 503);
+    if ((perOwner.get(claim.owner) ?? 0) >= opts.maxPeersPerOwner) return refuseUpgrade(socket, refusals, 'signaling.owner_limit', 429);
+    // The last `staffReserve` places are for agents and supervisors: shoppers cannot lock staff out.
+    const staff = !claim.owner.startsWith('shopper:');
+    const limit = staff ? opts.capacity.peers : opts.capacity.peers - opts.capacity.staffReserve;
+    if (live.staff + live.shoppers >= limit) return refuseUpgrade(socket, refusals, staff ? 'signaling.full' : 'signaling.full_for_shoppers', 503);
     const server = wss;
     server.handleUpgrade(req, socket, head, (ws) => {
       perOwner.set(claim.owner, (perOwner.get(claim.owner) ?? 0) + 1);
+      if (staff) live.staff++;
+      else live.shoppers++;
       ws.once('close', () => {
+        if (staff) live.staff--;
+        else live.shoppers--;
         const n = (perOwner.get(claim.owner) ?? 1) - 1;
         if (n > 0) perOwner.set(claim.owner, n);
         else perOwner.delete(claim.owner);
@@ -104,6 +123,8 @@ export function createSignaling(opts: { server: Server; tokens: TokenService; po
 
   return {
     handleUpgrade,
+    /** PeerServer sockets now, by kind of owner. */
+    counts: () => ({ ...live }),
     close() {
       for (const c of wss?.clients ?? []) c.terminate();
       wss?.close();

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   ClientMessage,
   CloseCode,
@@ -11,16 +11,34 @@ import {
   Paths,
   Role,
 } from '../../../protocol/index';
-import type { Principal, TokenService } from '../auth/tokens';
+import type { Tickets } from '../auth/tickets';
+import { ownerOf, type Principal } from '../auth/tokens';
 import type { CallService } from '../calls/service';
-import type { Logger } from '../log';
+import type { Logger, RefusalCounter } from '../log';
+import { refuseUpgrade } from '../upgrade';
 import type { Conn, Hub } from './hub';
 
 const PING_MS = 25_000;
+/** Per socket: a burst of 30 messages, then 10 per second. */
+const BUCKET = { capacity: 30, refillPerSec: 10 };
+/** Dropped-for-rate or invalid messages tolerated before the socket is closed. */
+const MAX_DROPPED = 100;
+const MAX_INVALID = 10;
+/** Sockets one owner may hold (tabs, a console and its reconnect overlap). */
+const PER_OWNER = { staff: 4, shopper: 2 };
+
+export type RealtimeOptions = {
+  hub: Hub;
+  calls: CallService;
+  tickets: Tickets;
+  log: Logger;
+  refusals: RefusalCounter;
+  capacity: { sockets: number; staffReserve: number };
+};
 
 /** The one realtime channel: queue, presence and call events for widget, extension and dashboard. */
-export function createRealtime(opts: { hub: Hub; calls: CallService; tokens: TokenService; log: Logger }) {
-  const { hub, calls, tokens, log } = opts;
+export function createRealtime(opts: RealtimeOptions) {
+  const { hub, calls, tickets, log, refusals } = opts;
   const wss = new WebSocketServer({ noServer: true, path: Paths.realtime, maxPayload: MAX_REALTIME_BYTES });
   const alive = new WeakSet<WebSocket>();
 
@@ -35,16 +53,7 @@ export function createRealtime(opts: { hub: Hub; calls: CallService; tokens: Tok
   }, PING_MS);
   pinger.unref();
 
-  async function handle(conn: Conn, raw: string): Promise<void> {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new CounterpartError(ErrorCode.BadRequest, 'Messages must be JSON');
-    }
-    const parsed = ClientMessage.safeParse(json);
-    if (!parsed.success) throw new CounterpartError(ErrorCode.BadRequest, `Invalid message: ${parsed.error.issues[0]?.message}`);
-    const msg = parsed.data;
+  async function handle(conn: Conn, msg: ClientMessage, extend: (until: Date) => void): Promise<void> {
     const p = conn.principal;
     switch (msg.type) {
       case 'presence.set':
@@ -52,6 +61,8 @@ export function createRealtime(opts: { hub: Hub; calls: CallService; tokens: Tok
       case 'call.request':
         if (p.role !== Role.Shopper) throw new CounterpartError(ErrorCode.Forbidden, 'Only shoppers request calls');
         return calls.request(p, msg);
+      case 'call.resume':
+        return calls.resume(p, msg.callId);
       case 'call.accept':
         return calls.accept(p, msg.callId, msg.peerId);
       case 'call.decline':
@@ -62,37 +73,69 @@ export function createRealtime(opts: { hub: Hub; calls: CallService; tokens: Tok
         return calls.hangup(p, msg.callId);
       case 'qos.sample':
         return calls.qos(p, msg.callId, msg.sample);
+      case 'session.renew': {
+        const claim = await tickets.redeem(msg.ticket);
+        if (!claim || ownerOf(claim.principal) !== conn.owner) throw new CounterpartError(ErrorCode.Unauthorized, 'That ticket is not valid for this connection');
+        extend(claim.socketUntil);
+        return hub.sendTo(conn, { type: 'session.renewed', expiresAt: claim.socketUntil.toISOString() });
+      }
     }
   }
 
-  function onConnection(ws: WebSocket, principal: Principal) {
+  function onConnection(ws: WebSocket, principal: Principal, until: Date) {
     const conn = hub.add(ws, principal);
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
+
+    // The socket lives as long as the token its ticket was traded for; `session.renew` extends it.
+    let deadline: NodeJS.Timeout | undefined;
+    const extend = (t: Date) => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => ws.close(CloseCode.Unauthorized, 'session expired'), Math.min(Math.max(0, t.getTime() - Date.now()), 2 ** 31 - 1));
+    };
+    extend(until);
+
+    let tokensLeft = BUCKET.capacity;
+    let last = Date.now();
+    let dropped = 0;
+    let invalid = 0;
     let chain = Promise.resolve();
-    ws.on('message', (data) => {
+
+    const refuse = (kind: string, code: ErrorCode, message: string, callId?: string) => {
+      refusals.count(`realtime.${kind}`, { owner: conn.owner });
+      hub.sendTo(conn, { type: 'error', code, message, ...(callId ? { callId } : {}) });
+    };
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
       alive.add(ws);
-      const raw = data.toString();
+      const now = Date.now();
+      tokensLeft = Math.min(BUCKET.capacity, tokensLeft + ((now - last) / 1000) * BUCKET.refillPerSec);
+      last = now;
+      if (tokensLeft < 1) {
+        refusals.count('realtime.rate_limited', { owner: conn.owner });
+        if (++dropped > MAX_DROPPED) ws.close(CloseCode.TooManyMessages, 'too many messages');
+        return;
+      }
+      tokensLeft -= 1;
+      const msg = isBinary ? ({ ok: false, error: 'Binary frames are not accepted' } as const) : parse(data.toString());
+      if (!msg.ok) {
+        refuse('invalid', ErrorCode.BadRequest, msg.error);
+        if (++invalid >= MAX_INVALID) ws.close(CloseCode.PolicyViolation, 'too many invalid messages');
+        return;
+      }
       chain = chain.then(() =>
-        handle(conn, raw).catch((err: unknown) => {
+        handle(conn, msg.value, extend).catch((err: unknown) => {
           const e = err instanceof CounterpartError ? err : null;
           if (!e) log.error({ err }, 'realtime handler failed');
-          let callId: unknown;
-          try {
-            callId = (JSON.parse(raw) as { callId?: unknown } | null)?.callId;
-          } catch {
-            callId = undefined;
-          }
-          hub.sendTo(conn, {
-            type: 'error',
-            code: e?.code ?? ErrorCode.Internal,
-            message: e?.message ?? 'Internal error',
-            ...(typeof callId === 'string' ? { callId } : {}),
-          });
-        }).catch(() => {}),
+          const callId = 'callId' in msg.value ? msg.value.callId : undefined;
+          hub.sendTo(conn, { type: 'error', code: e?.code ?? ErrorCode.Internal, message: e?.message ?? 'Internal error', ...(callId ? { callId } : {}) });
+        }),
       );
     });
+    // Oversize frames (1009) and invalid UTF-8 (1007): `ws` closes the socket with the right code.
+    ws.on('error', (err: Error & { code?: string }) => refusals.count(`realtime.${err.code ?? 'socket_error'}`, { owner: conn.owner }));
     ws.on('close', () => {
+      clearTimeout(deadline);
       if (!hub.remove(conn)) return;
       if (principal.role === Role.Agent) calls.agentGone(principal.userId);
       if (principal.role === Role.Shopper) calls.shopperGone(conn.owner);
@@ -108,21 +151,42 @@ export function createRealtime(opts: { hub: Hub; calls: CallService; tokens: Tok
     if (principal.role === Role.Shopper) calls.shopperBack(conn.owner);
   }
 
+  /** Authenticates and admits before the upgrade: refused clients get an HTTP status, not a socket. */
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
-    const principal = token ? await tokens.principal(token) : null;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!principal) return ws.close(CloseCode.Unauthorized, 'unauthorized');
-      onConnection(ws, principal);
-    });
+    const ticket = new URL(req.url ?? '/', 'http://x').searchParams.get('ticket');
+    const claim = ticket && ticket.length <= 2048 ? await tickets.redeem(ticket) : null;
+    if (!claim) return refuseUpgrade(socket, refusals, 'realtime.unauthorized', 401);
+    const owner = ownerOf(claim.principal);
+    const staff = claim.principal.role !== Role.Shopper;
+    if (hub.connectionsOf(owner) >= (staff ? PER_OWNER.staff : PER_OWNER.shopper))
+      return refuseUpgrade(socket, refusals, 'realtime.owner_limit', 429);
+    const n = hub.counts();
+    const limit = staff ? opts.capacity.sockets : opts.capacity.sockets - opts.capacity.staffReserve;
+    if (n.staff + n.shoppers >= limit) return refuseUpgrade(socket, refusals, staff ? 'realtime.full' : 'realtime.full_for_shoppers', 503);
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, claim.principal, claim.socketUntil));
   }
 
   return {
     handleUpgrade,
+    /** Sends close frames; `terminate` cuts whatever has not closed. */
     close() {
       clearInterval(pinger);
       hub.closeAll(CloseCode.ServerShutdown, 'server shutting down');
+    },
+    terminate() {
+      hub.terminateAll();
       wss.close();
     },
   };
+}
+
+function parse(raw: string): { ok: true; value: ClientMessage } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: 'Messages must be JSON' };
+  }
+  const parsed = ClientMessage.safeParse(json);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: `Invalid message: ${parsed.error.issues[0]?.message}` };
 }

@@ -1,31 +1,48 @@
 import type { WebSocket } from 'ws';
-import { Role, type ServerMessage } from '../../../protocol/index';
+import { CloseCode, Role, type ServerMessage } from '../../../protocol/index';
 import { ownerOf, type Principal } from '../auth/tokens';
 
 export type Conn = { ws: WebSocket; principal: Principal; owner: string };
 
+/** A client that has this much unsent is not reading: it is cut rather than buffered without end. */
+const MAX_BUFFERED_BYTES = 512 * 1024;
+
 /** Who is connected to the realtime channel, and sending to them by owner or role. */
 export class Hub {
   private readonly byOwner = new Map<string, Set<Conn>>();
+  private readonly supervisors = new Set<Conn>();
+  private staff = 0;
+  private shoppers = 0;
 
   add(ws: WebSocket, principal: Principal): Conn {
     const conn = { ws, principal, owner: ownerOf(principal) };
     let set = this.byOwner.get(conn.owner);
     if (!set) this.byOwner.set(conn.owner, (set = new Set()));
     set.add(conn);
+    if (principal.role === Role.Supervisor) this.supervisors.add(conn);
+    if (principal.role === Role.Shopper) this.shoppers++;
+    else this.staff++;
     return conn;
   }
 
   /** Removes a connection; returns true when it was the owner's last one. */
   remove(conn: Conn): boolean {
     const set = this.byOwner.get(conn.owner);
-    if (!set) return false;
-    set.delete(conn);
-    if (set.size === 0) {
-      this.byOwner.delete(conn.owner);
-      return true;
-    }
-    return false;
+    if (!set?.delete(conn)) return false;
+    this.supervisors.delete(conn);
+    if (conn.principal.role === Role.Shopper) this.shoppers--;
+    else this.staff--;
+    if (set.size > 0) return false;
+    this.byOwner.delete(conn.owner);
+    return true;
+  }
+
+  connectionsOf(owner: string): number {
+    return this.byOwner.get(owner)?.size ?? 0;
+  }
+
+  counts(): { staff: number; shoppers: number } {
+    return { staff: this.staff, shoppers: this.shoppers };
   }
 
   isOnline(owner: string): boolean {
@@ -36,21 +53,41 @@ export class Hub {
     const set = this.byOwner.get(owner);
     if (!set) return;
     const data = JSON.stringify(msg);
-    for (const c of set) if (c.ws.readyState === c.ws.OPEN) c.ws.send(data);
+    for (const c of set) this.write(c, data);
   }
 
   sendTo(conn: Conn, msg: ServerMessage): void {
-    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(msg));
+    this.write(conn, JSON.stringify(msg));
   }
 
   toSupervisors(msg: ServerMessage): void {
+    if (this.supervisors.size === 0) return;
     const data = JSON.stringify(msg);
+    for (const c of this.supervisors) this.write(c, data);
+  }
+
+  /** Closes every socket of a staff session (signed out, refresh reused, account removed). */
+  closeSession(sessionId: string, reason: string): void {
     for (const set of this.byOwner.values())
-      for (const c of set)
-        if (c.principal.role === Role.Supervisor && c.ws.readyState === c.ws.OPEN) c.ws.send(data);
+      for (const c of set) if (c.principal.role !== Role.Shopper && c.principal.sessionId === sessionId) c.ws.close(CloseCode.Unauthorized, reason);
   }
 
   closeAll(code: number, reason: string): void {
     for (const set of this.byOwner.values()) for (const c of set) c.ws.close(code, reason);
+  }
+
+  terminateAll(): void {
+    for (const set of this.byOwner.values()) for (const c of set) c.ws.terminate();
+  }
+
+  /** Backpressure: a reader that falls this far behind is closed; it reconnects and resyncs. */
+  private write(c: Conn, data: string): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      c.ws.close(CloseCode.TooManyMessages, 'reading too slowly');
+      setTimeout(() => c.ws.terminate(), 1000).unref();
+      return;
+    }
+    c.ws.send(data);
   }
 }

@@ -1,10 +1,14 @@
 import type { Knex } from 'knex';
 import * as m001 from './20261123_001_initial';
+import * as m002 from './20261124_002_sessions_nonces';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
 /** Every migration, in order. Add new ones here (date-prefixed names). */
-const migrations: ReadonlyArray<readonly [string, Migration]> = [['20261123_001_initial', m001]];
+const migrations: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261123_001_initial', m001],
+  ['20261124_002_sessions_nonces', m002],
+];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

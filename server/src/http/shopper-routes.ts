@@ -1,0 +1,72 @@
+import type Router from '@koa/router';
+import {
+  CounterpartError,
+  ErrorCode,
+  Paths,
+  Role,
+  ShopperSessionRequest,
+  type RtcCredentials,
+  type ShopperSessionResponse,
+} from '../../../protocol/index';
+import { ownerOf } from '../auth/tokens';
+import { verifyVouch } from '../auth/vouch';
+import { mintPeerId, newShopperId } from '../calls/peer-ids';
+import { iceServersFor } from '../turn';
+import type { ApiDeps } from './api';
+import { principalOf, requireAuth } from './auth';
+import { RequestBudget, addressKey } from './limits';
+
+/**
+ * What the widget calls from shop pages: a shopper session (with its first realtime ticket), and
+ * PeerJS/TURN credentials — for a shopper only once it has a live call request, so anonymous
+ * sessions cannot hold PeerServer or TURN capacity.
+ */
+export function shopperRoutes(r: Router, { config, sessions, calls, sites, tokens, tickets, nonces, cors }: ApiDeps): void {
+  const perAddress = new RequestBudget({ points: config.rateLimits.sessionPerMinute, perSeconds: 60 }, 'new sessions from your address');
+  const perSite = new RequestBudget({ points: config.rateLimits.siteSessionsPerMinute, perSeconds: 60 }, 'new sessions on this site');
+  const credsPerOwner = new RequestBudget({ points: 10, perSeconds: 60 }, 'credential requests');
+
+  r.options('/shopper/session', cors);
+  r.post('/shopper/session', cors, perAddress.middleware((ctx) => addressKey(ctx.ip)), async (ctx) => {
+    const req = ShopperSessionRequest.parse(ctx.request.body);
+    const site = sites.byKey(req.siteKey);
+    if (!site) throw new CounterpartError(ErrorCode.UnknownSite, 'Unknown site key');
+    const origin = ctx.get('origin');
+    if (!origin || !site.origins.includes(origin))
+      throw new CounterpartError(ErrorCode.OriginNotAllowed, `Origin ${origin || '(none)'} may not use this site key`);
+    await perSite.take(ctx, `site:${site.id}`);
+    const customerId = req.customer ? await verifyVouch(site, req.customer, nonces) : null;
+    const shopperId = newShopperId();
+    const principal = { role: Role.Shopper, shopperId, siteId: site.id, customerId } as const;
+    const { token, expiresAt } = await tokens.issueShopper(principal, config.shopperTokenTtl);
+    const body: ShopperSessionResponse = { token, shopperId, expiresAt, ticket: await tickets.issue(principal, new Date(expiresAt)) };
+    ctx.body = body;
+  });
+
+  r.options('/rtc/credentials', cors);
+  r.post('/rtc/credentials', cors, requireAuth(sessions), async (ctx) => {
+    const p = principalOf(ctx);
+    const owner = ownerOf(p);
+    await credsPerOwner.take(ctx, owner);
+    // A shopper's peer id was minted with its call request; staff get a fresh one each time.
+    const peerId = p.role === Role.Shopper ? calls.shopperPeerId(owner) : mintPeerId(owner);
+    if (!peerId) throw new CounterpartError(ErrorCode.CallNotFound, 'Request a call first');
+    const { token, expiresAt } = await tokens.issuePeer({ peerId, owner }, config.peerTokenTtl);
+    const body: RtcCredentials = {
+      peerId,
+      peerToken: token,
+      expiresAt,
+      peer: { path: Paths.peer, key: Paths.peerKey },
+      iceTransportPolicy: config.turn.policy,
+      iceServers: iceServersFor({
+        turnUrls: config.turn.urls,
+        stunUrls: config.turn.stunUrls,
+        secret: config.turn.secret,
+        ttlSeconds: config.turn.ttlSeconds,
+        // The owner, not the peer id: coturn's per-user quota then bounds what one client holds.
+        user: owner,
+      }),
+    };
+    ctx.body = body;
+  });
+}

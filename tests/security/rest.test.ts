@@ -1,0 +1,136 @@
+/**
+ * Every REST endpoint, sent hostile input generated from the protocol's zod schemas (fast-check):
+ * malformed, wrong-type, oversize, invalid UTF-8, unauthenticated, expired and replayed. Each
+ * answer must be a clear refusal (4xx with an error body) or a success — never a 5xx — and the
+ * server process must still answer health with its RSS under the bound afterwards.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { LoginRequest, LoginResponse, RefreshRequest, ShopperSessionRequest, ShopperSessionResponse } from '../../protocol/index';
+import { DEMO, SITE, signCustomer } from '../helpers/server';
+import { hostileOf } from '../helpers/arbitrary';
+import type { ServerProcess } from '../helpers/process';
+import { expectClearRefusal, expectHealthy, forge, raw, startProcess } from './support';
+
+let srv: ServerProcess & { cleanup(): Promise<void> };
+let agent: LoginResponse;
+let supervisor: LoginResponse;
+let shopper: ShopperSessionResponse;
+/** Bearer headers to try on every authenticated route. */
+let auths: { name: string; header: string | null }[];
+
+async function json<T>(schema: z.ZodType<T>, url: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const r = await raw(url, { headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  if (r.status !== 200) throw new Error(`${url}: ${r.status} ${r.body}`);
+  return schema.parse(JSON.parse(r.body));
+}
+
+beforeAll(async () => {
+  srv = await startProcess();
+  agent = await json(LoginResponse, `${srv.url}/api/auth/login`, DEMO.alice);
+  supervisor = await json(LoginResponse, `${srv.url}/api/auth/login`, DEMO.sam);
+  shopper = await json(ShopperSessionResponse, `${srv.url}/api/shopper/session`, { siteKey: SITE.key }, { origin: SITE.origin });
+  auths = [
+    { name: 'none', header: null },
+    { name: 'agent', header: `Bearer ${agent.token}` },
+    { name: 'supervisor', header: `Bearer ${supervisor.token}` },
+    { name: 'shopper', header: `Bearer ${shopper.token}` },
+    { name: 'garbage', header: 'Bearer not.a.jwt' },
+    { name: 'huge', header: `Bearer ${'a'.repeat(8000)}` },
+    { name: 'basic', header: 'Basic YWxpY2U6YWxpY2U=' },
+    { name: 'expired staff', header: `Bearer ${await forge(srv, 'staff', String(agent.user.id), { role: 'agent', name: 'x', sid: '0'.repeat(32) }, -60)}` },
+    { name: 'staff of an unknown session', header: `Bearer ${await forge(srv, 'staff', String(agent.user.id), { role: 'agent', name: 'x', sid: 'f'.repeat(32) }, 600)}` },
+    { name: 'ticket used as bearer', header: `Bearer ${shopper.ticket.ticket}` },
+  ];
+});
+
+afterAll(async () => {
+  await srv?.cleanup();
+});
+
+const RUNS = 60;
+
+type Route = { method: 'GET' | 'POST'; path: string; schema?: z.ZodType; ok: number[]; refused: number[]; origin?: boolean };
+
+const ROUTES: Route[] = [
+  { method: 'POST', path: '/api/auth/login', schema: LoginRequest, ok: [200], refused: [400, 401, 413, 415, 429] },
+  { method: 'POST', path: '/api/auth/refresh', schema: RefreshRequest, ok: [200], refused: [400, 401, 413, 415, 429] },
+  { method: 'POST', path: '/api/shopper/session', schema: ShopperSessionRequest, ok: [200], refused: [400, 403, 404, 413, 415, 429], origin: true },
+  { method: 'POST', path: '/api/realtime/ticket', ok: [200], refused: [400, 401, 413, 415, 429] },
+  { method: 'POST', path: '/api/rtc/credentials', ok: [200], refused: [400, 401, 404, 413, 415, 429] },
+  { method: 'GET', path: '/api/calls', ok: [200], refused: [401, 403] },
+];
+
+describe('REST endpoints under hostile input', () => {
+  for (const route of ROUTES) {
+    it(`${route.method} ${route.path}: generated bodies and credentials get a clear answer`, async () => {
+      const body = route.schema ? hostileOf(route.schema) : fc.jsonValue();
+      await fc.assert(
+        fc.asyncProperty(body, fc.nat({ max: auths.length - 1 }), fc.boolean(), async (b, authIndex, withOrigin) => {
+          const auth = auths[authIndex]!;
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (auth.header) headers.authorization = auth.header;
+          if (route.origin && withOrigin) headers.origin = SITE.origin;
+          const r = await raw(`${srv.url}${route.path}`, { method: route.method, headers, ...(route.method === 'POST' ? { body: JSON.stringify(b) } : {}) });
+          expectClearRefusal(r, [...route.ok, ...route.refused], `${route.path} with ${auth.name} auth, body ${JSON.stringify(b).slice(0, 120)}`);
+        }),
+        { numRuns: RUNS },
+      );
+      await expectHealthy(srv);
+    });
+  }
+
+  it('path parameters and queries: arbitrary call ids and limits', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), fc.nat({ max: auths.length - 1 }), async (id, authIndex) => {
+        const auth = auths[authIndex]!;
+        const headers: Record<string, string> = auth.header ? { authorization: auth.header } : {};
+        const enc = encodeURIComponent(id);
+        for (const p of [`/api/calls/${enc}`, `/api/calls/${enc}/context`, `/api/calls?limit=${enc}`]) {
+          const r = await raw(`${srv.url}${p}`, { headers });
+          expectClearRefusal(r, [200, 400, 401, 403, 404], `${p} with ${auth.name}`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    await expectHealthy(srv);
+  });
+
+  it('bytes that are not JSON: malformed, invalid UTF-8, wrong type, oversize', async () => {
+    const bodies = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 500 }).map((s) => Buffer.from(s)),
+      fc.uint8Array({ maxLength: 500 }).map((a) => Buffer.from(a)),
+      fc.constant(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])), // {"a":"<invalid UTF-8>"}
+      fc.constant(Buffer.from(`{"email":"${'a'.repeat(40_000)}@x.io","password":"x"}`)),
+      fc.constant(Buffer.alloc(2 * 1024 * 1024, 0x20)),
+    );
+    const types = fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1');
+    const paths = fc.constantFrom(...ROUTES.filter((r) => r.method === 'POST').map((r) => r.path));
+    await fc.assert(
+      fc.asyncProperty(paths, bodies, types, async (p, body, type) => {
+        const r = await raw(`${srv.url}${p}`, { headers: { 'content-type': type, origin: SITE.origin, authorization: `Bearer ${agent.token}` }, body });
+        // A body over the 16 KiB limit may be cut off unread (the 413 races the upload).
+        if (r.status === 0 && body.length > 16 * 1024) return;
+        expectClearRefusal(r, [200, 400, 401, 403, 404, 413, 415, 429], `${p} ${type} ${body.length} bytes`);
+      }),
+      { numRuns: RUNS },
+    );
+    await expectHealthy(srv);
+  });
+
+  it('replays: a spent refresh token, a customer signature used twice, a realtime ticket used as a bearer', async () => {
+    const fresh = await json(LoginResponse, `${srv.url}/api/auth/login`, DEMO.bob);
+    const rotated = await json(LoginResponse, `${srv.url}/api/auth/refresh`, { refreshToken: fresh.refreshToken });
+    expectClearRefusal(await raw(`${srv.url}/api/auth/refresh`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: fresh.refreshToken }) }), [401], 'spent refresh');
+    // Reuse revoked the whole session: the newest pair is dead too.
+    expectClearRefusal(await raw(`${srv.url}/api/realtime/ticket`, { method: 'POST', headers: { authorization: `Bearer ${rotated.token}` } }), [401], 'token of a revoked session');
+
+    const vouch = signCustomer(SITE.identitySecret, 1);
+    const body = JSON.stringify({ siteKey: SITE.key, customer: vouch });
+    const headers = { 'content-type': 'application/json', origin: SITE.origin };
+    expect((await raw(`${srv.url}/api/shopper/session`, { headers, body })).status).toBe(200);
+    expectClearRefusal(await raw(`${srv.url}/api/shopper/session`, { headers, body }), [403], 'replayed vouch');
+    await expectHealthy(srv);
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * The realtime channel (/ws) and the PeerServer (/peerjs) under hostile input: upgrades with no,
+ * forged, expired or replayed credentials are refused with HTTP 401 before any socket exists;
+ * generated frames (from the ClientMessage schema, mutated, or raw bytes) get an error reply or
+ * close only that socket with the right code; nothing ends the process.
+ */
+import fc from 'fast-check';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientMessage, CloseCode, ErrorCode, MAX_REALTIME_BYTES, MAX_SIGNAL_BYTES, Paths } from '../../protocol/index';
+import { hostileOf } from '../helpers/arbitrary';
+import { DEMO, login, rtcCredentials, shopperSession, type Stack } from '../helpers/server';
+import { connectPeer, openPeer, openRealtime, openRealtimeWithTicket, realtimeRefusal, realtimeTicket, tryUpgrade } from '../helpers/sockets';
+import type { ServerProcess } from '../helpers/process';
+import { expectHealthy, forge, startProcess } from './support';
+
+let srv: ServerProcess & { cleanup(): Promise<void> };
+/** The socket helpers take a Stack; these tests only need its URLs. */
+let stack: Stack;
+
+beforeAll(async () => {
+  srv = await startProcess();
+  stack = { url: srv.url, wsUrl: srv.url.replace(/^http/, 'ws') } as Stack;
+});
+afterAll(async () => {
+  await srv?.cleanup();
+});
+
+describe('/ws upgrades', () => {
+  it('refuses a missing, garbage, forged, expired or replayed ticket with 401 before the upgrade', async () => {
+    const shopper = await shopperSession(srv.url);
+    const used = await realtimeTicket(srv.url, shopper.token);
+    (await openRealtimeWithTicket(srv.url, used)).ws.close();
+    const claims = { role: 'shopper', site: 1, cid: null, jti: 'x'.repeat(22), until: Math.floor(Date.now() / 1000) + 600 };
+    const cases: [string, string | null][] = [
+      ['none', null],
+      ['garbage', 'not-a-ticket'],
+      ['a bearer token, not a ticket', shopper.token],
+      ['expired ticket', await forge(srv, 'ticket', shopper.shopperId, claims, -5)],
+      ['ticket for a socket whose token expired', await forge(srv, 'ticket', shopper.shopperId, { ...claims, jti: 'y'.repeat(22), until: 1 }, 30)],
+      ['replayed ticket', used],
+    ];
+    for (const [name, ticket] of cases) expect([name, await realtimeRefusal(stack, ticket)]).toEqual([name, 401]);
+    // The old way (a long-lived token in the URL) no longer opens a socket either.
+    expect(await tryUpgrade(stack, `${Paths.realtime}?token=${encodeURIComponent(shopper.token)}`)).toMatchObject({ kind: 'refused', status: 401 });
+    await expectHealthy(srv);
+  });
+
+  it('refuses arbitrary query strings and paths', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 3000 }), fc.constantFrom(Paths.realtime, Paths.peerSocket, '/other', '/ws/../peerjs'), async (q, p) => {
+        const out = await tryUpgrade(stack, `${p}?ticket=${encodeURIComponent(q)}&id=${encodeURIComponent(q)}&token=${encodeURIComponent(q)}`);
+        expect(out.kind).toBe('refused');
+        if (out.kind === 'refused') expect([400, 401, 404]).toContain(out.status);
+      }),
+      { numRuns: 60 },
+    );
+    await expectHealthy(srv);
+  });
+});
+
+describe('/ws frames', () => {
+  it('answers every generated message: invalid ones with bad_request, valid ones handled; the process lives', async () => {
+    const shopper = await shopperSession(srv.url);
+    const agent = await login(srv.url, DEMO.bob);
+    await fc.assert(
+      fc.asyncProperty(fc.array(hostileOf(ClientMessage), { minLength: 1, maxLength: 8 }), fc.boolean(), async (msgs, asAgent) => {
+        const rt = await openRealtime(srv.url, asAgent ? agent.token : shopper.token);
+        const frames = msgs.map((m) => JSON.stringify(m));
+        const firstOversize = frames.findIndex((f) => Buffer.byteLength(f) > MAX_REALTIME_BYTES);
+        if (firstOversize >= 0) {
+          // An oversize frame closes this socket with 1009 (after answering the ones before it).
+          for (const f of frames.slice(0, firstOversize + 1)) rt.sendRaw(f);
+          expect((await rt.closed).code).toBe(1009);
+          return;
+        }
+        const invalid = msgs.filter((m) => !ClientMessage.safeParse(m).success).length;
+        for (const f of frames) rt.sendRaw(f);
+        // Handled in order: the marker's answer comes after every earlier message's.
+        rt.send({ type: 'call.resume', callId: 'marker' });
+        await rt.next('error', { where: (e) => e.callId === 'marker' });
+        const badRequests = rt.received.filter((m) => m.type === 'error' && m.code === ErrorCode.BadRequest).length;
+        expect(badRequests).toBe(invalid);
+        expect(rt.invalid).toEqual([]);
+        await rt.close();
+      }),
+      { numRuns: 40 },
+    );
+    await expectHealthy(srv);
+  });
+
+  it('closes only the offending socket: oversize 1009, invalid UTF-8 1007, repeated garbage 4400, flood 4429', async () => {
+    const shopper = await shopperSession(srv.url);
+    const bystander = await openRealtime(srv.url, (await login(srv.url, DEMO.sam)).token);
+
+    const oversize = await openRealtime(srv.url, shopper.token);
+    oversize.sendRaw('x'.repeat(MAX_REALTIME_BYTES + 1));
+    expect((await oversize.closed).code).toBe(1009);
+
+    const utf8 = await openRealtime(srv.url, shopper.token);
+    utf8.ws.send(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
+    expect((await utf8.closed).code).toBe(1007);
+
+    const garbage = await openRealtime(srv.url, shopper.token);
+    for (let i = 0; i < 12; i++) garbage.sendRaw(`not json ${i}`);
+    expect((await garbage.closed).code).toBe(CloseCode.PolicyViolation);
+
+    const flood = await openRealtime(srv.url, shopper.token);
+    for (let i = 0; i < 3000; i++) flood.send({ type: 'call.resume', callId: `c${i}` });
+    expect((await flood.closed).code).toBe(CloseCode.TooManyMessages);
+
+    // The supervisor's socket saw none of it and still works.
+    bystander.send({ type: 'call.resume', callId: 'still-here' });
+    expect(await bystander.next('error', { where: (e) => e.callId === 'still-here' })).toMatchObject({ code: ErrorCode.CallNotFound });
+    await bystander.close();
+    await expectHealthy(srv);
+  });
+});
+
+describe('/peerjs', () => {
+  it('refuses forged, expired and foreign peer tokens with 401 before the upgrade', async () => {
+    const agent = await login(srv.url, DEMO.alice);
+    const creds = await rtcCredentials(srv.url, agent.token);
+    const owner = `agent:${agent.user.id}`;
+    const cases: [string, string | null][] = [
+      ['none', null],
+      ['garbage', 'x.y.z'],
+      ['expired', await forge(srv, 'peer', creds.peerId, { owner }, -5)],
+      ['a staff token', agent.token],
+      ['for another id', (await rtcCredentials(srv.url, agent.token)).peerToken],
+    ];
+    for (const [name, token] of cases) expect([name, await connectPeer(stack, creds.peerId, token)]).toEqual([name, { kind: 'refused', status: 401 }]);
+    await expectHealthy(srv);
+  });
+
+  it('drops generated frames that are not for the peer of a live call, and closes oversize and invalid UTF-8', async () => {
+    const alice = await login(srv.url, DEMO.alice);
+    const sender = await openPeer(stack, await rtcCredentials(srv.url, alice.token));
+    const target = await openPeer(stack, await rtcCredentials(srv.url, (await login(srv.url, DEMO.bob)).token));
+    const frame = fc.record({
+      type: fc.constantFrom('OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE', 'EXPIRE', 'HEARTBEAT', 'OPEN', 'ID-TAKEN', 'x'),
+      dst: fc.oneof(fc.constant(target.id), fc.string({ maxLength: 40 })),
+      payload: fc.jsonValue({ maxDepth: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(frame, fc.jsonValue()), { maxLength: 10 }), async (frames) => {
+        for (const f of frames) sender.sendRaw(JSON.stringify(f));
+      }),
+      { numRuns: 30 },
+    );
+    // No call joins them: nothing may reach the target.
+    await target.expectNone('OFFER', 300);
+    expect(target.frames.filter((f) => f.type !== 'OPEN')).toEqual([]);
+
+    const big = await openPeer(stack, await rtcCredentials(srv.url, alice.token));
+    big.sendRaw(JSON.stringify({ type: 'OFFER', dst: target.id, payload: 'x'.repeat(MAX_SIGNAL_BYTES) }));
+    expect((await big.closed).code).toBe(1009);
+    await sender.close();
+    const bad = await openPeer(stack, await rtcCredentials(srv.url, alice.token));
+    bad.ws.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), { binary: false });
+    expect((await bad.closed).code).toBe(1007);
+    await target.close();
+    await expectHealthy(srv);
+  });
+});
+
+describe('logs under a flood', () => {
+  it('counts refused frames and upgrades instead of one log line each', async () => {
+    const before = srv.logs.length;
+    const alice = await login(srv.url, DEMO.alice);
+    const peer = await openPeer(stack, await rtcCredentials(srv.url, alice.token));
+    for (let i = 0; i < 20_000 && peer.ws.readyState === WebSocket.OPEN; i++) peer.sendRaw('{}');
+    await peer.closed;
+    for (let i = 0; i < 200; i++) await realtimeRefusal(stack, 'bad');
+    // The summary is written every 10 s: at most a couple of lines, whatever the count.
+    expect(srv.logs.length - before).toBeLessThan(5);
+    await expectHealthy(srv);
+  });
+});

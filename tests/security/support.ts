@@ -1,0 +1,85 @@
+/** Shared by the abuse tests: the server as a process, raw HTTP with any bytes, forged tokens. */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import { expect } from 'vitest';
+import { ErrorBody } from '../../protocol/index';
+import { freshDataDir, spawnServer, testEnv, type ServerProcess } from '../helpers/process';
+
+/** The bound the abuse suites hold the server's resident memory to (it starts near 170 MB under tsx). */
+export const RSS_BOUND_BYTES = 400 * 1024 * 1024;
+
+export async function startProcess(extra: Record<string, string> = {}): Promise<ServerProcess & { cleanup(): Promise<void> }> {
+  const dir = freshDataDir();
+  const srv = await spawnServer(testEnv(dir, extra));
+  return Object.assign(srv, {
+    async cleanup() {
+      await srv.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** `status` 0: the server closed the connection before answering (only for bodies it refused to read). */
+export type RawResult = { status: number; body: string; headers: http.IncomingHttpHeaders };
+
+/** One HTTP request with exactly these bytes and headers (fetch would fix or refuse some). */
+export function raw(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<RawResult> {
+  const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body);
+  const headers = { ...opts.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = http.request(url, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, agent: false }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', (err: Error & { code?: string }) => {
+      // The server answered (413) and hung up while a large body was still being written.
+      if (answered) return;
+      if (err.code === 'EPIPE' || err.code === 'ECONNRESET') resolve({ status: 0, body: '', headers: {} });
+      else reject(err);
+    });
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+/** A refusal is a 4xx with `{ error: { code, message } }`; never a 5xx. */
+export function expectClearRefusal(r: RawResult, allowed: number[], what: string): void {
+  expect(allowed, `${what}: HTTP ${r.status} ${r.body.slice(0, 200)}`).toContain(r.status);
+  if (r.status >= 400) {
+    let json: unknown = null;
+    try {
+      json = JSON.parse(r.body);
+    } catch {
+      json = null;
+    }
+    expect(ErrorBody.safeParse(json).success, `${what}: error body ${r.body.slice(0, 200)}`).toBe(true);
+  }
+}
+
+/** The server answers health and its memory stays under the bound. */
+export async function expectHealthy(srv: ServerProcess): Promise<void> {
+  expect(srv.child.exitCode, 'server process exited').toBeNull();
+  const r = await raw(`${srv.url}/api/health`);
+  expect(r.status).toBe(200);
+  expect(srv.rssBytes()).toBeLessThan(RSS_BOUND_BYTES);
+}
+
+/** A token signed with this server's real secret but any claims (e.g. already expired). */
+export async function forge(srv: ServerProcess, aud: string, sub: string, claims: Record<string, unknown>, expSecondsFromNow: number): Promise<string> {
+  const secret = fs.readFileSync(path.join(srv.dataDir, 'jwt-secret'), 'utf8').trim();
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('counterpart')
+    .setAudience(aud)
+    .setSubject(sub)
+    .setIssuedAt(now - 7200)
+    .setExpirationTime(now + expSecondsFromNow)
+    .sign(new TextEncoder().encode(secret));
+}
