@@ -84,6 +84,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     tokens,
     policy: calls,
     refusals,
+    sessionLive: (sid) => sessions.isLive(sid),
     maxPeersPerOwner: config.maxPeersPerOwner,
     capacity: { peers: config.capacity.peers, staffReserve: config.capacity.staffReserve },
   });
@@ -95,7 +96,10 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     refusals,
     capacity: { sockets: config.capacity.realtimeSockets, staffReserve: config.capacity.staffReserve },
   });
-  sessions.onRevoked = (sid) => hub.closeSession(sid, 'session ended');
+  sessions.onRevoked = (sid) => {
+    hub.closeSession(sid, 'session ended');
+    signaling.closeSession(sid);
+  };
 
   /** Set when shutdown begins: every new request and upgrade is refused at once. */
   let closing = false;

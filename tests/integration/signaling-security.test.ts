@@ -351,3 +351,21 @@ describe('realtime channel authentication', () => {
     expect(sock.ws.readyState).toBe(sock.ws.OPEN);
   });
 });
+
+describe('PeerServer sockets of a staff session that ends', () => {
+  it('signing out closes the session’s peers (4401) and its unused peer tokens connect nothing', async () => {
+    const bob = await login(stack.url, DEMO.bob);
+    const other = await login(stack.url, DEMO.bob); // another session of the same agent
+    const open = await openPeer(stack, await rtcCredentials(stack.url, bob.token));
+    const unused = await rtcCredentials(stack.url, bob.token);
+    const otherPeer = await openPeer(stack, await rtcCredentials(stack.url, other.token));
+
+    const out = await httpRequest(`${stack.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${bob.token}` } });
+    expect(out.status).toBe(204);
+    expect((await open.closed).code).toBe(4401);
+    expect(await connectPeer(stack, unused.peerId, unused.peerToken)).toEqual({ kind: 'refused', status: 401 });
+    // The other session's peer is untouched.
+    expect(otherPeer.ws.readyState).toBe(otherPeer.ws.OPEN);
+    await otherPeer.close();
+  });
+});

@@ -10,7 +10,8 @@ export type Principal =
 /** What a realtime ticket proves: who, and until when the socket it opens may live. */
 export type TicketClaim = { principal: Principal; jti: string; expiresAt: Date; socketUntil: Date };
 
-export type PeerClaim = { peerId: string; owner: string };
+/** A peer id, its owner, and for staff the session it belongs to (revoking it closes the peer). */
+export type PeerClaim = { peerId: string; owner: string; sessionId: string | null };
 
 /** A stable string naming a principal, e.g. `agent:3` or `shopper:s_…`. */
 export function ownerOf(p: Principal): string {
@@ -78,7 +79,7 @@ export class TokenService {
   }
 
   issuePeer(claim: PeerClaim, ttl: number) {
-    return this.sign('peer', claim.peerId, { owner: claim.owner }, ttl);
+    return this.sign('peer', claim.peerId, { owner: claim.owner, ...(claim.sessionId ? { sid: claim.sessionId } : {}) }, ttl);
   }
 
   /** Accepts a staff or a shopper token: who it names and when it expires. */
@@ -96,7 +97,7 @@ export class TokenService {
   async peer(token: string): Promise<PeerClaim | null> {
     const p = await this.verify('peer', token);
     if (!p || typeof p.sub !== 'string' || typeof p.owner !== 'string') return null;
-    return { peerId: p.sub, owner: p.owner };
+    return { peerId: p.sub, owner: p.owner, sessionId: typeof p.sid === 'string' ? p.sid : null };
   }
 }
 

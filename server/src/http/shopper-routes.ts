@@ -51,7 +51,8 @@ export function shopperRoutes(r: Router, { config, sessions, calls, sites, token
     // A shopper's peer id was minted with its call request; staff get a fresh one each time.
     const peerId = p.role === Role.Shopper ? calls.shopperPeerId(owner) : mintPeerId(owner);
     if (!peerId) throw new CounterpartError(ErrorCode.CallNotFound, 'Request a call first');
-    const { token, expiresAt } = await tokens.issuePeer({ peerId, owner }, config.peerTokenTtl);
+    const sessionId = p.role === Role.Shopper ? null : p.sessionId;
+    const { token, expiresAt } = await tokens.issuePeer({ peerId, owner, sessionId }, config.peerTokenTtl);
     const body: RtcCredentials = {
       peerId,
       peerToken: token,

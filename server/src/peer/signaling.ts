@@ -22,6 +22,8 @@ export type SignalingOptions = {
   tokens: TokenService;
   policy: SignalPolicy;
   refusals: RefusalCounter;
+  /** Whether a staff session is still live: its peer tokens connect nothing once it is revoked. */
+  sessionLive: (sessionId: string) => Promise<boolean>;
   maxPeersPerOwner: number;
   capacity: { peers: number; staffReserve: number };
 };
@@ -36,6 +38,8 @@ export function createSignaling(opts: SignalingOptions) {
   /** Live sockets per owner: one client cannot fill the PeerServer with ids. */
   const perOwner = new Map<string, number>();
   const live = { staff: 0, shoppers: 0 };
+  /** Open sockets per staff session, closed when it is revoked. */
+  const bySession = new Map<string, Set<WebSocket>>();
   let wss: WebSocketServer | null = null;
   const peerApp = ExpressPeerServer(opts.server, {
     path: '/',
@@ -98,6 +102,7 @@ export function createSignaling(opts: SignalingOptions) {
     const token = url.searchParams.get('token');
     const claim = token && token.length <= 4096 ? await tokens.peer(token) : null;
     if (!id || !claim || claim.peerId !== id) return refuseUpgrade(socket, refusals, 'signaling.unauthorized', 401);
+    if (claim.sessionId && !(await opts.sessionLive(claim.sessionId))) return refuseUpgrade(socket, refusals, 'signaling.session_ended', 401);
     if (!wss) return refuseUpgrade(socket, refusals, 'signaling.not_ready', 503);
     if ((perOwner.get(claim.owner) ?? 0) >= opts.maxPeersPerOwner) return refuseUpgrade(socket, refusals, 'signaling.owner_limit', 429);
     // The last `staffReserve` places are for agents and supervisors: shoppers cannot lock staff out.
@@ -109,9 +114,12 @@ export function createSignaling(opts: SignalingOptions) {
       perOwner.set(claim.owner, (perOwner.get(claim.owner) ?? 0) + 1);
       if (staff) live.staff++;
       else live.shoppers++;
+      const sessionSockets = claim.sessionId ? (bySession.get(claim.sessionId) ?? new Set<WebSocket>()) : null;
+      if (sessionSockets && claim.sessionId) bySession.set(claim.sessionId, sessionSockets.add(ws));
       ws.once('close', () => {
         if (staff) live.staff--;
         else live.shoppers--;
+        if (sessionSockets?.delete(ws) && sessionSockets.size === 0) bySession.delete(claim.sessionId!);
         const n = (perOwner.get(claim.owner) ?? 1) - 1;
         if (n > 0) perOwner.set(claim.owner, n);
         else perOwner.delete(claim.owner);
@@ -125,6 +133,10 @@ export function createSignaling(opts: SignalingOptions) {
     handleUpgrade,
     /** PeerServer sockets now, by kind of owner. */
     counts: () => ({ ...live }),
+    /** A staff session was revoked: its peers are cut off. */
+    closeSession(sessionId: string) {
+      for (const ws of bySession.get(sessionId) ?? []) ws.close(4401, 'session ended');
+    },
     close() {
       for (const c of wss?.clients ?? []) c.terminate();
       wss?.close();
