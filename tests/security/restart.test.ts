@@ -143,6 +143,7 @@ describe('graceful shutdown', () => {
 
     const exit = await srv.exited;
     expect(exit.code).toBe(0);
+    console.log(`SIGTERM → exit: ${exit.at - sentAt} ms`);
     expect(exit.at - sentAt).toBeLessThan(5000);
     expect((await readCalls(dir)).calls).toEqual([]);
     silent.destroy();

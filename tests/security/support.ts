@@ -13,8 +13,11 @@ export const RSS_BOUND_BYTES = 400 * 1024 * 1024;
 export async function startProcess(extra: Record<string, string> = {}): Promise<ServerProcess & { cleanup(): Promise<void> }> {
   const dir = freshDataDir();
   const srv = await spawnServer(testEnv(dir, extra));
+  const startRss = srv.rssBytes();
   return Object.assign(srv, {
     async cleanup() {
+      // The figure the bound is about, printed for the record (tests never assert speed, only bounds).
+      if (srv.child.exitCode === null) console.log(`server RSS: ${(startRss / 2 ** 20).toFixed(0)} MiB at start, ${(srv.rssBytes() / 2 ** 20).toFixed(0)} MiB at the end`);
       await srv.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
