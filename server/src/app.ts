@@ -26,7 +26,7 @@ import { createRealtime } from './realtime/channel';
 import type { ShopAdapter } from './shop/adapter';
 import { createWooCommerceAdapter } from './shop/woocommerce';
 import { SiteRegistry } from './sites';
-import { refuseUpgrade } from './upgrade';
+import { refuseUpgrade, requestTarget } from './upgrade';
 
 export type RunningServer = {
   url: string;
@@ -121,10 +121,11 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     if (closing) return refuseUpgrade(socket, refusals, 'upgrade.closing', 503);
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    const route = pathname === Paths.realtime ? realtime : pathname === Paths.peerSocket ? signaling : null;
+    const target = requestTarget(req);
+    if (!target) return refuseUpgrade(socket, refusals, 'upgrade.bad_target', 400);
+    const route = target.pathname === Paths.realtime ? realtime : target.pathname === Paths.peerSocket ? signaling : null;
     if (!route) return refuseUpgrade(socket, refusals, 'upgrade.no_route', 404);
-    route.handleUpgrade(req, socket, head).catch((err: unknown) => {
+    route.handleUpgrade(req, socket, head, target.params).catch((err: unknown) => {
       log.error({ err }, 'upgrade failed');
       socket.destroy();
     });

@@ -4,12 +4,14 @@
  * generated frames (from the ClientMessage schema, mutated, or raw bytes) get an error reply or
  * close only that socket with the right code; nothing ends the process.
  */
+import fs from 'node:fs';
+import net from 'node:net';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientMessage, CloseCode, ErrorCode, MAX_REALTIME_BYTES, MAX_SIGNAL_BYTES, Paths } from '../../protocol/index';
 import { hostileOf } from '../helpers/arbitrary';
-import { DEMO, login, rtcCredentials, shopperSession, type Stack } from '../helpers/server';
+import { DEMO, login, rtcCredentials, shopperSession, waitFor, type Stack } from '../helpers/server';
 import { connectPeer, openPeer, openRealtime, openRealtimeWithTicket, realtimeRefusal, realtimeTicket, tryUpgrade } from '../helpers/sockets';
 import type { ServerProcess } from '../helpers/process';
 import { expectHealthy, forge, startProcess } from './support';
@@ -55,6 +57,55 @@ describe('/ws upgrades', () => {
       }),
       { numRuns: 60 },
     );
+    await expectHealthy(srv);
+  });
+});
+
+/** Sends one raw request line and headers; resolves with the status line (or '' if the server hung up). */
+function rawRequest(target: string, upgrade: boolean): Promise<string> {
+  const { port } = new URL(srv.url);
+  return new Promise((resolve) => {
+    const sock = net.connect(Number(port), '127.0.0.1');
+    let got = '';
+    sock.on('data', (d) => (got += d.toString('latin1')));
+    sock.on('error', () => resolve(got.split('\r\n')[0] ?? ''));
+    sock.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+    const headers = upgrade ? `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${'A'.repeat(22)}==\r\nSec-WebSocket-Version: 13\r\n` : 'Connection: close\r\n';
+    sock.write(Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`, 'latin1'));
+    setTimeout(() => sock.destroy(), 2000).unref();
+  });
+}
+
+describe('request targets', () => {
+  it('any request target, upgrade or not, gets an answer and never ends the process', async () => {
+    const target = fc.oneof(
+      fc.constantFrom('//', '//[', '/\\', '//a%20b', '//x:99999', '*', 'http://evil/ws', '/ws?ticket=%', '/%', '/peerjs/peerjs?id=%ZZ', '/../../etc/passwd', '/ws#x'),
+      fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 200 }).map((t) => t.replace(/[\s]/g, '')).filter((t) => t.length > 0),
+    );
+    await fc.assert(
+      fc.asyncProperty(target, fc.boolean(), async (t, upgrade) => {
+        const status = await rawRequest(t, upgrade);
+        expect(srv.child.exitCode).toBeNull();
+        if (status) expect(status).toMatch(/^HTTP\/1\.1 [1-5]\d\d/);
+      }),
+      { numRuns: 120 },
+    );
+    await expectHealthy(srv);
+  });
+
+  it('refused upgrades do not hold connections: a client that never hangs up is cut', async () => {
+    const fds = () => fs.readdirSync(`/proc/${srv.child.pid}/fd`).length;
+    const before = fds();
+    const { port } = new URL(srv.url);
+    const held: net.Socket[] = [];
+    for (let i = 0; i < 300; i++) {
+      const sock = net.connect(Number(port), '127.0.0.1');
+      sock.on('error', () => {});
+      sock.write(`GET /ws?ticket=nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${'A'.repeat(22)}==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      held.push(sock); // never ended by us
+    }
+    await waitFor(() => (fds() <= before + 5 ? true : null), 'the refused connections to be closed', 5000);
+    for (const s of held) s.destroy();
     await expectHealthy(srv);
   });
 });

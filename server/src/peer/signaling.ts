@@ -96,10 +96,9 @@ export function createSignaling(opts: SignalingOptions) {
     };
   }
 
-  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const id = url.searchParams.get('id');
-    const token = url.searchParams.get('token');
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, params: URLSearchParams): Promise<void> {
+    const id = params.get('id');
+    const token = params.get('token');
     const claim = token && token.length <= 4096 ? await tokens.peer(token) : null;
     if (!id || !claim || claim.peerId !== id) return refuseUpgrade(socket, refusals, 'signaling.unauthorized', 401);
     if (claim.sessionId && !(await opts.sessionLive(claim.sessionId))) return refuseUpgrade(socket, refusals, 'signaling.session_ended', 401);

@@ -152,8 +152,8 @@ export function createRealtime(opts: RealtimeOptions) {
   }
 
   /** Authenticates and admits before the upgrade: refused clients get an HTTP status, not a socket. */
-  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const ticket = new URL(req.url ?? '/', 'http://x').searchParams.get('ticket');
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, params: URLSearchParams): Promise<void> {
+    const ticket = params.get('ticket');
     const claim = ticket && ticket.length <= 2048 ? await tickets.redeem(ticket) : null;
     if (!claim) return refuseUpgrade(socket, refusals, 'realtime.unauthorized', 401);
     const owner = ownerOf(claim.principal);
