@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Context, Next } from 'koa';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { CounterpartError, ErrorCode } from '../../../protocol/index';
@@ -8,13 +9,25 @@ import { CounterpartError, ErrorCode } from '../../../protocol/index';
  * with TRUST_PROXY set, the address the trusted proxy names in X-Forwarded-For.
  */
 
-/** An IPv4 address as is; an IPv6 address by its /64 (one subscriber's whole prefix). */
+/**
+ * The key a client address is budgeted by: an IPv4 address as is, an IPv6 address by its /64
+ * (one subscriber's whole prefix), in one canonical spelling whatever the input's case,
+ * compression, zone or IPv4-mapped form. Anything else (not an IP) is its own key.
+ */
 export function addressKey(ip: string): string {
-  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  if (!v4.includes(':')) return v4;
-  const [head = ''] = v4.split('::');
-  const groups = v4.includes('::') ? head.split(':').filter(Boolean) : v4.split(':');
-  return `${[...groups, '0', '0', '0', '0'].slice(0, 4).join(':')}::/64`;
+  const bare = ip.trim().toLowerCase().replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  if (mapped) return mapped[1]!;
+  if (isIPv4(bare)) return bare;
+  if (!isIPv6(bare)) return `other:${bare.slice(0, 64)}`;
+  const [head = '', tail] = bare.split('::');
+  const groups = (s: string) => (s ? s.split(':') : []);
+  // An embedded IPv4 tail counts as two groups; only the first four groups matter here.
+  const h = groups(head);
+  const t = tail === undefined ? [] : groups(tail);
+  const missing = 8 - h.length - t.length - ([...h, ...t].some((g) => g.includes('.')) ? 1 : 0);
+  const full = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, missing)).fill('0'), ...t];
+  return `${full.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 export type Budget = { points: number; perSeconds: number };
