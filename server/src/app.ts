@@ -96,6 +96,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     refusals,
     capacity: { sockets: config.capacity.realtimeSockets, staffReserve: config.capacity.staffReserve },
   });
+  calls.onEnded = (peerIds) => signaling.closePeers(peerIds);
   sessions.onRevoked = (sid) => {
     hub.closeSession(sid, 'session ended');
     signaling.closeSession(sid);

@@ -16,7 +16,8 @@ const request = { type: 'call.request', media: MediaKind.Video, context: { produ
 describe('fan-out and queue updates', () => {
   let srv: Srv;
   beforeAll(async () => {
-    srv = await startProcess({ QUEUE_MAX_PER_SITE: '200' });
+    // One address here: its share of the queue (a tenth) must hold the 40.
+    srv = await startProcess({ QUEUE_MAX_PER_SITE: '400' });
   });
   afterAll(async () => {
     await srv?.cleanup();
@@ -83,7 +84,7 @@ describe('fan-out and queue updates', () => {
 describe('shopper capacity', () => {
   let srv: Srv;
   beforeAll(async () => {
-    srv = await startProcess({ RATE_SESSION_PER_MINUTE: '30', MAX_PEERS: '12', STAFF_RESERVE: '4', QUEUE_MAX_PER_SITE: '50' });
+    srv = await startProcess({ RATE_SESSION_PER_MINUTE: '30', MAX_PEERS: '12', STAFF_RESERVE: '4', QUEUE_MAX_PER_SITE: '50', TRUST_PROXY: '1' });
   });
   afterAll(async () => {
     await srv?.cleanup();
@@ -105,10 +106,16 @@ describe('shopper capacity', () => {
     const before = await raw(`${srv.url}/api/rtc/credentials`, { method: 'POST', headers: { authorization: `Bearer ${ok[0]!.token}` } });
     expect([before.status, JSON.parse(before.body).error.code]).toEqual([404, ErrorCode.CallNotFound]);
 
-    // 3. Shoppers with live requests fill the PeerServer up to the shoppers' share (12 − 4 = 8).
+    // 3. Shoppers with live requests (from 12 networks: one network holds only a share of the
+    //    queue) fill the PeerServer up to the shoppers' share (12 − 4 = 8).
     const peers: string[] = [];
     let refused = 0;
-    for (const s of ok.slice(0, 12)) {
+    for (let i = 0; i < 12; i++) {
+      const made = await raw(`${srv.url}/api/shopper/session`, {
+        headers: { 'content-type': 'application/json', origin: SITE.origin, 'x-forwarded-for': `198.51.100.${i + 1}` },
+        body: JSON.stringify({ siteKey: SITE.key }),
+      });
+      const s = ShopperSessionResponse.parse(JSON.parse(made.body));
       const rt = await openRealtime(srv.url, s.token);
       rt.send(request);
       await rt.next('call.queued');
@@ -148,6 +155,75 @@ describe('shopper capacity', () => {
       await capped.cleanup();
     }
   });
+});
+
+/** The first `call.queued` or `error` received after index `from`. */
+const answerAfter = (rt: RealtimeClient, from: number) =>
+  waitFor(() => rt.received.slice(from).find((m) => m.type === 'call.queued' || m.type === 'error') ?? null, 'an answer to the request');
+
+describe('per network and per session', () => {
+  let srv: Srv;
+  beforeAll(async () => {
+    srv = await startProcess({ QUEUE_MAX_PER_SITE: '50' });
+  });
+  afterAll(async () => {
+    await srv?.cleanup();
+  });
+
+  it('one network holds only a share of the queue, and one session only a few requests', async () => {
+    const rts: RealtimeClient[] = [];
+    const answers: string[] = [];
+    // QUEUE_MAX_PER_SITE 50 → a network may hold 5 waiting requests.
+    for (let i = 0; i < 6; i++) {
+      const rt = await openRealtime(srv.url, (await shopperSession(srv.url)).token);
+      const from = rt.received.length;
+      rt.send(request);
+      const m = await answerAfter(rt, from);
+      answers.push(m.type === 'error' ? m.code : 'queued');
+      if (m.type === 'call.queued') rts.push(rt);
+      else await rt.close();
+    }
+    expect(answers).toEqual(['queued', 'queued', 'queued', 'queued', 'queued', ErrorCode.QueueFull]);
+    for (const rt of rts) {
+      rt.send({ type: 'call.hangup', callId: rt.received.find((m) => m.type === 'call.queued')!.callId });
+      await rt.next('call.ended');
+    }
+    for (const rt of rts) await rt.close();
+
+    // Request, hang up, request again…: 5 requests per session per 10 minutes.
+    const churn = await openRealtime(srv.url, (await shopperSession(srv.url)).token);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const from = churn.received.length;
+      churn.send(request);
+      const m = await answerAfter(churn, from);
+      outcomes.push(m.type === 'error' ? m.code : 'queued');
+      if (m.type === 'call.queued') {
+        churn.send({ type: 'call.hangup', callId: m.callId });
+        await churn.next('call.ended');
+      }
+    }
+    expect(outcomes).toEqual(['queued', 'queued', 'queued', 'queued', 'queued', ErrorCode.RateLimited]);
+    await churn.close();
+    await expectHealthy(srv);
+  });
+
+  it("a shopper's peer token connects only while its call lives, and the call's end closes the peer", async () => {
+    const stack = asStack(srv);
+    const s = await shopperSession(srv.url);
+    const rt = await openRealtime(srv.url, s.token);
+    rt.send(request);
+    const q = await rt.next('call.queued');
+    const creds = await rtcCredentials(srv.url, s.token);
+    const spare = await rtcCredentials(srv.url, s.token);
+    const peer = await openPeer(stack, creds);
+    rt.send({ type: 'call.hangup', callId: q.callId });
+    await rt.next('call.ended');
+    expect((await peer.closed).code).toBe(1000);
+    expect(await connectPeer(stack, spare.peerId, spare.peerToken)).toEqual({ kind: 'refused', status: 401 });
+    await rt.close();
+  });
+
 });
 
 describe('client addresses behind a proxy', () => {

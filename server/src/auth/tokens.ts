@@ -5,7 +5,8 @@ import { Role } from '../../../protocol/index';
 /** Who a request or socket is, proven by a token this server issued. */
 export type Principal =
   | { role: Role.Agent | Role.Supervisor; userId: number; name: string; sessionId: string }
-  | { role: Role.Shopper; shopperId: string; siteId: number; customerId: number | null };
+  /** `net`: the budget key of the address the session was made from (see addressKey). */
+  | { role: Role.Shopper; shopperId: string; siteId: number; customerId: number | null; net: string };
 
 /** What a realtime ticket proves: who, and until when the socket it opens may live. */
 export type TicketClaim = { principal: Principal; jti: string; expiresAt: Date; socketUntil: Date };
@@ -61,7 +62,7 @@ export class TokenService {
   issueTicket(p: Principal, socketUntil: Date, ttl: number) {
     const jti = randomBytes(16).toString('base64url');
     const sub = p.role === Role.Shopper ? p.shopperId : String(p.userId);
-    const claims = p.role === Role.Shopper ? { role: p.role, site: p.siteId, cid: p.customerId } : { role: p.role, name: p.name, sid: p.sessionId };
+    const claims = p.role === Role.Shopper ? { role: p.role, site: p.siteId, cid: p.customerId, net: p.net } : { role: p.role, name: p.name, sid: p.sessionId };
     return this.sign('ticket', sub, { ...claims, jti, until: Math.floor(socketUntil.getTime() / 1000) }, ttl);
   }
 
@@ -74,8 +75,8 @@ export class TokenService {
 
 
 
-  issueShopper(s: { shopperId: string; siteId: number; customerId: number | null }, ttl: number) {
-    return this.sign('shopper', s.shopperId, { site: s.siteId, cid: s.customerId }, ttl);
+  issueShopper(s: { shopperId: string; siteId: number; customerId: number | null; net: string }, ttl: number) {
+    return this.sign('shopper', s.shopperId, { site: s.siteId, cid: s.customerId, net: s.net }, ttl);
   }
 
   issuePeer(claim: PeerClaim, ttl: number) {
@@ -105,7 +106,8 @@ export class TokenService {
 function principalFrom(kind: 'staff' | 'shopper', c: JWTPayload): Principal | null {
   if (kind === 'shopper') {
     if (typeof c.sub !== 'string' || typeof c.site !== 'number') return null;
-    return { role: Role.Shopper, shopperId: c.sub, siteId: c.site, customerId: typeof c.cid === 'number' ? c.cid : null };
+    const net = typeof c.net === 'string' ? c.net : '';
+    return { role: Role.Shopper, shopperId: c.sub, siteId: c.site, customerId: typeof c.cid === 'number' ? c.cid : null, net };
   }
   const role = c.role === Role.Supervisor ? Role.Supervisor : c.role === Role.Agent ? Role.Agent : null;
   const userId = Number(c.sub);

@@ -8,6 +8,8 @@ export type ActiveCall = {
   state: CallState;
   media: ClientMessageOf<'call.request'>['media'];
   siteId: number;
+  /** The budget key of the shopper's address: one network holds only a share of a site's queue. */
+  net: string;
   shopperOwner: string;
   /** Minted with the request; the shopper proves it with a peer token from `POST /api/rtc/credentials`. */
   shopperPeerId: string;
@@ -38,7 +40,7 @@ export type ActiveCall = {
 };
 
 /** A request just made: queued, not yet rung. */
-export function newCall(c: Pick<ActiveCall, 'media' | 'siteId' | 'shopperOwner' | 'shopperPeerId' | 'customer' | 'product'>): ActiveCall {
+export function newCall(c: Pick<ActiveCall, 'media' | 'siteId' | 'net' | 'shopperOwner' | 'shopperPeerId' | 'customer' | 'product'>): ActiveCall {
   return {
     ...c,
     id: randomUUID(),

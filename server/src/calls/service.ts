@@ -8,6 +8,7 @@ import { requestContext } from '../shop/context';
 import { newAgent, type Agent } from './agents';
 import { callView, newCall, pairedInCall, type ActiveCall } from './live-call';
 import { Views } from './views';
+import { admitRequest, type QueueLimits } from './admission';
 import { sanitizePageUrl } from './page-url';
 import { mintPeerId, peerOwnedBy } from './peer-ids';
 import { pickAgent } from './routing';
@@ -20,7 +21,7 @@ export type CallServiceOptions = {
   ringRetryAfterMs: number;
   reconnectGraceMs: number;
   connectTimeoutMs: number;
-  queue: { maxPerSite: number; maxWaitMs: number };
+  queue: QueueLimits;
 };
 
 const nowIso = () => new Date().toISOString();
@@ -39,6 +40,8 @@ export class CallService {
   private readonly requesting = new Set<string>();
   /** Set at shutdown: no new work is taken. */
   private closing = false;
+  /** Told the peer ids of every call that ends (the PeerServer cuts them off). */
+  onEnded: (peerIds: string[]) => void = () => {};
 
   constructor(
     private readonly store: CallStore,
@@ -116,11 +119,7 @@ export class CallService {
   async request(p: Shopper, msg: ClientMessageOf<'call.request'>): Promise<void> {
     if (this.closing) throw new CounterpartError(ErrorCode.Unavailable, 'The service is restarting; try again in a moment');
     const owner = `shopper:${p.shopperId}`;
-    const busy = () => this.requesting.has(owner) || [...this.calls.values()].some((c) => c.shopperOwner === owner);
-    if (busy()) throw new CounterpartError(ErrorCode.CallAlreadyRequested, 'You already have a call');
-    const waiting = [...this.calls.values()].filter((c) => c.siteId === p.siteId && !c.answeredAt).length;
-    if (waiting >= this.opts.queue.maxPerSite)
-      throw new CounterpartError(ErrorCode.QueueFull, 'All our agents are busy and the queue is full. Please try again in a few minutes.');
+    admitRequest(this.calls.values(), { owner, siteId: p.siteId, net: p.net, pending: this.requesting.has(owner) }, this.opts.queue);
     // Reserved while the shop is asked: a second request (another tab, a reconnect) cannot slip in.
     this.requesting.add(owner);
     try {
@@ -134,7 +133,7 @@ export class CallService {
     const { customer, product } = await requestContext(this.shop, this.log, { customerId: p.customerId, productId: msg.context.productId });
     // The shopper left while the shop answered, or the server began to stop: nothing to queue.
     if (!this.hub.isOnline(owner) || this.closing) return;
-    const c = newCall({ media: msg.media, siteId: p.siteId, shopperOwner: owner, shopperPeerId: mintPeerId(owner), customer, product });
+    const c = newCall({ media: msg.media, siteId: p.siteId, net: p.net, shopperOwner: owner, shopperPeerId: mintPeerId(owner), customer, product });
     this.calls.set(c.id, c);
     this.queue.push(c.id);
     c.waitTimer = setTimeout(() => this.end(c, EndedBy.System, EndReason.QueueTimeout), this.opts.queue.maxWaitMs);
@@ -325,6 +324,7 @@ export class CallService {
     this.unqueue(c.id);
     const at = nowIso();
     this.write(this.store.endCall(c.id, at, by, reason));
+    this.onEnded([c.shopperPeerId, ...(c.agentPeerId ? [c.agentPeerId] : [])]);
     const ended = { type: 'call.ended', callId: c.id, endedBy: by, reason } as const;
     this.hub.send(c.shopperOwner, ended);
     const a = c.agentId !== null ? this.agents.get(c.agentId) : undefined;
@@ -369,7 +369,7 @@ export class CallService {
   }
 
   /** The peer id minted for this shopper's live call, if it has one. */
-  shopperPeerId(owner: string): string | null {
+  livePeerOf(owner: string): string | null {
     for (const c of this.calls.values()) if (c.shopperOwner === owner) return c.shopperPeerId;
     return null;
   }

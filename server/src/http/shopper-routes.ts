@@ -37,7 +37,7 @@ export function shopperRoutes(r: Router, { config, sessions, calls, sites, token
     await perSite.take(ctx, `site:${site.id}`);
     const customerId = req.customer ? await verifyVouch(site, req.customer, nonces) : null;
     const shopperId = newShopperId();
-    const principal = { role: Role.Shopper, shopperId, siteId: site.id, customerId } as const;
+    const principal = { role: Role.Shopper, shopperId, siteId: site.id, customerId, net: addressKey(ctx.ip) } as const;
     const { token, expiresAt } = await tokens.issueShopper(principal, config.shopperTokenTtl);
     const body: ShopperSessionResponse = { token, shopperId, expiresAt, ticket: await tickets.issue(principal, new Date(expiresAt)) };
     ctx.body = body;
@@ -49,7 +49,7 @@ export function shopperRoutes(r: Router, { config, sessions, calls, sites, token
     const owner = ownerOf(p);
     await credsPerOwner.take(ctx, owner);
     // A shopper's peer id was minted with its call request; staff get a fresh one each time.
-    const peerId = p.role === Role.Shopper ? calls.shopperPeerId(owner) : mintPeerId(owner);
+    const peerId = p.role === Role.Shopper ? calls.livePeerOf(owner) : mintPeerId(owner);
     if (!peerId) throw new CounterpartError(ErrorCode.CallNotFound, 'Request a call first');
     const sessionId = p.role === Role.Shopper ? null : p.sessionId;
     const { token, expiresAt } = await tokens.issuePeer({ peerId, owner, sessionId }, config.peerTokenTtl);

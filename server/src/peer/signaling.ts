@@ -8,8 +8,12 @@ import type { TokenService } from '../auth/tokens';
 import type { RefusalCounter } from '../log';
 import { refuseUpgrade } from '../upgrade';
 
-/** Who may signal whom; the call service answers from its live calls. */
-export type SignalPolicy = { maySignal(src: string, dst: string): boolean };
+/** Who may connect and signal whom; the call service answers from its live calls. */
+export type SignalPolicy = {
+  maySignal(src: string, dst: string): boolean;
+  /** A shopper's peer id is usable only while its call request lives. */
+  livePeerOf(owner: string): string | null;
+};
 
 const RELAYED = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE', 'EXPIRE']);
 /** Per socket: bursts of ICE candidates pass, floods do not. */
@@ -38,8 +42,9 @@ export function createSignaling(opts: SignalingOptions) {
   /** Live sockets per owner: one client cannot fill the PeerServer with ids. */
   const perOwner = new Map<string, number>();
   const live = { staff: 0, shoppers: 0 };
-  /** Open sockets per staff session, closed when it is revoked. */
+  /** Open sockets per staff session, closed when it is revoked; per peer id, closed when its call ends. */
   const bySession = new Map<string, Set<WebSocket>>();
+  const byPeer = new Map<string, WebSocket>();
   let wss: WebSocketServer | null = null;
   const peerApp = ExpressPeerServer(opts.server, {
     path: '/',
@@ -106,6 +111,7 @@ export function createSignaling(opts: SignalingOptions) {
     if ((perOwner.get(claim.owner) ?? 0) >= opts.maxPeersPerOwner) return refuseUpgrade(socket, refusals, 'signaling.owner_limit', 429);
     // The last `staffReserve` places are for agents and supervisors: shoppers cannot lock staff out.
     const staff = !claim.owner.startsWith('shopper:');
+    if (!staff && policy.livePeerOf(claim.owner) !== id) return refuseUpgrade(socket, refusals, 'signaling.no_live_call', 401);
     const limit = staff ? opts.capacity.peers : opts.capacity.peers - opts.capacity.staffReserve;
     if (live.staff + live.shoppers >= limit) return refuseUpgrade(socket, refusals, staff ? 'signaling.full' : 'signaling.full_for_shoppers', 503);
     const server = wss;
@@ -113,12 +119,14 @@ export function createSignaling(opts: SignalingOptions) {
       perOwner.set(claim.owner, (perOwner.get(claim.owner) ?? 0) + 1);
       if (staff) live.staff++;
       else live.shoppers++;
+      byPeer.set(id, ws);
       const sessionSockets = claim.sessionId ? (bySession.get(claim.sessionId) ?? new Set<WebSocket>()) : null;
       if (sessionSockets && claim.sessionId) bySession.set(claim.sessionId, sessionSockets.add(ws));
       ws.once('close', () => {
         if (staff) live.staff--;
         else live.shoppers--;
         if (sessionSockets?.delete(ws) && sessionSockets.size === 0) bySession.delete(claim.sessionId!);
+        if (byPeer.get(id) === ws) byPeer.delete(id);
         const n = (perOwner.get(claim.owner) ?? 1) - 1;
         if (n > 0) perOwner.set(claim.owner, n);
         else perOwner.delete(claim.owner);
@@ -132,6 +140,10 @@ export function createSignaling(opts: SignalingOptions) {
     handleUpgrade,
     /** PeerServer sockets now, by kind of owner. */
     counts: () => ({ ...live }),
+    /** A call ended: its peers have nothing more to signal. */
+    closePeers(peerIds: string[]) {
+      for (const p of peerIds) byPeer.get(p)?.close(1000, 'call ended');
+    },
     /** A staff session was revoked: its peers are cut off. */
     closeSession(sessionId: string) {
       for (const ws of bySession.get(sessionId) ?? []) ws.close(4401, 'session ended');

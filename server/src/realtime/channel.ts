@@ -15,6 +15,7 @@ import type { Tickets } from '../auth/tickets';
 import { ownerOf, type Principal } from '../auth/tokens';
 import type { CallService } from '../calls/service';
 import type { Logger, RefusalCounter } from '../log';
+import { RequestBudget } from '../http/limits';
 import { refuseUpgrade } from '../upgrade';
 import type { Conn, Hub } from './hub';
 
@@ -26,6 +27,10 @@ const MAX_DROPPED = 100;
 const MAX_INVALID = 10;
 /** Sockets one owner may hold (tabs, a console and its reconnect overlap). */
 const PER_OWNER = { staff: 4, shopper: 2 };
+/** Shopper sockets from one network (an address, an IPv6 /64): a NATed office or campus fits. */
+const SHOPPERS_PER_NET = 60;
+/** Call requests one shopper session may make (each asks the shop and writes a call row). */
+const REQUESTS = { points: 5, perSeconds: 600 };
 
 export type RealtimeOptions = {
   hub: Hub;
@@ -41,6 +46,7 @@ export function createRealtime(opts: RealtimeOptions) {
   const { hub, calls, tickets, log, refusals } = opts;
   const wss = new WebSocketServer({ noServer: true, path: Paths.realtime, maxPayload: MAX_REALTIME_BYTES });
   const alive = new WeakSet<WebSocket>();
+  const requests = new RequestBudget(REQUESTS, 'call requests');
 
   const pinger = setInterval(() => {
     for (const ws of wss.clients) {
@@ -60,6 +66,7 @@ export function createRealtime(opts: RealtimeOptions) {
         return calls.setPresence(p, msg.presence);
       case 'call.request':
         if (p.role !== Role.Shopper) throw new CounterpartError(ErrorCode.Forbidden, 'Only shoppers request calls');
+        await requests.take(null, conn.owner);
         return calls.request(p, msg);
       case 'call.resume':
         return calls.resume(p, msg.callId);
@@ -75,7 +82,9 @@ export function createRealtime(opts: RealtimeOptions) {
         return calls.qos(p, msg.callId, msg.sample);
       case 'session.renew': {
         const claim = await tickets.redeem(msg.ticket);
-        if (!claim || ownerOf(claim.principal) !== conn.owner) throw new CounterpartError(ErrorCode.Unauthorized, 'That ticket is not valid for this connection');
+        const session = (x: Principal) => (x.role === Role.Shopper ? x.shopperId : x.sessionId);
+        if (!claim || ownerOf(claim.principal) !== conn.owner || session(claim.principal) !== session(p))
+          throw new CounterpartError(ErrorCode.Unauthorized, 'That ticket is not valid for this connection');
         extend(claim.socketUntil);
         return hub.sendTo(conn, { type: 'session.renewed', expiresAt: claim.socketUntil.toISOString() });
       }
@@ -91,6 +100,7 @@ export function createRealtime(opts: RealtimeOptions) {
     let deadline: NodeJS.Timeout | undefined;
     const extend = (t: Date) => {
       clearTimeout(deadline);
+      if (ws.readyState !== ws.OPEN) return;
       deadline = setTimeout(() => ws.close(CloseCode.Unauthorized, 'session expired'), Math.min(Math.max(0, t.getTime() - Date.now()), 2 ** 31 - 1));
     };
     extend(until);
@@ -160,6 +170,8 @@ export function createRealtime(opts: RealtimeOptions) {
     const staff = claim.principal.role !== Role.Shopper;
     if (hub.connectionsOf(owner) >= (staff ? PER_OWNER.staff : PER_OWNER.shopper))
       return refuseUpgrade(socket, refusals, 'realtime.owner_limit', 429);
+    if (claim.principal.role === Role.Shopper && hub.shoppersFrom(claim.principal.net) >= SHOPPERS_PER_NET)
+      return refuseUpgrade(socket, refusals, 'realtime.network_limit', 429);
     const n = hub.counts();
     const limit = staff ? opts.capacity.sockets : opts.capacity.sockets - opts.capacity.staffReserve;
     if (n.staff + n.shoppers >= limit) return refuseUpgrade(socket, refusals, staff ? 'realtime.full' : 'realtime.full_for_shoppers', 503);

@@ -13,6 +13,8 @@ export class Hub {
   private readonly supervisors = new Set<Conn>();
   private staff = 0;
   private shoppers = 0;
+  /** Shopper sockets per network (address budget key). */
+  private readonly shoppersByNet = new Map<string, number>();
 
   add(ws: WebSocket, principal: Principal): Conn {
     const conn = { ws, principal, owner: ownerOf(principal) };
@@ -20,8 +22,10 @@ export class Hub {
     if (!set) this.byOwner.set(conn.owner, (set = new Set()));
     set.add(conn);
     if (principal.role === Role.Supervisor) this.supervisors.add(conn);
-    if (principal.role === Role.Shopper) this.shoppers++;
-    else this.staff++;
+    if (principal.role === Role.Shopper) {
+      this.shoppers++;
+      this.shoppersByNet.set(principal.net, (this.shoppersByNet.get(principal.net) ?? 0) + 1);
+    } else this.staff++;
     return conn;
   }
 
@@ -30,8 +34,12 @@ export class Hub {
     const set = this.byOwner.get(conn.owner);
     if (!set?.delete(conn)) return false;
     this.supervisors.delete(conn);
-    if (conn.principal.role === Role.Shopper) this.shoppers--;
-    else this.staff--;
+    if (conn.principal.role === Role.Shopper) {
+      this.shoppers--;
+      const n = (this.shoppersByNet.get(conn.principal.net) ?? 1) - 1;
+      if (n > 0) this.shoppersByNet.set(conn.principal.net, n);
+      else this.shoppersByNet.delete(conn.principal.net);
+    } else this.staff--;
     if (set.size > 0) return false;
     this.byOwner.delete(conn.owner);
     return true;
@@ -43,6 +51,10 @@ export class Hub {
 
   counts(): { staff: number; shoppers: number } {
     return { staff: this.staff, shoppers: this.shoppers };
+  }
+
+  shoppersFrom(net: string): number {
+    return this.shoppersByNet.get(net) ?? 0;
   }
 
   isOnline(owner: string): boolean {
