@@ -62,7 +62,11 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
 
   const tokens = new TokenService(signingSecret(config));
   const nonces = new NonceStore(db);
-  const sessions = new StaffSessions(db, tokens, { accessTtlSeconds: config.staffTokenTtl, maxAgeSeconds: config.staffSessionMaxSeconds });
+  const sessions = new StaffSessions(db, tokens, {
+    accessTtlSeconds: config.staffTokenTtl,
+    maxAgeSeconds: config.staffSessionMaxSeconds,
+    refreshGraceSeconds: config.staffRefreshGraceSeconds,
+  });
   const tickets = new Tickets(tokens, nonces, (sid) => sessions.isLive(sid));
   const refusals = new RefusalCounter(log);
   const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret });

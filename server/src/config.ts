@@ -29,6 +29,8 @@ const Env = z.object({
   STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(900),
   /** A staff session ends this long after sign-in, however often it is refreshed. */
   STAFF_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  /** A refresh token just replaced still works this long (the answer to it may have been lost). */
+  STAFF_REFRESH_GRACE_SECONDS: z.coerce.number().int().nonnegative().max(300).default(30),
   SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
   /** How long a peer token may be used to connect to the PeerServer. */
   PEER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(600),
@@ -88,6 +90,7 @@ export type Config = {
   jwtSecret: string | null;
   staffTokenTtl: number;
   staffSessionMaxSeconds: number;
+  staffRefreshGraceSeconds: number;
   shopperTokenTtl: number;
   peerTokenTtl: number;
   ringTimeoutMs: number;
@@ -130,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: e.JWT_SECRET ?? null,
     staffTokenTtl: e.STAFF_TOKEN_TTL_SECONDS,
     staffSessionMaxSeconds: Math.round(e.STAFF_SESSION_MAX_HOURS * 3600),
+    staffRefreshGraceSeconds: e.STAFF_REFRESH_GRACE_SECONDS,
     shopperTokenTtl: e.SHOPPER_TOKEN_TTL_SECONDS,
     peerTokenTtl: e.PEER_TOKEN_TTL_SECONDS,
     ringTimeoutMs: e.RING_TIMEOUT_MS,

@@ -83,6 +83,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // Tests sign in far more often than people; the limit itself is tested with a low value.
       RATE_LOGIN_PER_MINUTE: '10000',
       RATE_SESSION_PER_MINUTE: '10000',
+      // Strict rotation by default; the grace for a lost refresh answer is tested on its own.
+      STAFF_REFRESH_GRACE_SECONDS: '0',
       SHOP_URL: shop?.url ?? 'http://127.0.0.1:1',
       SHOP_CONSUMER_KEY: SITE.consumerKey,
       SHOP_CONSUMER_SECRET: SITE.consumerSecret,

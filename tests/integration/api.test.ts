@@ -171,6 +171,35 @@ describe('POST /api/auth/refresh', () => {
   });
 });
 
+describe('POST /api/auth/refresh after a lost answer', () => {
+  it('accepts the token just replaced once more within the grace, and only then', async () => {
+    const graced = await startStack({ env: { STAFF_REFRESH_GRACE_SECONDS: '2' }, shop: false });
+    try {
+      const r = (t: string) => refresh(t, graced.url);
+      const first = await login(graced.url, DEMO.sam);
+      const lost = ok(await r(first.refreshToken)); // the answer the client never got
+      const retry = ok(await r(first.refreshToken)); // the client retries with what it has
+      expect(retry.refreshToken).not.toBe(lost.refreshToken);
+      // The pair that was lost stops working; the retried one works; the session lives.
+      expectError(await r(lost.refreshToken), 401, ErrorCode.Unauthorized);
+      const next = ok(await r(retry.refreshToken));
+      expect((await listCalls(next.token, graced.url)).status).toBe(200);
+      // The grace is once: the first token again is now a spent token coming back → revoked.
+      expectError(await r(first.refreshToken), 401, ErrorCode.Unauthorized);
+      expectError(await listCalls(next.token, graced.url), 401, ErrorCode.Unauthorized);
+
+      // Past the grace, the token just replaced counts as stolen too.
+      const again = await login(graced.url, DEMO.sam);
+      const rotated = ok(await r(again.refreshToken));
+      await delay(2200);
+      expectError(await r(again.refreshToken), 401, ErrorCode.Unauthorized);
+      expectError(await listCalls(rotated.token, graced.url), 401, ErrorCode.Unauthorized);
+    } finally {
+      await graced.close();
+    }
+  });
+});
+
 describe('POST /api/auth/refresh with a guessed token', () => {
   it('refuses a made-up refresh token for a known session id without ending that session', async () => {
     const sam = await login(stack.url, DEMO.sam);

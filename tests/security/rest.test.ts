@@ -121,7 +121,9 @@ describe('REST endpoints under hostile input', () => {
 
   it('replays: a spent refresh token, a customer signature used twice, a realtime ticket used as a bearer', async () => {
     const fresh = await json(LoginResponse, `${srv.url}/api/auth/login`, DEMO.bob);
-    const rotated = await json(LoginResponse, `${srv.url}/api/auth/refresh`, { refreshToken: fresh.refreshToken });
+    const second = await json(LoginResponse, `${srv.url}/api/auth/refresh`, { refreshToken: fresh.refreshToken });
+    // Rotated twice: the first token is past its grace (only the token just replaced has one).
+    const rotated = await json(LoginResponse, `${srv.url}/api/auth/refresh`, { refreshToken: second.refreshToken });
     expectClearRefusal(await raw(`${srv.url}/api/auth/refresh`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: fresh.refreshToken }) }), [401], 'spent refresh');
     // Reuse revoked the whole session: the newest pair is dead too.
     expectClearRefusal(await raw(`${srv.url}/api/realtime/ticket`, { method: 'POST', headers: { authorization: `Bearer ${rotated.token}` } }), [401], 'token of a revoked session');

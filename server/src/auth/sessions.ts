@@ -4,7 +4,7 @@ import type { Db } from '../db/index';
 import type { Principal, TokenService } from './tokens';
 
 export type StaffUser = { id: number; name: string; email: string; role: string };
-export type SessionOptions = { accessTtlSeconds: number; maxAgeSeconds: number };
+export type SessionOptions = { accessTtlSeconds: number; maxAgeSeconds: number; refreshGraceSeconds: number };
 type Row = { id: string; user_id: number; refresh_hash: string; expires_at: string; revoked_at: string | null };
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -45,10 +45,17 @@ export class StaffSessions {
     const next = randomBytes(32).toString('base64url');
     const nowIso = new Date().toISOString();
     const presented = sha256(secret);
-    const changed = await this.db('staff_sessions')
-      .where({ id: sid, refresh_hash: presented, revoked_at: null })
-      .andWhere('expires_at', '>', nowIso)
-      .update({ refresh_hash: sha256(next), refreshed_at: nowIso });
+    const live = () => this.db('staff_sessions').where({ id: sid, revoked_at: null }).andWhere('expires_at', '>', nowIso);
+    let changed = await live().andWhere({ refresh_hash: presented }).update({ refresh_hash: sha256(next), previous_hash: presented, refreshed_at: nowIso });
+    // The token just replaced, again within the grace: the client never got our answer (network
+    // loss) and retries. It gets a fresh pair once; the pair it missed stops working.
+    if (changed !== 1) {
+      const graceFrom = new Date(Date.now() - this.opts.refreshGraceSeconds * 1000).toISOString();
+      changed = await live()
+        .andWhere({ previous_hash: presented })
+        .andWhere('refreshed_at', '>', graceFrom)
+        .update({ refresh_hash: sha256(next), previous_hash: null, refreshed_at: nowIso });
+    }
     const row = await this.db('staff_sessions').where({ id: sid }).first<Row | undefined>();
     if (!row) throw refused;
     const spentKey = `r:${presented}`;
@@ -59,7 +66,7 @@ export class StaffSessions {
       if (!row.revoked_at && spent) await this.revoke(sid, 'refresh_reused');
       throw refused;
     }
-    await this.db('used_nonces').insert({ nonce: spentKey, expires_at: row.expires_at });
+    await this.db('used_nonces').insert({ nonce: spentKey, expires_at: row.expires_at }).onConflict('nonce').ignore();
     const user = await this.db('users').where({ id: row.user_id }).first<StaffUser | undefined>();
     if (!user || (user.role !== Role.Agent && user.role !== Role.Supervisor)) {
       await this.revoke(sid, 'account_removed');

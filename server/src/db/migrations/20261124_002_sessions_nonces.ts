@@ -10,6 +10,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('id', 32).primary();
     t.integer('user_id').unsigned().notNullable().references('id').inTable('users').onDelete('CASCADE');
     t.string('refresh_hash', 64).notNullable();
+    /** The refresh token just replaced: accepted once more for a short grace (a lost response). */
+    t.string('previous_hash', 64).nullable();
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('refreshed_at', { useTz: true }).nullable();
     /** Absolute end: no refresh goes past it. */
