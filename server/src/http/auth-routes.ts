@@ -20,14 +20,15 @@ export function authRoutes(r: Router, { config, db, sessions, tickets, cors }: A
 
   r.post('/auth/login', byAddress.middleware((ctx) => addressKey(ctx.ip)), async (ctx) => {
     const { email, password } = LoginRequest.parse(ctx.request.body);
-    await lockout.check(ctx, email);
+    const net = addressKey(ctx.ip);
+    await lockout.check(ctx, email, net);
     const user = await db('users').where({ email }).first<UserRow | undefined>();
-    const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+    const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH, net);
     if (!user || !ok) {
-      await lockout.failed(email);
+      await lockout.failed(email, net);
       throw new CounterpartError(ErrorCode.InvalidCredentials, 'Wrong email or password');
     }
-    await lockout.succeeded(email);
+    await lockout.succeeded(email, net);
     ctx.body = await sessions.create(user);
   });
 

@@ -64,36 +64,49 @@ export class RequestBudget {
 }
 
 const LOCK = { failures: 5, windowSeconds: 15 * 60, firstLockSeconds: 60, maxLockSeconds: 15 * 60 };
+/** Guessing spread over many networks: this many failures an hour lock the account everywhere. */
+const ACCOUNT_LOCK = { failures: 50, windowSeconds: 3600, lockSeconds: 15 * 60 };
 
 /**
- * Per-account sign-in lockout with backoff: after 5 failures within 15 minutes the account is
- * locked for 1 minute, then 2, 4, 8… up to 15 minutes while failures go on. Counted per account,
- * so guesses spread over many addresses are limited too. A success clears the count.
+ * Sign-in lockout with backoff, per account *and network*: after more than 5 failures within
+ * 15 minutes from one network (an address, an IPv6 /64) the account is locked there for 1 minute,
+ * then 2, 4, 8… up to 15 while failures go on — so a stranger cannot lock an agent out of the
+ * office. Guesses spread over many networks meet a second limit: more than 50 failures an hour lock
+ * the account everywhere for 15 minutes. A success clears the network's count.
  */
 export class LoginLockout {
   private readonly failures = new RateLimiterMemory({ points: LOCK.failures, duration: LOCK.windowSeconds });
   private readonly locks = new RateLimiterMemory({ points: 1_000_000, duration: 24 * 3600 });
+  private readonly accountWide = new RateLimiterMemory({ points: ACCOUNT_LOCK.failures, duration: ACCOUNT_LOCK.windowSeconds, blockDuration: ACCOUNT_LOCK.lockSeconds });
 
-  async check(ctx: Pick<Context, 'set'>, account: string): Promise<void> {
-    const res = await this.failures.get(account);
-    if (res && res.consumedPoints > LOCK.failures) {
-      const secs = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-      ctx.set('Retry-After', String(secs));
-      throw new CounterpartError(ErrorCode.AccountLocked, `Too many failed sign-ins for this account; try again in ${secs} s`);
+  async check(ctx: Pick<Context, 'set'>, account: string, net: string): Promise<void> {
+    for (const [res, points] of [
+      [await this.failures.get(`${account}|${net}`), LOCK.failures],
+      [await this.accountWide.get(account), ACCOUNT_LOCK.failures],
+    ] as const) {
+      if (res && res.consumedPoints > points) {
+        const secs = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+        ctx.set('Retry-After', String(secs));
+        throw new CounterpartError(ErrorCode.AccountLocked, `Too many failed sign-ins for this account; try again in ${secs} s`);
+      }
     }
   }
 
-  async failed(account: string): Promise<void> {
+  async failed(account: string, net: string): Promise<void> {
+    const key = `${account}|${net}`;
+    await this.accountWide.consume(account).catch((res: unknown) => {
+      if (!(res instanceof RateLimiterRes)) throw res;
+    });
     try {
-      await this.failures.consume(account);
+      await this.failures.consume(key);
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res;
-      const n = (await this.locks.consume(account)).consumedPoints;
-      await this.failures.block(account, Math.min(LOCK.firstLockSeconds * 2 ** (n - 1), LOCK.maxLockSeconds));
+      const n = (await this.locks.consume(key)).consumedPoints;
+      await this.failures.block(key, Math.min(LOCK.firstLockSeconds * 2 ** (n - 1), LOCK.maxLockSeconds));
     }
   }
 
-  async succeeded(account: string): Promise<void> {
-    await this.failures.delete(account);
+  async succeeded(account: string, net: string): Promise<void> {
+    await this.failures.delete(`${account}|${net}`);
   }
 }
