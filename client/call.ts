@@ -56,8 +56,13 @@ export class PeerCall extends Emitter<PeerCallEvents> {
     readonly localStream: MediaStream,
   ) {
     super();
+    // Signaling dropped: come back with backoff and jitter (1 s doubling to 30 s), not every second.
+    let backoff = 1000;
+    peer.on('open', () => (backoff = 1000));
     peer.on('disconnected', () => {
-      if (!peer.destroyed) setTimeout(() => !peer.destroyed && peer.reconnect(), 1000);
+      if (peer.destroyed) return;
+      setTimeout(() => !peer.destroyed && peer.disconnected && peer.reconnect(), backoff * (0.5 + Math.random()));
+      backoff = Math.min(backoff * 2, 30_000);
     });
     // The server already refuses signaling from anyone but the assigned peer; this is the second
     // lock. An offer may overtake the server's `call.connect` (two sockets): hold it briefly.

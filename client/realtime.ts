@@ -100,8 +100,9 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     };
   }
 
+  /** Exponential backoff with jitter: after a restart, clients do not all come back at once. */
   private retry(): void {
-    this.timer = setTimeout(() => void this.open(), this.backoff);
+    this.timer = setTimeout(() => void this.open(), this.backoff * (0.5 + Math.random()));
     this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs);
   }
 

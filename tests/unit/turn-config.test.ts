@@ -73,7 +73,7 @@ function covered(target: Range): boolean {
 
 // What the brief for this file requires, then the other non-public ranges the file denies.
 const MUST_DENY = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10'];
-const ALSO_DENIED = ['0.0.0.0/8', '192.0.0.0/24', '198.18.0.0/15', '240.0.0.0/4', '::ffff:0.0.0.0/96'];
+const ALSO_DENIED = ['0.0.0.0/8', '192.0.0.0/24', '198.18.0.0/15', '240.0.0.0/4', '::ffff:0.0.0.0/96', '64:ff9b::/96', '2002::/16', '2001::/32'];
 
 describe('turn/turnserver.conf peer policy', () => {
   it('reads the same denied-peer-ip lines as turn/launch.ts does', () => {
