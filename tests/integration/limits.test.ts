@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentState, ErrorCode, Presence, QOS_INTERVAL_MS, type QosSample } from '../../protocol/index';
 import { callRequest } from '../helpers/calls';
-import { DEMO, SITE, delay, httpRequest, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
+import { DEMO, SITE, signCustomer, delay, httpRequest, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
 import { connectPeer, openPeer, openRealtime } from '../helpers/sockets';
 
 const retryAfter = (res: { headers: Record<string, string | string[] | undefined> }) => Number(res.headers['retry-after']);
@@ -63,6 +63,12 @@ describe('limits by client address behind a trusted proxy, per site and per acco
     expect(site.status).toBe(429);
     expect(site.json).toMatchObject({ error: { code: ErrorCode.RateLimited } });
     expect(retryAfter(site)).toBeGreaterThan(0);
+    // A customer the shop vouches for is not shut out by strangers spending the site's budget.
+    const vouched = await httpRequest(`${stack.url}/api/shopper/session`, {
+      headers: { origin: SITE.origin, 'x-forwarded-for': '198.51.100.4' },
+      body: { siteKey: SITE.key, customer: signCustomer(SITE.identitySecret, 1) },
+    });
+    expect(vouched.status).toBe(200);
   });
 
   it('locks an account on a network after more than 5 failed sign-ins there, even for the right password; other networks still sign in', async () => {

@@ -34,8 +34,10 @@ export function shopperRoutes(r: Router, { config, sessions, calls, sites, token
     const origin = ctx.get('origin');
     if (!origin || !site.origins.includes(origin))
       throw new CounterpartError(ErrorCode.OriginNotAllowed, `Origin ${origin || '(none)'} may not use this site key`);
-    await perSite.take(ctx, `site:${site.id}`);
     const customerId = req.customer ? await verifyVouch(site, req.customer, nonces) : null;
+    // The site-wide budget is for anonymous sessions: customers the shop vouches for (a signed,
+    // single-use vouch each) are not shut out when strangers spend it.
+    if (customerId === null) await perSite.take(ctx, `site:${site.id}`);
     const shopperId = newShopperId();
     const principal = { role: Role.Shopper, shopperId, siteId: site.id, customerId, net: addressKey(ctx.ip) } as const;
     const { token, expiresAt } = await tokens.issueShopper(principal, config.shopperTokenTtl);
