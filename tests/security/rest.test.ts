@@ -81,6 +81,28 @@ describe('REST endpoints under hostile input', () => {
     });
   }
 
+  it('POST /api/auth/logout and OPTIONS preflights: generated bodies and credentials get a clear answer', async () => {
+    // Not with the suite's own live staff tokens: a valid sign-out would end the sessions the other properties use.
+    const strangers = auths.filter((a) => a.name !== 'agent' && a.name !== 'supervisor');
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.nat({ max: strangers.length - 1 }), fc.constantFrom(...ROUTES.map((r) => r.path), '/api/auth/logout'), async (b, i, p) => {
+        const auth = strangers[i]!;
+        const headers: Record<string, string> = { 'content-type': 'application/json', origin: SITE.origin, 'access-control-request-method': 'POST' };
+        if (auth.header) headers.authorization = auth.header;
+        const out = await raw(`${srv.url}/api/auth/logout`, { method: 'POST', headers, body: JSON.stringify(b) });
+        expectClearRefusal(out, [400, 401, 403, 413, 415], `logout with ${auth.name}`);
+        const pre = await raw(`${srv.url}${p}`, { method: 'OPTIONS', headers });
+        expectClearRefusal(pre, [200, 204, 401, 404, 405], `OPTIONS ${p}`);
+      }),
+      { numRuns: RUNS },
+    );
+    // A real sign-out still works afterwards, and only for its own session.
+    const own = await json(LoginResponse, `${srv.url}/api/auth/login`, DEMO.bob);
+    expect((await raw(`${srv.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${own.token}` } })).status).toBe(204);
+    expect((await raw(`${srv.url}/api/calls`, { headers: { authorization: `Bearer ${supervisor.token}` } })).status).toBe(200);
+    await expectHealthy(srv);
+  });
+
   it('path parameters and queries: arbitrary call ids and limits', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), fc.nat({ max: auths.length - 1 }), async (id, authIndex) => {
