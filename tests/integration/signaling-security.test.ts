@@ -375,3 +375,19 @@ describe('PeerServer sockets of a staff session that ends', () => {
     await otherPeer.close();
   });
 });
+
+describe('PeerServer: a peer that stops reading', () => {
+  it('is cut once 1 MiB waits for it, instead of the server buffering the relay without end', async () => {
+    const c = await liveCall(DEMO.alice);
+    // The shopper's client stops reading its socket (a stalled or hostile reader).
+    (c.shopperPeer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const before = refusals('signaling.slow_reader');
+    const big = 'z'.repeat(60 * 1024);
+    for (let i = 0; i < 200; i++) c.agentPeer.send(offer(c.agentCreds, c.shopper.creds.peerId, big));
+    await waitFor(() => (refusals('signaling.slow_reader') > before ? true : null), 'the slow reader to be cut', 5000);
+    // The sender is not punished for the reader's stall.
+    expect(c.agentPeer.ws.readyState).toBe(c.agentPeer.ws.OPEN);
+    c.shopperPeer.ws.terminate(); // our stalled client would never read the close
+    await endCall(c);
+  });
+});

@@ -20,6 +20,8 @@ const RELAYED = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE', 'EXPIRE']);
 const BUCKET = { capacity: 200, refillPerSec: 50 };
 /** Messages dropped (rate or policy) before the socket is closed. */
 const MAX_DROPPED = 500;
+/** A peer this far behind in reading what is relayed to it is cut, not buffered without end. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export type SignalingOptions = {
   server: Server;
@@ -83,6 +85,16 @@ export function createSignaling(opts: SignalingOptions) {
     const drop = (kind: string) => {
       refusals.count(kind, { peerId });
       if (++dropped > MAX_DROPPED) ws.close(1008, 'too many refused messages');
+    };
+    // Backpressure: what `peer` relays to this socket goes through here.
+    const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
+    (ws as unknown as { send: typeof send }).send = (data, ...rest) => {
+      if (ws.bufferedAmount <= MAX_BUFFERED_BYTES) return send(data, ...rest);
+      if (ws.readyState === ws.OPEN) {
+        refusals.count('signaling.slow_reader', { peerId });
+        ws.close(4429, 'reading too slowly');
+        setTimeout(() => ws.terminate(), 1000).unref();
+      }
     };
     // Oversize frames (1009) and invalid UTF-8 (1007) close this socket; nothing else.
     ws.on('error', (err: Error & { code?: string }) => refusals.count(`signaling.${err.code ?? 'socket_error'}`, { peerId }));
