@@ -6,6 +6,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_SIGNAL_BYTES, Paths } from '../../../protocol/index';
 import type { TokenService } from '../auth/tokens';
 import type { RefusalCounter } from '../log';
+import { TokenBucket, cutIfBehind } from '../socket-limits';
 import { refuseUpgrade } from '../upgrade';
 
 /** Who may connect and signal whom; the call service answers from its live calls. */
@@ -79,8 +80,7 @@ export function createSignaling(opts: SignalingOptions) {
 
   /** Filters what `peer` sees of this socket: it registers its own 'message' listener. */
   function guard(ws: WebSocket, peerId: string): void {
-    let tokensLeft = BUCKET.capacity;
-    let last = Date.now();
+    const bucket = new TokenBucket(BUCKET);
     let dropped = 0;
     const drop = (kind: string) => {
       refusals.count(kind, { peerId });
@@ -89,12 +89,7 @@ export function createSignaling(opts: SignalingOptions) {
     // Backpressure: what `peer` relays to this socket goes through here.
     const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
     (ws as unknown as { send: typeof send }).send = (data, ...rest) => {
-      if (ws.bufferedAmount <= MAX_BUFFERED_BYTES) return send(data, ...rest);
-      if (ws.readyState === ws.OPEN) {
-        refusals.count('signaling.slow_reader', { peerId });
-        ws.close(4429, 'reading too slowly');
-        setTimeout(() => ws.terminate(), 1000).unref();
-      }
+      if (!cutIfBehind(ws, MAX_BUFFERED_BYTES, () => refusals.count('signaling.slow_reader', { peerId }))) send(data, ...rest);
     };
     // Oversize frames (1009) and invalid UTF-8 (1007) close this socket; nothing else.
     ws.on('error', (err: Error & { code?: string }) => refusals.count(`signaling.${err.code ?? 'socket_error'}`, { peerId }));
@@ -102,11 +97,7 @@ export function createSignaling(opts: SignalingOptions) {
     (ws as unknown as { on: typeof on }).on = (event, listener) => {
       if (event !== 'message') return on(event, listener);
       return on('message', (data: unknown, isBinary: unknown) => {
-        const now = Date.now();
-        tokensLeft = Math.min(BUCKET.capacity, tokensLeft + ((now - last) / 1000) * BUCKET.refillPerSec);
-        last = now;
-        if (tokensLeft < 1) return drop('signaling.rate_limited');
-        tokensLeft -= 1;
+        if (!bucket.take()) return drop('signaling.rate_limited');
         if (!isBinary && allow(peerId, data as RawData)) listener(data, isBinary);
         else drop('signaling.refused_by_policy');
       });

@@ -16,6 +16,7 @@ import { ownerOf, type Principal } from '../auth/tokens';
 import type { CallService } from '../calls/service';
 import type { Logger, RefusalCounter } from '../log';
 import { RequestBudget } from '../http/limits';
+import { TokenBucket } from '../socket-limits';
 import { refuseUpgrade } from '../upgrade';
 import type { Conn, Hub } from './hub';
 
@@ -105,8 +106,7 @@ export function createRealtime(opts: RealtimeOptions) {
     };
     extend(until);
 
-    let tokensLeft = BUCKET.capacity;
-    let last = Date.now();
+    const bucket = new TokenBucket(BUCKET);
     let dropped = 0;
     let invalid = 0;
     let chain = Promise.resolve();
@@ -118,15 +118,11 @@ export function createRealtime(opts: RealtimeOptions) {
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       alive.add(ws);
-      const now = Date.now();
-      tokensLeft = Math.min(BUCKET.capacity, tokensLeft + ((now - last) / 1000) * BUCKET.refillPerSec);
-      last = now;
-      if (tokensLeft < 1) {
+      if (!bucket.take()) {
         refusals.count('realtime.rate_limited', { owner: conn.owner });
         if (++dropped > MAX_DROPPED) ws.close(CloseCode.TooManyMessages, 'too many messages');
         return;
       }
-      tokensLeft -= 1;
       const msg = isBinary ? ({ ok: false, error: 'Binary frames are not accepted' } as const) : parse(data.toString());
       if (!msg.ok) {
         refuse('invalid', ErrorCode.BadRequest, msg.error);

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { CloseCode, Role, type ServerMessage } from '../../../protocol/index';
 import { ownerOf, type Principal } from '../auth/tokens';
+import { cutIfBehind } from '../socket-limits';
 
 export type Conn = { ws: WebSocket; principal: Principal; owner: string };
 
@@ -94,12 +95,7 @@ export class Hub {
 
   /** Backpressure: a reader that falls this far behind is closed; it reconnects and resyncs. */
   private write(c: Conn, data: string): void {
-    if (c.ws.readyState !== c.ws.OPEN) return;
-    if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      c.ws.close(CloseCode.TooManyMessages, 'reading too slowly');
-      setTimeout(() => c.ws.terminate(), 1000).unref();
-      return;
-    }
+    if (c.ws.readyState !== c.ws.OPEN || cutIfBehind(c.ws, MAX_BUFFERED_BYTES)) return;
     c.ws.send(data);
   }
 }
