@@ -151,6 +151,8 @@ export function httpRequest(
   });
 }
 
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
 function expectOk(res: HttpResult, what: string): unknown {
   if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${res.text}`);
   return res.json;

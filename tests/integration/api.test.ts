@@ -14,7 +14,8 @@ import {
   type CustomerVouch,
 } from '../../protocol/index';
 import { callRequest, requestCall } from '../helpers/calls';
-import { DEMO, SITE, httpRequest, login, shopperSession, signCustomer, startStack, waitFor, type HttpResult, type Stack } from '../helpers/server';
+import { DEMO, SITE, bearer, httpRequest, login, shopperSession, signCustomer, startStack, waitFor, type Stack } from '../helpers/server';
+import { expectError } from '../helpers/expect';
 import { openPeer, openRealtime } from '../helpers/sockets';
 
 let stack: Stack;
@@ -26,14 +27,6 @@ afterAll(async () => {
 });
 
 const api = (p: string) => `${stack.url}/api${p}`;
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-/** A supervisor-only route: 200 for a live supervisor session, 401 once it is revoked. */
-
-function expectError(res: HttpResult, status: number, code: ErrorCode): void {
-  expect({ status: res.status, body: res.json }).toMatchObject({ status, body: { error: { code } } });
-  expect(ErrorBody.safeParse(res.json).success).toBe(true);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-}
 
 describe('POST /api/auth/login', () => {
   it('signs in a demo agent and a supervisor', async () => {

@@ -1,9 +1,10 @@
 /** Staff sessions: rotating refresh (with the grace for a lost answer), reuse detection, sign-out and absolute age. */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloseCode, ErrorBody, ErrorCode, LoginResponse, RealtimeTicket, Role } from '../../protocol/index';
+import { CloseCode, ErrorCode, LoginResponse, RealtimeTicket, Role } from '../../protocol/index';
 import { createUser } from '../../server/src/db/seed';
-import { DEMO, delay, httpRequest, login, shopperSession, startStack, type HttpResult, type Stack } from '../helpers/server';
+import { DEMO, bearer, delay, httpRequest, login, shopperSession, startStack, type HttpResult, type Stack } from '../helpers/server';
+import { expectError } from '../helpers/expect';
 import { openRealtime, realtimeRefusal } from '../helpers/sockets';
 
 let stack: Stack;
@@ -15,7 +16,6 @@ afterAll(async () => {
 });
 
 const api = (p: string) => `${stack.url}/api${p}`;
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** A supervisor-only route: 200 for a live supervisor session, 401 once it is revoked. */
 const listCalls = (token: string, base = stack.url) => httpRequest(`${base}/api/calls`, { headers: bearer(token) });
 const ticketFor = (token: string, base = stack.url) => httpRequest(`${base}/api/realtime/ticket`, { method: 'POST', headers: bearer(token) });
@@ -25,12 +25,6 @@ const logout = (token: string) => httpRequest(api('/auth/logout'), { method: 'PO
 function ok(res: HttpResult): LoginResponse {
   expect({ status: res.status, body: res.json }).toMatchObject({ status: 200 });
   return LoginResponse.parse(res.json);
-}
-
-function expectError(res: HttpResult, status: number, code: ErrorCode): void {
-  expect({ status: res.status, body: res.json }).toMatchObject({ status, body: { error: { code } } });
-  expect(ErrorBody.safeParse(res.json).success).toBe(true);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
 }
 
 describe('POST /api/auth/refresh', () => {
