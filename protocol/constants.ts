@@ -1,5 +1,5 @@
 /** Constants, paths and enums of the wire protocol. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Paths shared by the server and every client. */
 export const Paths = {
@@ -16,6 +16,16 @@ export const Paths = {
 export const MAX_SIGNAL_BYTES = 64 * 1024;
 /** Realtime channel messages above this size are refused. */
 export const MAX_REALTIME_BYTES = 16 * 1024;
+/** Chat text, in characters. */
+export const MAX_CHAT_CHARS = 2000;
+/** Messages one conversation may hold (a bound on what a client can grow). */
+export const MAX_MESSAGES_PER_CONVERSATION = 2000;
+/** Messages per `conversation.sync`; the client asks again for the rest. */
+export const SYNC_PAGE = 200;
+/** Uploads: size cap and the types accepted (images are previewed inline). */
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+export const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'] as const;
+export type UploadType = (typeof UPLOAD_TYPES)[number];
 /** How often both ends of a call report getStats() samples. */
 export const QOS_INTERVAL_MS = 2000;
 
@@ -28,9 +38,18 @@ export enum ErrorCode {
   OriginNotAllowed = 'origin_not_allowed',
   UnknownSite = 'unknown_site',
   InvalidIdentity = 'invalid_identity',
-  CallNotFound = 'call_not_found',
-  CallNotRinging = 'call_not_ringing',
-  CallAlreadyRequested = 'call_already_requested',
+  /** No such conversation, or not one of yours. */
+  ConversationNotFound = 'conversation_not_found',
+  /** The conversation is not offered to you (any more). */
+  NotOffered = 'not_offered',
+  /** You already have a conversation going. */
+  AlreadyInConversation = 'already_in_conversation',
+  /** The conversation is not in a state that allows this (see the transition table). */
+  InvalidTransition = 'invalid_transition',
+  /** Too large (a message, an upload, a history). */
+  TooLarge = 'too_large',
+  /** An upload of a type that is not accepted. */
+  UnsupportedType = 'unsupported_type',
   PeerNotOwned = 'peer_not_owned',
   ShopUnavailable = 'shop_unavailable',
   RateLimited = 'rate_limited',
@@ -65,14 +84,42 @@ export enum AgentState {
   Busy = 'busy',
 }
 
-export enum CallState {
+/**
+ * The life of a conversation. `queued` waits for an agent, `offered` rings one, `active` has an
+ * agent; the three terminal states say how it ended. The transition table lives on the server
+ * (`server/src/conversations/states.ts`).
+ */
+export enum ConversationState {
   Queued = 'queued',
-  Ringing = 'ringing',
-  Connecting = 'connecting',
+  Offered = 'offered',
   Active = 'active',
-  Ended = 'ended',
+  /** Ended after an agent took it (hang-up, a party gone past the grace, a shutdown). */
+  Closed = 'closed',
+  /** The shopper left (or cancelled) before an agent took it. */
+  Abandoned = 'abandoned',
+  /** No agent took it within the shop's maximum wait. */
+  TimedOut = 'timed_out',
 }
 
+export const TERMINAL_STATES: ReadonlySet<ConversationState> = new Set([ConversationState.Closed, ConversationState.Abandoned, ConversationState.TimedOut]);
+
+/** A participant's link to the conversation: its realtime connection. */
+export enum ParticipantState {
+  Connected = 'connected',
+  /** Its connection dropped; the conversation waits for it until the reconnect grace ends. */
+  Reconnecting = 'reconnecting',
+  Left = 'left',
+}
+
+/** A participant's media path, as that participant's client reports it. */
+export enum MediaPath {
+  Connecting = 'connecting',
+  Flowing = 'flowing',
+  /** No media arrives (ICE disconnected, stalled): the client is restoring it. */
+  Reconnecting = 'reconnecting',
+}
+
+/** The channel of a conversation: chat always; voice or video while a media session runs. */
 export enum MediaKind {
   Video = 'video',
   Voice = 'voice',
@@ -100,6 +147,15 @@ export enum EndReason {
   ServerRestart = 'server_restart',
 }
 
+/** Why a media session (voice or video inside a conversation) ended; the conversation goes on in chat. */
+export enum MediaEndReason {
+  Stopped = 'stopped',
+  Declined = 'declined',
+  ConnectFailed = 'connect_failed',
+  ConversationEnded = 'conversation_ended',
+}
+
+/** How an offer to one agent ended. */
 export enum RingEndReason {
   Declined = 'declined',
   Timeout = 'timeout',

@@ -1,103 +1,107 @@
-/** The realtime channel (both directions) and the DataConnection between the two parties. */
+/** The realtime channel, both directions: conversations, chat, media negotiation, presence. */
 import { z } from 'zod';
-import { AgentState, EndReason, EndedBy, ErrorCode, MediaKind, PROTOCOL_VERSION, Presence, RingEndReason, Role } from './constants';
-import { AgentView, CallView, CustomerSummary, ProductSummary, QosSample } from './shapes';
+import {
+  AgentState,
+  ErrorCode,
+  MAX_CHAT_CHARS,
+  MediaKind,
+  MediaPath,
+  PROTOCOL_VERSION,
+  Presence,
+  RingEndReason,
+  Role,
+} from './constants';
+import { AgentView, ChatMessage, ConversationView, CustomerSummary, Party, ProductSummary, QosSample } from './shapes';
 import { id } from './zod';
 
+const conversationId = id;
+const mediaKind = z.enum([MediaKind.Voice, MediaKind.Video]);
+/** A client's own message id: 8–64 URL-safe characters. */
+const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
 // ---------------------------------------------------------------------------------------------
-// Realtime channel: client → server
+// client → server
 
 export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('presence.set'), presence: z.enum([Presence.Available, Presence.Away]) }),
-  /** The shopper's peer id is minted with the request; `POST /api/rtc/credentials` then proves it. */
+  /** A shopper starts a conversation on a channel (chat, voice or video). One at a time. */
   z.object({
-    type: z.literal('call.request'),
-    media: z.enum(MediaKind),
+    type: z.literal('conversation.start'),
+    channel: z.enum(MediaKind),
     context: z.object({ productId: z.number().int().positive().nullable(), pageUrl: z.string().max(2048) }),
   }),
-  /** After a reconnect: where does this call stand? Answered by a resync, or `call.ended` if it is gone. */
-  z.object({ type: z.literal('call.resume'), callId: id }),
+  /** After a reload or reconnect: the state and every message after `afterSeq` (answered by `conversation.sync`). */
+  z.object({ type: z.literal('conversation.resume'), conversationId, afterSeq: seq }),
+  z.object({ type: z.literal('conversation.end'), conversationId }),
+  z.object({ type: z.literal('offer.accept'), conversationId }),
+  z.object({ type: z.literal('offer.decline'), conversationId }),
+  z.object({ type: z.literal('chat.send'), conversationId, clientId, text: z.string().trim().min(1).max(MAX_CHAT_CHARS) }),
+  z.object({ type: z.literal('chat.typing'), conversationId }),
+  /** What this client has received and shown: delivered and read marks for the others. */
+  z.object({ type: z.literal('chat.seen'), conversationId, deliveredSeq: seq, readSeq: seq }),
+  /** Ask the others to start voice or video (the shopper may also just start it). */
+  z.object({ type: z.literal('media.propose'), conversationId, kind: mediaKind }),
+  z.object({ type: z.literal('media.answer'), conversationId, accept: z.boolean() }),
+  /** Back to chat only. */
+  z.object({ type: z.literal('media.stop'), conversationId }),
+  /** This client's PeerJS peer for the running media session (issued by `POST /api/rtc/credentials`). */
+  z.object({ type: z.literal('media.join'), conversationId, peerId: id }),
+  z.object({ type: z.literal('media.path'), conversationId, path: z.enum(MediaPath) }),
+  z.object({ type: z.literal('qos.sample'), conversationId, sample: QosSample }),
   /** Extends this socket's life to a renewed session's token (a fresh ticket of the same owner). */
   z.object({ type: z.literal('session.renew'), ticket: z.string().min(1).max(2048) }),
-  z.object({ type: z.literal('call.accept'), callId: id, peerId: id }),
-  z.object({ type: z.literal('call.decline'), callId: id }),
-  z.object({ type: z.literal('call.media'), callId: id }),
-  z.object({ type: z.literal('call.hangup'), callId: id }),
-  z.object({ type: z.literal('qos.sample'), callId: id, sample: QosSample }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // ---------------------------------------------------------------------------------------------
-// Realtime channel: server → client
+// server → client
+
+/** A remote peer of a media session, and whether this client places the PeerJS call to it. */
+export const MediaPeer = z.object({ party: Party, name: z.string(), peerId: z.string(), placeCall: z.boolean() });
+export type MediaPeer = z.infer<typeof MediaPeer>;
 
 export const ServerMessage = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('hello'),
-    protocol: z.literal(PROTOCOL_VERSION),
-    role: z.enum(Role),
-    userId: z.string(),
-  }),
-  z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), callId: z.string().optional() }),
+  z.object({ type: z.literal('hello'), protocol: z.literal(PROTOCOL_VERSION), role: z.enum(Role), userId: z.string() }),
+  z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), conversationId: z.string().optional() }),
+  /** The session's socket now lives until `expiresAt` (answer to `session.renew`). */
+  z.object({ type: z.literal('session.renewed'), expiresAt: z.string() }),
   // to agents
   z.object({ type: z.literal('agent.self'), state: z.enum(AgentState), presence: z.enum(Presence) }),
   z.object({
-    type: z.literal('call.ring'),
-    callId: z.string(),
-    media: z.enum(MediaKind),
+    type: z.literal('offer'),
+    conversationId: z.string(),
+    channel: z.enum(MediaKind),
     customer: CustomerSummary.nullable(),
     product: ProductSummary.nullable(),
+    /** Messages the shopper typed while waiting. */
+    preview: z.array(ChatMessage),
     timeoutMs: z.number(),
   }),
-  z.object({ type: z.literal('call.ring.end'), callId: z.string(), reason: z.enum(RingEndReason) }),
+  z.object({ type: z.literal('offer.end'), conversationId: z.string(), reason: z.enum(RingEndReason) }),
   // to shoppers
   z.object({
-    type: z.literal('call.queued'),
-    callId: z.string(),
+    type: z.literal('conversation.queued'),
+    conversationId: z.string(),
     position: z.number().int().positive(),
     /** Whether any agent takes calls now (not how many). */
     agentAvailable: z.boolean(),
   }),
-  z.object({ type: z.literal('call.ringing'), callId: z.string() }),
-  /** The session's socket now lives until `expiresAt` (answer to `session.renew`). */
-  z.object({ type: z.literal('session.renewed'), expiresAt: z.string() }),
-  // to both parties
-  z.object({
-    type: z.literal('call.connect'),
-    callId: z.string(),
-    /** The agent places the PeerJS call; the shopper answers it. */
-    remotePeerId: z.string(),
-    remoteName: z.string(),
-    placeCall: z.boolean(),
-  }),
-  z.object({
-    type: z.literal('call.ended'),
-    callId: z.string(),
-    endedBy: z.enum(EndedBy),
-    reason: z.enum(EndReason),
-  }),
+  // to participants
+  /** The whole state, and the messages after the client's `afterSeq` (`more`: ask again for the rest). */
+  z.object({ type: z.literal('conversation.sync'), conversation: ConversationView, messages: z.array(ChatMessage), more: z.boolean() }),
+  /** The conversation changed (state, participants, media, proposal). To participants and supervisors. */
+  z.object({ type: z.literal('conversation.update'), conversation: ConversationView }),
+  z.object({ type: z.literal('chat.message'), message: ChatMessage }),
+  z.object({ type: z.literal('chat.typing'), conversationId: z.string(), party: Party, name: z.string() }),
+  /** The other peers of the running media session (sent again whenever one joins or rejoins). */
+  z.object({ type: z.literal('media.peers'), conversationId: z.string(), mediaId: z.string(), kind: mediaKind, peers: z.array(MediaPeer) }),
   // to supervisors
-  z.object({ type: z.literal('snapshot'), agents: z.array(AgentView), calls: z.array(CallView) }),
+  z.object({ type: z.literal('snapshot'), agents: z.array(AgentView), conversations: z.array(ConversationView) }),
   z.object({ type: z.literal('agent.update'), agent: AgentView }),
-  z.object({ type: z.literal('call.update'), call: CallView }),
-  z.object({
-    type: z.literal('qos.update'),
-    callId: z.string(),
-    from: z.enum([Role.Agent, Role.Shopper]),
-    at: z.string(),
-    sample: QosSample,
-  }),
+  z.object({ type: z.literal('qos.update'), conversationId: z.string(), from: Party, at: z.string(), sample: QosSample }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 export type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
-
-// ---------------------------------------------------------------------------------------------
-// PeerJS DataConnection between the two parties of a call
-
-export const MAX_CHAT_CHARS = 2000;
-
-export const PeerDataMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('chat'), text: z.string().min(1).max(MAX_CHAT_CHARS), at: z.string() }),
-]);
-export type PeerDataMessage = z.infer<typeof PeerDataMessage>;

@@ -1,7 +1,7 @@
 /** REST request and response bodies. */
 import { z } from 'zod';
 import { ErrorCode, RingEndReason, Role } from './constants';
-import { CallTimeline, CustomerSummary, OrderSummary, ProductSummary } from './shapes';
+import { ChatMessage, ConversationView, CustomerSummary, MediaSessionView, OrderSummary, ProductSummary } from './shapes';
 
 
 export const LoginRequest = z.object({
@@ -94,29 +94,35 @@ export const RtcCredentials = z.object({
 });
 export type RtcCredentials = z.infer<typeof RtcCredentials>;
 
-export const CallContext = z.object({
-  callId: z.string(),
+export const ConversationContext = z.object({
+  conversationId: z.string(),
   customer: CustomerSummary.nullable(),
   latestOrder: OrderSummary.nullable(),
   product: ProductSummary.nullable(),
 });
-export type CallContext = z.infer<typeof CallContext>;
+export type ConversationContext = z.infer<typeof ConversationContext>;
 
-/** GET /api/calls/:id: a stored call with every timestamp of its life. */
-export const CallRecord = CallTimeline.extend({
+/** GET /api/conversations/:id: a stored conversation with every step of its life. */
+export const ConversationRecord = ConversationView.omit({ lastQos: true }).extend({
   customerId: z.number().int().nullable(),
   productId: z.number().int().nullable(),
   pageUrl: z.string(),
   qosSamples: z.number().int().nonnegative(),
-  ringAttempts: z.array(
+  mediaSessions: z.array(MediaSessionView),
+  messages: z.number().int().nonnegative(),
+  offers: z.array(
     z.object({ agentId: z.number().int(), startedAt: z.string(), endedAt: z.string().nullable(), outcome: z.enum(RingEndReason).nullable() }),
   ),
 });
-export type CallRecord = z.infer<typeof CallRecord>;
+export type ConversationRecord = z.infer<typeof ConversationRecord>;
 
-/** GET /api/calls: the latest calls, newest first. */
-export const CallList = z.object({ calls: z.array(CallRecord.omit({ qosSamples: true, ringAttempts: true })) });
-export type CallList = z.infer<typeof CallList>;
+/** GET /api/conversations: the latest, newest first. */
+export const ConversationList = z.object({ conversations: z.array(ConversationView.omit({ lastQos: true })) });
+export type ConversationList = z.infer<typeof ConversationList>;
+
+/** GET /api/conversations/:id/messages?after=N: history for its participants and supervisors. */
+export const MessagePage = z.object({ messages: z.array(ChatMessage), more: z.boolean() });
+export type MessagePage = z.infer<typeof MessagePage>;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ErrorCode), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,6 +1,6 @@
 /** Shapes shared by REST bodies and realtime messages. */
 import { z } from 'zod';
-import { AgentState, CallState, EndReason, EndedBy, MediaKind, Role } from './constants';
+import { AgentState, ConversationState, EndReason, EndedBy, MediaEndReason, MediaKind, MediaPath, ParticipantState, Role, UPLOAD_TYPES } from './constants';
 import { ms } from './zod';
 
 
@@ -51,25 +51,87 @@ export const AgentView = z.object({
 });
 export type AgentView = z.infer<typeof AgentView>;
 
-/** A call's identity and the timestamps of its life: live (CallView) and stored (CallRecord). */
-export const CallTimeline = z.object({
+/**
+ * Who takes part: a role and an id (an agent's user id as text, a shopper's session id). One
+ * identity type for every party; `partyKey` gives the owner string used on the server.
+ */
+export const Party = z.object({ role: z.enum(Role), id: z.string().min(1).max(64) });
+export type Party = z.infer<typeof Party>;
+export const partyKey = (p: Party): string => `${p.role}:${p.id}`;
+export const sameParty = (a: Party, b: Party): boolean => a.role === b.role && a.id === b.id;
+
+export const ParticipantView = z.object({
+  party: Party,
+  name: z.string(),
+  state: z.enum(ParticipantState),
+  /** The participant's media path while a media session runs (what its client reports). */
+  media: z.enum(MediaPath).nullable(),
+  joinedAt: z.string(),
+  leftAt: z.string().nullable(),
+  /** Highest message seq this participant's client has received / shown. */
+  deliveredSeq: z.number().int().nonnegative(),
+  readSeq: z.number().int().nonnegative(),
+});
+export type ParticipantView = z.infer<typeof ParticipantView>;
+
+/** A voice or video session inside a conversation. */
+export const MediaSessionView = z.object({
   id: z.string(),
-  state: z.enum(CallState),
-  media: z.enum(MediaKind),
-  agentId: z.number().int().nullable(),
+  kind: z.enum([MediaKind.Voice, MediaKind.Video]),
+  startedAt: z.string(),
+  /** When media first flowed. */
+  connectedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  endReason: z.enum(MediaEndReason).nullable(),
+  /** Resumes after a participant's reload or network loss. */
+  resumes: z.number().int().nonnegative(),
+});
+export type MediaSessionView = z.infer<typeof MediaSessionView>;
+
+/** A conversation with every timestamp of its life: live (to its participants and supervisors) and stored. */
+export const ConversationView = z.object({
+  id: z.string(),
+  state: z.enum(ConversationState),
+  /** What the shopper asked for first. */
+  channel: z.enum(MediaKind),
   customerName: z.string().nullable(),
   productName: z.string().nullable(),
+  participants: z.array(ParticipantView),
+  /** The media session running now, if any. */
+  media: MediaSessionView.nullable(),
+  /** A proposal to start voice or video, waiting for the other side's answer. */
+  proposal: z.object({ kind: z.enum([MediaKind.Voice, MediaKind.Video]), by: Party }).nullable(),
   requestedAt: z.string(),
-  ringingAt: z.string().nullable(),
+  offeredAt: z.string().nullable(),
   answeredAt: z.string().nullable(),
-  mediaAt: z.string().nullable(),
   endedAt: z.string().nullable(),
   endedBy: z.enum(EndedBy).nullable(),
   endReason: z.enum(EndReason).nullable(),
+  lastQos: QosSample.extend({ at: z.string(), from: Party }).nullable(),
 });
+export type ConversationView = z.infer<typeof ConversationView>;
 
-export const CallView = CallTimeline.extend({
-  agentName: z.string().nullable(),
-  lastQos: QosSample.extend({ at: z.string(), from: z.enum([Role.Agent, Role.Shopper]) }).nullable(),
+export const FileRef = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  name: z.string().max(200),
+  type: z.enum(UPLOAD_TYPES),
+  size: z.number().int().nonnegative(),
 });
-export type CallView = z.infer<typeof CallView>;
+export type FileRef = z.infer<typeof FileRef>;
+
+/** One chat message: stored before anyone is told; `seq` orders a conversation's messages from 1. */
+export const ChatMessage = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  seq: z.number().int().positive(),
+  /** Null for messages from the system (joined, left, media started…). */
+  sender: Party.nullable(),
+  senderName: z.string(),
+  kind: z.enum(['text', 'file', 'system']),
+  text: z.string(),
+  file: FileRef.nullable(),
+  at: z.string(),
+  /** The sender's own id for the message: a resend after a reconnect is stored once. */
+  clientId: z.string().nullable(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;

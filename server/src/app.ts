@@ -10,8 +10,9 @@ import { NonceStore } from './auth/nonces';
 import { StaffSessions } from './auth/sessions';
 import { Tickets } from './auth/tickets';
 import { TokenService } from './auth/tokens';
-import { CallService } from './calls/service';
-import { CallStore } from './calls/store';
+import { Conversations } from './conversations/service';
+import { ConversationStore } from './conversations/store';
+import { FileStore } from './conversations/files';
 import type { Config } from './config';
 import { openDatabase, type Db } from './db/index';
 import { seedDemoUsers } from './db/seed';
@@ -23,6 +24,7 @@ import { RefusalCounter, createLogger, type Logger } from './log';
 import { createSignaling } from './peer/signaling';
 import { Hub } from './realtime/hub';
 import { createRealtime } from './realtime/channel';
+import { bridgeToHub } from './realtime/bridge';
 import type { ShopAdapter } from './shop/adapter';
 import { createWooCommerceAdapter } from './shop/woocommerce';
 import { SiteRegistry } from './sites';
@@ -32,11 +34,11 @@ export type RunningServer = {
   url: string;
   port: number;
   db: Db;
-  calls: CallService;
+  conversations: Conversations;
   log: Logger;
   refusals: RefusalCounter;
-  /** Calls closed at start because a stopped process never ended them. */
-  reconciled: number;
+  /** Live conversations taken over at start (a restart resumes them). */
+  resumed: number;
   close(): Promise<void>;
 };
 
@@ -54,9 +56,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const log = deps.log ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseFile);
   if (config.seedDemo && (await seedDemoUsers(db))) log.info('seeded demo staff accounts');
-  const store = new CallStore(db);
-  const reconciled = await store.reconcileAfterRestart(new Date().toISOString());
-  if (reconciled) log.warn({ calls: reconciled }, 'closed calls left open by a stopped server (server_restart)');
+  const store = new ConversationStore(db);
   const sites = new SiteRegistry(db);
   await sites.upsert({ key: config.site.key, name: 'Demo shop', origins: config.site.origins, identitySecret: config.site.identitySecret });
 
@@ -71,7 +71,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const refusals = new RefusalCounter(log);
   const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret });
   const hub = new Hub();
-  const calls = new CallService(store, hub, shop, log, {
+  const conversations = new Conversations(store, shop, log, {
     ringTimeoutMs: config.ringTimeoutMs,
     ringRetryAfterMs: config.ringRetryAfterMs,
     reconnectGraceMs: config.reconnectGraceMs,
@@ -79,14 +79,17 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     queue: config.queue,
   });
   const agents: { id: number; name: string; email: string }[] = await db('users').where({ role: Role.Agent }).select('id', 'name', 'email');
-  for (const a of agents) calls.addAgent(a);
+  const resumed = await conversations.init(agents);
+  if (resumed) log.info({ conversations: resumed }, 'took over live conversations (participants have the reconnect grace to come back)');
+  bridgeToHub(conversations, hub);
+  const files = new FileStore(path.join(config.dataDir, 'files'));
 
   const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 });
   const signaling = createSignaling({
     server,
     tokens,
-    policy: calls,
+    policy: conversations.media,
     refusals,
     sessionLive: (sid) => sessions.isLive(sid),
     maxPeersPerOwner: config.maxPeersPerOwner,
@@ -94,13 +97,13 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   });
   const realtime = createRealtime({
     hub,
-    calls,
+    conversations,
     tickets,
     log,
     refusals,
     capacity: { sockets: config.capacity.realtimeSockets, staffReserve: config.capacity.staffReserve },
   });
-  calls.onEnded = (peerIds) => signaling.closePeers(peerIds);
+  conversations.events.on('peersRetired', (peerIds) => signaling.closePeers(peerIds));
   sessions.onRevoked = (sid) => {
     hub.closeSession(sid, 'session ended');
     signaling.closeSession(sid);
@@ -118,7 +121,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     await next();
   });
   app.use(bodyParser({ jsonLimit: '16kb', enableTypes: ['json'] }));
-  const api = apiRouter({ config, db, tokens, sessions, tickets, nonces, calls, shop, sites });
+  const api = apiRouter({ config, db, tokens, sessions, tickets, nonces, conversations, files, shop, sites });
   app.use(api.routes()).use(api.allowedMethods());
   app.use(staticFiles(config.staticDir));
 
@@ -149,19 +152,20 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     url,
     port,
     db,
-    calls,
+    conversations,
     log,
     refusals,
-    reconciled,
+    resumed,
     /**
-     * Refuses new work at once, ends live calls (stored), sends close frames, and cuts every socket
-     * still open after SHUTDOWN_GRACE_MS (≤ 2 s): a client that never answers cannot hold it up.
+     * Refuses new work at once, sends close frames, and cuts every socket still open after
+     * SHUTDOWN_GRACE_MS (≤ 2 s): a client that never answers cannot hold it up. Conversations are
+     * not ended: they are stored, and the next start takes them over (clients reconnect and resume).
      */
     close: () =>
       (closed ??= (async () => {
         closing = true;
         const listening = new Promise<void>((resolve) => server.close(() => resolve()));
-        calls.shutdown();
+        await conversations.stop();
         realtime.close();
         signaling.close();
         server.closeIdleConnections();
@@ -172,7 +176,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
         realtime.terminate();
         server.closeAllConnections();
         await listening;
-        await calls.drain();
+        await conversations.stop();
         nonces.close();
         refusals.close();
         await db.destroy();

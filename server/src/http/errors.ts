@@ -13,9 +13,12 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.PeerNotOwned]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.UnknownSite]: 404,
-  [ErrorCode.CallNotFound]: 404,
-  [ErrorCode.CallNotRinging]: 409,
-  [ErrorCode.CallAlreadyRequested]: 409,
+  [ErrorCode.ConversationNotFound]: 404,
+  [ErrorCode.NotOffered]: 409,
+  [ErrorCode.AlreadyInConversation]: 409,
+  [ErrorCode.InvalidTransition]: 409,
+  [ErrorCode.TooLarge]: 413,
+  [ErrorCode.UnsupportedType]: 415,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.AccountLocked]: 429,
   [ErrorCode.QueueFull]: 503,
@@ -24,7 +27,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.ShopUnavailable]: 502,
 };
 
-const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: ErrorCode.BadRequest, 401: ErrorCode.Unauthorized, 403: ErrorCode.Forbidden, 404: ErrorCode.NotFound, 413: ErrorCode.BadRequest, 415: ErrorCode.BadRequest, 429: ErrorCode.RateLimited, 503: ErrorCode.Unavailable };
+const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: ErrorCode.BadRequest, 401: ErrorCode.Unauthorized, 403: ErrorCode.Forbidden, 404: ErrorCode.NotFound, 413: ErrorCode.TooLarge, 415: ErrorCode.UnsupportedType, 429: ErrorCode.RateLimited, 503: ErrorCode.Unavailable };
 
 /** The one error middleware: every failure leaves as `{ error: { code, message } }`. */
 export function errorMiddleware(log: Logger) {

@@ -10,7 +10,7 @@ import {
 } from '../../../protocol/index';
 import { ownerOf } from '../auth/tokens';
 import { verifyVouch } from '../auth/vouch';
-import { mintPeerId, newShopperId } from '../calls/peer-ids';
+import { mintPeerId, newShopperId } from '../conversations/peer-ids';
 import { iceServersFor } from '../turn';
 import type { ApiDeps } from './api';
 import { principalOf, requireAuth } from './auth';
@@ -21,7 +21,7 @@ import { RequestBudget, addressKey } from './limits';
  * PeerJS/TURN credentials — for a shopper only once it has a live call request, so anonymous
  * sessions cannot hold PeerServer or TURN capacity.
  */
-export function shopperRoutes(r: Router, { config, sessions, calls, sites, tokens, tickets, nonces, cors }: ApiDeps): void {
+export function shopperRoutes(r: Router, { config, sessions, conversations, sites, tokens, tickets, nonces, cors }: ApiDeps): void {
   const perAddress = new RequestBudget({ points: config.rateLimits.sessionPerMinute, perSeconds: 60 }, 'new sessions from your address');
   const perSite = new RequestBudget({ points: config.rateLimits.siteSessionsPerMinute, perSeconds: 60 }, 'new sessions on this site');
   const credsPerOwner = new RequestBudget({ points: 10, perSeconds: 60 }, 'credential requests');
@@ -50,9 +50,10 @@ export function shopperRoutes(r: Router, { config, sessions, calls, sites, token
     const p = principalOf(ctx);
     const owner = ownerOf(p);
     await credsPerOwner.take(ctx, owner);
-    // A shopper's peer id was minted with its call request; staff get a fresh one each time.
-    const peerId = p.role === Role.Shopper ? calls.livePeerOf(owner) : mintPeerId(owner);
-    if (!peerId) throw new CounterpartError(ErrorCode.CallNotFound, 'Request a call first');
+    // A shopper gets a peer (and TURN) only while in a live conversation; each page load gets a fresh peer id.
+    if (p.role === Role.Shopper && !conversations.media.shopperInConversation(owner))
+      throw new CounterpartError(ErrorCode.ConversationNotFound, 'Start a conversation first');
+    const peerId = mintPeerId(owner);
     const sessionId = p.role === Role.Shopper ? null : p.sessionId;
     const { token, expiresAt } = await tokens.issuePeer({ peerId, owner, sessionId }, config.peerTokenTtl);
     const body: RtcCredentials = {

@@ -9,11 +9,11 @@ import type { RefusalCounter } from '../log';
 import { TokenBucket, cutIfBehind } from '../socket-limits';
 import { refuseUpgrade } from '../upgrade';
 
-/** Who may connect and signal whom; the call service answers from its live calls. */
+/** Who may connect and signal whom; the conversation domain answers from its live media sessions. */
 export type SignalPolicy = {
   maySignal(src: string, dst: string): boolean;
-  /** A shopper's peer id is usable only while its call request lives. */
-  livePeerOf(owner: string): string | null;
+  /** A shopper's peer is usable only while the shopper is in a live conversation. */
+  shopperInConversation(owner: string): boolean;
 };
 
 const RELAYED = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE', 'EXPIRE']);
@@ -114,7 +114,7 @@ export function createSignaling(opts: SignalingOptions) {
     if ((perOwner.get(claim.owner) ?? 0) >= opts.maxPeersPerOwner) return refuseUpgrade(socket, refusals, 'signaling.owner_limit', 429);
     // The last `staffReserve` places are for agents and supervisors: shoppers cannot lock staff out.
     const staff = !claim.owner.startsWith('shopper:');
-    if (!staff && policy.livePeerOf(claim.owner) !== id) return refuseUpgrade(socket, refusals, 'signaling.no_live_call', 401);
+    if (!staff && !policy.shopperInConversation(claim.owner)) return refuseUpgrade(socket, refusals, 'signaling.no_conversation', 401);
     const limit = staff ? opts.capacity.peers : opts.capacity.peers - opts.capacity.staffReserve;
     if (live.staff + live.shoppers >= limit) return refuseUpgrade(socket, refusals, staff ? 'signaling.full' : 'signaling.full_for_shoppers', 503);
     const server = wss;

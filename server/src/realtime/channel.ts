@@ -13,7 +13,7 @@ import {
 } from '../../../protocol/index';
 import type { Tickets } from '../auth/tickets';
 import { ownerOf, type Principal } from '../auth/tokens';
-import type { CallService } from '../calls/service';
+import { actorOf, type Conversations } from '../conversations/service';
 import type { Logger, RefusalCounter } from '../log';
 import { RequestBudget } from '../http/limits';
 import { TokenBucket } from '../socket-limits';
@@ -30,24 +30,27 @@ const MAX_INVALID = 10;
 const PER_OWNER = { staff: 4, shopper: 2 };
 /** Shopper sockets from one network (an address, an IPv6 /64): a NATed office or campus fits. */
 const SHOPPERS_PER_NET = 60;
-/** Call requests one shopper session may make (each asks the shop and writes a call row). */
+/** Conversations one shopper session may start (each asks the shop and writes rows). */
 const REQUESTS = { points: 5, perSeconds: 600 };
+/** Chat messages per owner (each is stored): a burst, then one a second on average. */
+const CHATS = { points: 60, perSeconds: 60 };
 
 export type RealtimeOptions = {
   hub: Hub;
-  calls: CallService;
+  conversations: Conversations;
   tickets: Tickets;
   log: Logger;
   refusals: RefusalCounter;
   capacity: { sockets: number; staffReserve: number };
 };
 
-/** The one realtime channel: queue, presence and call events for widget, extension and dashboard. */
+/** The one realtime channel: conversations, chat, media negotiation and presence for widget, extension and dashboard. */
 export function createRealtime(opts: RealtimeOptions) {
-  const { hub, calls, tickets, log, refusals } = opts;
+  const { hub, conversations, tickets, log, refusals } = opts;
   const wss = new WebSocketServer({ noServer: true, path: Paths.realtime, maxPayload: MAX_REALTIME_BYTES });
   const alive = new WeakSet<WebSocket>();
-  const requests = new RequestBudget(REQUESTS, 'call requests');
+  const requests = new RequestBudget(REQUESTS, 'conversation requests');
+  const chats = new RequestBudget(CHATS, 'chat messages');
 
   const pinger = setInterval(() => {
     for (const ws of wss.clients) {
@@ -62,25 +65,43 @@ export function createRealtime(opts: RealtimeOptions) {
 
   async function handle(conn: Conn, msg: ClientMessage, extend: (until: Date) => void): Promise<void> {
     const p = conn.principal;
+    const actor = actorOf(p);
+    const c = conversations;
     switch (msg.type) {
       case 'presence.set':
-        return calls.setPresence(p, msg.presence);
-      case 'call.request':
-        if (p.role !== Role.Shopper) throw new CounterpartError(ErrorCode.Forbidden, 'Only shoppers request calls');
+        return c.lifecycle.setPresence(actor, msg.presence);
+      case 'conversation.start': {
+        if (p.role !== Role.Shopper) throw new CounterpartError(ErrorCode.Forbidden, 'Only shoppers start conversations');
         await requests.take(null, conn.owner);
-        return calls.request(p, msg);
-      case 'call.resume':
-        return calls.resume(p, msg.callId);
-      case 'call.accept':
-        return calls.accept(p, msg.callId, msg.peerId);
-      case 'call.decline':
-        return calls.decline(p, msg.callId);
-      case 'call.media':
-        return calls.mediaFlowing(p, msg.callId);
-      case 'call.hangup':
-        return calls.hangup(p, msg.callId);
+        return hub.sendTo(conn, { type: 'conversation.sync', ...(await c.start(p, msg)) });
+      }
+      case 'conversation.resume':
+        return hub.sendTo(conn, { type: 'conversation.sync', ...(await c.resume(p, msg.conversationId, msg.afterSeq)) });
+      case 'conversation.end':
+        return c.lifecycle.end(actor, msg.conversationId);
+      case 'offer.accept':
+        return void (await c.lifecycle.accept(actor, msg.conversationId));
+      case 'offer.decline':
+        return c.lifecycle.decline(actor, msg.conversationId);
+      case 'chat.send':
+        await chats.take(null, conn.owner);
+        return void (await c.chat.send(actor, msg.conversationId, msg.clientId, msg.text));
+      case 'chat.typing':
+        return c.chat.typing(actor, msg.conversationId);
+      case 'chat.seen':
+        return c.chat.seen(actor, msg.conversationId, msg.deliveredSeq, msg.readSeq);
+      case 'media.propose':
+        return c.media.propose(actor, msg.conversationId, msg.kind);
+      case 'media.answer':
+        return c.media.answer(actor, msg.conversationId, msg.accept);
+      case 'media.stop':
+        return c.media.stop(actor, msg.conversationId);
+      case 'media.join':
+        return c.media.join(actor, msg.conversationId, msg.peerId);
+      case 'media.path':
+        return c.media.path(actor, msg.conversationId, msg.path);
       case 'qos.sample':
-        return calls.qos(p, msg.callId, msg.sample);
+        return c.media.qos(actor, msg.conversationId, msg.sample);
       case 'session.renew': {
         const claim = await tickets.redeem(msg.ticket);
         const session = (x: Principal) => (x.role === Role.Shopper ? x.shopperId : x.sessionId);
@@ -111,9 +132,9 @@ export function createRealtime(opts: RealtimeOptions) {
     let invalid = 0;
     let chain = Promise.resolve();
 
-    const refuse = (kind: string, code: ErrorCode, message: string, callId?: string) => {
+    const refuse = (kind: string, code: ErrorCode, message: string) => {
       refusals.count(`realtime.${kind}`, { owner: conn.owner });
-      hub.sendTo(conn, { type: 'error', code, message, ...(callId ? { callId } : {}) });
+      hub.sendTo(conn, { type: 'error', code, message });
     };
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -133,8 +154,8 @@ export function createRealtime(opts: RealtimeOptions) {
         handle(conn, msg.value, extend).catch((err: unknown) => {
           const e = err instanceof CounterpartError ? err : null;
           if (!e) log.error({ err }, 'realtime handler failed');
-          const callId = 'callId' in msg.value ? msg.value.callId : undefined;
-          hub.sendTo(conn, { type: 'error', code: e?.code ?? ErrorCode.Internal, message: e?.message ?? 'Internal error', ...(callId ? { callId } : {}) });
+          const conversationId = 'conversationId' in msg.value ? msg.value.conversationId : undefined;
+          hub.sendTo(conn, { type: 'error', code: e?.code ?? ErrorCode.Internal, message: e?.message ?? 'Internal error', ...(conversationId ? { conversationId } : {}) });
         }),
       );
     });
@@ -142,9 +163,8 @@ export function createRealtime(opts: RealtimeOptions) {
     ws.on('error', (err: Error & { code?: string }) => refusals.count(`realtime.${err.code ?? 'socket_error'}`, { owner: conn.owner }));
     ws.on('close', () => {
       clearTimeout(deadline);
-      if (!hub.remove(conn)) return;
-      if (principal.role === Role.Agent) calls.agentGone(principal.userId);
-      if (principal.role === Role.Shopper) calls.shopperGone(conn.owner);
+      if (!hub.remove(conn) || principal.role === Role.Supervisor) return;
+      conversations.lifecycle.disconnected(actorOf(principal).party).catch((err: unknown) => log.error({ err }, 'disconnect handling failed'));
     });
     hub.sendTo(conn, {
       type: 'hello',
@@ -152,9 +172,14 @@ export function createRealtime(opts: RealtimeOptions) {
       role: principal.role,
       userId: principal.role === Role.Shopper ? principal.shopperId : String(principal.userId),
     });
-    if (principal.role === Role.Supervisor) hub.sendTo(conn, { type: 'snapshot', ...calls.snapshot() });
-    if (principal.role === Role.Agent) calls.agentConnected(principal.userId);
-    if (principal.role === Role.Shopper) calls.shopperBack(conn.owner);
+    if (principal.role === Role.Supervisor) hub.sendTo(conn, { type: 'snapshot', ...conversations.snapshot() });
+    // The first socket of a party: it is connected again in its conversations (the client resumes them).
+    else if (hub.connectionsOf(conn.owner) === 1)
+      conversations.lifecycle.connected(actorOf(principal).party).catch((err: unknown) => log.error({ err }, 'connect handling failed'));
+    else if (principal.role === Role.Agent) {
+      const a = conversations.core.agents.get(principal.userId);
+      if (a) conversations.core.publishAgent(a, true);
+    }
   }
 
   /** Authenticates and admits before the upgrade: refused clients get an HTTP status, not a socket. */

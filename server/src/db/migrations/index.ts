@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './20261123_001_initial';
 import * as m002 from './20261124_002_sessions_nonces';
+import * as m003 from './20261125_003_conversations';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -8,6 +9,7 @@ type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123_001_initial', m001],
   ['20261124_002_sessions_nonces', m002],
+  ['20261125_003_conversations', m003],
 ];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */

@@ -1,0 +1,30 @@
+import { Emitter } from '../../../protocol/emitter';
+import type { AgentView, ChatMessage, MediaPeer, Presence, QosSample, RingEndReason } from '../../../protocol/index';
+import type { Conversation, Party } from './model';
+
+/**
+ * What the conversation domain tells the world, after each change is stored. Transports (the
+ * realtime channel, the PeerServer) subscribe; the domain never imports them.
+ */
+export type DomainEvents = {
+  /** State, participants, media session or proposal changed. */
+  changed: (c: Conversation) => void;
+  /** Where a waiting shopper stands (only when it changed for them). */
+  queued: (c: Conversation, position: number, agentAvailable: boolean) => void;
+  offer: (c: Conversation, agentId: number, preview: ChatMessage[], timeoutMs: number) => void;
+  offerEnded: (c: Conversation, agentId: number, reason: RingEndReason) => void;
+  message: (c: Conversation, m: ChatMessage) => void;
+  typing: (c: Conversation, from: Party, name: string) => void;
+  /** A participant's view of the other peers of the running media session. */
+  mediaPeers: (c: Conversation, to: Party, peers: MediaPeer[]) => void;
+  agent: (a: AgentView, presence: Presence) => void;
+  qos: (c: Conversation, from: Party, at: string, sample: QosSample) => void;
+  /** Peer ids that no longer belong to any live media session: the PeerServer cuts them. */
+  peersRetired: (peerIds: string[]) => void;
+};
+
+export class DomainEventBus extends Emitter<DomainEvents> {
+  publish<K extends keyof DomainEvents>(event: K, ...args: Parameters<DomainEvents[K]>): void {
+    this.emit(event, ...args);
+  }
+}

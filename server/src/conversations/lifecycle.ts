@@ -1,0 +1,436 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConversationState as S,
+  CounterpartError,
+  ErrorCode,
+  MediaKind,
+  ParticipantState,
+  Presence,
+  RingEndReason,
+  Role,
+  type CustomerSummary,
+  type MediaEndReason,
+  type ProductSummary,
+} from '../../../protocol/index';
+import { admitRequest } from './admission';
+import { pickAgent } from './agents';
+import type { Actor, Core } from './core';
+import { agentParty, isLive, participantOf, presentParties, type Conversation, type MediaSession, type Participant, type Party } from './model';
+import { Event, endingOf, next, sourcesOf } from './states';
+
+const nowIso = () => new Date().toISOString();
+const graceKey = (id: string, p: Party) => `grace:${id}:${p.role}:${p.id}`;
+
+export type NewConversation = {
+  shopper: Actor;
+  siteId: number;
+  net: string;
+  channel: MediaKind;
+  customer: CustomerSummary | null;
+  product: ProductSummary | null;
+  pageUrl: string;
+};
+
+/**
+ * The life of conversations: queue → offer (next agent on decline or timeout) → active → end,
+ * and the reconnect grace of their participants. Every change is stored (compare-and-set) before
+ * its event is published; every deadline is a stored column with a timer armed from it.
+ */
+export class Lifecycle {
+  /** Shoppers whose conversation is being created (the shop is being asked for context). */
+  private readonly creating = new Set<string>();
+  /** Agents who refused a conversation → until when they are not offered it again (per conversation). */
+  private readonly refused = new Map<string, Map<number, number>>();
+  /** What each waiting shopper was last told: sent again only when it changes. */
+  private readonly told = new Map<string, string>();
+  private dispatching: Promise<void> | null = null;
+  private dispatchAgain = false;
+  /** Called when a media session ends (the media service retires its peers). */
+  onMediaEnded: (c: Conversation, m: MediaSession) => void = () => {};
+
+  constructor(private readonly core: Core) {}
+
+  // ---- start: take over what the database holds ------------------------------------------------
+
+  /**
+   * At start: every live conversation is loaded; nobody is connected to a process that just
+   * started, so every present participant gets a fresh reconnect grace; every deadline is armed.
+   */
+  async takeOver(): Promise<number> {
+    const { core } = this;
+    await core.store.allReconnecting(Date.now() + core.opts.reconnectGraceMs);
+    const since = new Date(Date.now() - core.opts.ringRetryAfterMs).toISOString();
+    for (const c of await core.store.loadLive()) {
+      core.live.set(c.id, c);
+      const refused = await core.store.recentlyRefused(c.id, since);
+      if (refused.size) this.refused.set(c.id, new Map([...refused].map(([a, at]) => [a, Date.parse(at) + core.opts.ringRetryAfterMs])));
+      this.armDeadlines(c);
+    }
+    return core.live.size;
+  }
+
+  armDeadlines(c: Conversation): void {
+    const { timers } = this.core;
+    if (c.waitDeadline !== null && (c.state === S.Queued || c.state === S.Offered)) timers.arm(`wait:${c.id}`, c.waitDeadline, () => void this.deadline(c.id, 'wait'));
+    if (c.offerDeadline !== null && c.offeredAgentId !== null) {
+      const agentId = c.offeredAgentId;
+      timers.arm(`offer:${c.id}`, c.offerDeadline, () => void this.offerTimedOut(c.id, agentId));
+    }
+    for (const p of c.participants)
+      if (p.graceDeadline !== null && !p.leftAt) timers.arm(graceKey(c.id, p.party), p.graceDeadline, () => void this.graceEnded(c.id, p.party));
+    if (c.media?.connectDeadline != null) {
+      const mediaId = c.media.id;
+      timers.arm(`connect:${mediaId}`, c.media.connectDeadline, () => void this.connectTimedOut(c.id, mediaId));
+    }
+  }
+
+  // ---- shoppers ----------------------------------------------------------------------------
+
+  async start(req: NewConversation, context: () => Promise<{ customer: CustomerSummary | null; product: ProductSummary | null }>): Promise<Conversation> {
+    const { core } = this;
+    if (core.closing) throw new CounterpartError(ErrorCode.Unavailable, 'The service is restarting; try again in a moment');
+    const shopperId = req.shopper.party.id;
+    admitRequest(core.live.values(), { shopperId, siteId: req.siteId, net: req.net, pending: this.creating.has(shopperId) }, core.opts.queue);
+    this.creating.add(shopperId);
+    try {
+      const { customer, product } = await context();
+      if (core.closing) throw new CounterpartError(ErrorCode.Unavailable, 'The service is restarting; try again in a moment');
+      const at = nowIso();
+      const c: Conversation = {
+        id: randomUUID(), siteId: req.siteId, shopperId, net: req.net, state: S.Queued, channel: req.channel, customer, product, pageUrl: req.pageUrl,
+        lastSeq: 0, offeredAgentId: null, proposal: null, requestedAt: at, offeredAt: null, answeredAt: null, endedAt: null, endedBy: null,
+        endReason: null, waitDeadline: Date.now() + core.opts.queue.maxWaitMs, offerDeadline: null, media: null,
+        participants: [newParticipant(req.shopper, at)],
+      };
+      await core.store.insert(c);
+      core.live.set(c.id, c);
+      this.armDeadlines(c);
+      core.events.publish('changed', c);
+      this.dispatch();
+      return c;
+    } finally {
+      this.creating.delete(shopperId);
+    }
+  }
+
+  /** An explicit end (hang-up, cancel) by a participant. */
+  end(actor: Actor, id: string): Promise<void> {
+    const event = actor.party.role === Role.Shopper ? Event.ShopperEnd : Event.AgentEnd;
+    return this.core.withConversation(id, (c) => this.apply(c, event), actor);
+  }
+
+  /**
+   * Ends a conversation by an event of the transition table (refused with `invalid_transition`
+   * when the table has no such move). The stored end is the truth: a lost CAS re-reads it.
+   */
+  private async apply(c: Conversation, event: Event): Promise<void> {
+    const to = next(c.state, event);
+    const ending = endingOf(event, c.state);
+    if (!ending) throw new CounterpartError(ErrorCode.InvalidTransition, `"${event}" does not end a conversation`);
+    const at = nowIso();
+    const ok = await this.core.store.end(c.id, sourcesOf(event).filter((s) => s === c.state), to, ending.by, ending.reason, at);
+    if (!ok) {
+      await this.core.reload(c.id);
+      return;
+    }
+    this.finish(c, to, ending, at);
+  }
+
+  private finish(c: Conversation, to: S, ending: { by: Conversation['endedBy']; reason: Conversation['endReason'] }, at: string): void {
+    const { core } = this;
+    const offered = c.offeredAgentId;
+    const media = c.media;
+    Object.assign(c, { state: to, endedAt: at, endedBy: ending.by, endReason: ending.reason, offeredAgentId: null, offerDeadline: null, waitDeadline: null, proposal: null });
+    for (const p of c.participants) if (!p.leftAt) Object.assign(p, { leftAt: at, state: ParticipantState.Left, graceDeadline: null, mediaPath: null });
+    if (media) {
+      Object.assign(media, { endedAt: at, endReason: 'conversation_ended' as MediaEndReason, connectDeadline: null });
+      c.media = null;
+      this.onMediaEnded(c, media);
+    }
+    core.live.delete(c.id);
+    core.lastQos.delete(c.id);
+    this.refused.delete(c.id);
+    this.told.delete(c.id);
+    core.timers.disarmAll(`wait:${c.id}`);
+    core.timers.disarmAll(`offer:${c.id}`);
+    core.timers.disarmAll(`grace:${c.id}:`);
+    if (media) core.timers.disarm(`connect:${media.id}`);
+    if (offered !== null) core.events.publish('offerEnded', c, offered, RingEndReason.Cancelled);
+    core.events.publish('changed', c);
+    for (const party of c.participants.map((p) => p.party)) if (party.role === Role.Agent) this.agentFreed(Number(party.id));
+    core.publishAgents();
+    this.dispatch();
+  }
+
+  private agentFreed(agentId: number): void {
+    const a = this.core.agents.get(agentId);
+    if (a) a.idleSince = Date.now();
+  }
+
+  // ---- agents -----------------------------------------------------------------------------
+
+  async setPresence(actor: Actor, presence: Presence.Available | Presence.Away): Promise<void> {
+    const a = this.core.requireAgent(actor);
+    if (a.presence !== presence) {
+      await this.core.store.setPresence(a.id, presence, nowIso());
+      a.presence = presence;
+      if (presence === Presence.Available) a.idleSince = Date.now();
+      const offered = this.core.offeredTo(a.id);
+      if (presence === Presence.Away && offered) await this.unoffer(offered.id, a.id, RingEndReason.Cancelled);
+    }
+    this.core.publishAgent(a, true);
+    this.dispatch();
+  }
+
+  accept(actor: Actor, id: string): Promise<Conversation> {
+    const a = this.core.requireAgent(actor);
+    return this.core.withConversation(id, async (c) => {
+      if (c.state !== S.Offered || c.offeredAgentId !== a.id) throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is not offered to you');
+      next(c.state, Event.Accept);
+      const at = nowIso();
+      const agent = newParticipant(actor, at);
+      const media = c.channel === MediaKind.Chat ? null : this.newMedia(c.channel, at);
+      if (!(await this.core.store.accept(c.id, a.id, agent, media, at))) {
+        await this.core.reload(c.id);
+        throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is no longer offered to you');
+      }
+      Object.assign(c, { state: S.Active, offeredAgentId: null, offerDeadline: null, waitDeadline: null, answeredAt: at, media });
+      c.participants.push(agent);
+      this.core.timers.disarm(`offer:${c.id}`);
+      this.core.timers.disarm(`wait:${c.id}`);
+      if (media) this.armDeadlines(c);
+      this.told.delete(c.id);
+      this.core.events.publish('offerEnded', c, a.id, RingEndReason.Accepted);
+      this.core.events.publish('changed', c);
+      this.core.publishAgent(a);
+      this.dispatch();
+      return c;
+    });
+  }
+
+  newMedia(kind: MediaKind, at: string): MediaSession {
+    return {
+      id: randomUUID(), kind: kind as MediaSession['kind'], startedAt: at, connectedAt: null, endedAt: null, endReason: null, resumes: 0,
+      connectDeadline: Date.now() + this.core.opts.connectTimeoutMs,
+    };
+  }
+
+  decline(actor: Actor, id: string): Promise<void> {
+    const a = this.core.requireAgent(actor);
+    const c = this.core.live.get(id);
+    if (!c || c.state !== S.Offered || c.offeredAgentId !== a.id) throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is not offered to you');
+    return this.unoffer(id, a.id, RingEndReason.Declined);
+  }
+
+  /** The offer to an agent stops without an answer: the conversation waits for the next agent. */
+  private unoffer(id: string, agentId: number, reason: RingEndReason): Promise<void> {
+    return this.core.locks.run(id, async () => {
+      const c = this.core.live.get(id);
+      if (!c || c.state !== S.Offered || c.offeredAgentId !== agentId) return;
+      next(c.state, Event.Unoffer);
+      if (!(await this.core.store.unoffer(id, agentId, reason, nowIso()))) return void (await this.core.reload(id));
+      Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
+      this.core.timers.disarm(`offer:${id}`);
+      let refused = this.refused.get(id);
+      if (!refused) this.refused.set(id, (refused = new Map()));
+      refused.set(agentId, Date.now() + this.core.opts.ringRetryAfterMs);
+      this.told.delete(id);
+      this.core.events.publish('offerEnded', c, agentId, reason);
+      this.core.events.publish('changed', c);
+      const a = this.core.agents.get(agentId);
+      if (a) this.core.publishAgent(a);
+      this.dispatch();
+    });
+  }
+
+  private async offerTimedOut(id: string, agentId: number): Promise<void> {
+    // An agent who lets an offer ring out is not at the desk: away, so offers stop going there.
+    const a = this.core.agents.get(agentId);
+    if (a && this.core.live.get(id)?.offeredAgentId === agentId && a.presence !== Presence.Away) {
+      await this.core.store.setPresence(a.id, Presence.Away, nowIso()).catch((err: unknown) => this.core.log.error({ err }, 'presence write failed'));
+      a.presence = Presence.Away;
+    }
+    await this.unoffer(id, agentId, RingEndReason.Timeout);
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------
+
+  /** Offers every waiting conversation that can get an agent; tells the rest where they stand. Coalesced. */
+  dispatch(): void {
+    if (this.core.closing) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = (async () => {
+      do {
+        this.dispatchAgain = false;
+        await this.dispatchOnce().catch((err: unknown) => this.core.log.error({ err }, 'dispatch failed'));
+      } while (this.dispatchAgain && !this.core.closing);
+    })().finally(() => (this.dispatching = null));
+  }
+
+  private async dispatchOnce(): Promise<void> {
+    const { core } = this;
+    const now = Date.now();
+    const waiting = [...core.live.values()].filter((c) => c.state === S.Queued || c.state === S.Offered).sort((x, y) => x.requestedAt.localeCompare(y.requestedAt));
+    const agentAvailable = [...core.agents.values()].some((a) => a.connected && a.presence === Presence.Available);
+    const free = (a: { id: number }) => !core.activeOf(a.id) && !core.offeredTo(a.id);
+    let position = 0;
+    let wake = Infinity;
+    for (const c of waiting) {
+      if (c.state === S.Offered) continue;
+      const refused = this.refused.get(c.id) ?? new Map<number, number>();
+      const agent = pickAgent(core.agents.values(), free, refused, now);
+      if (agent && (await this.offer(c.id, agent.id))) continue;
+      for (const until of refused.values()) if (until > now) wake = Math.min(wake, until);
+      if (core.live.get(c.id)?.state === S.Queued) this.tellQueued(c, ++position, agentAvailable);
+    }
+    if (wake < Infinity) core.timers.arm('dispatch', wake + 10, () => this.dispatch());
+  }
+
+  private tellQueued(c: Conversation, position: number, agentAvailable: boolean): void {
+    const key = `${position}:${agentAvailable}`;
+    if (this.told.get(c.id) === key) return;
+    this.told.set(c.id, key);
+    this.core.events.publish('queued', c, position, agentAvailable);
+  }
+
+  private offer(id: string, agentId: number): Promise<boolean> {
+    const { core } = this;
+    return core.locks.run(id, async () => {
+      const c = core.live.get(id);
+      const a = core.agents.get(agentId);
+      if (!c || !a || c.state !== S.Queued || core.offeredTo(agentId) || core.activeOf(agentId)) return false;
+      next(c.state, Event.Offer);
+      const at = nowIso();
+      const deadline = Date.now() + core.opts.ringTimeoutMs;
+      if (!(await core.store.offer(id, agentId, at, deadline))) {
+        await core.reload(id);
+        return false;
+      }
+      Object.assign(c, { state: S.Offered, offeredAgentId: agentId, offerDeadline: deadline, offeredAt: c.offeredAt ?? at });
+      this.armDeadlines(c);
+      this.told.delete(id);
+      const preview = (await core.store.messagesAfter(id, 0, 20)).messages;
+      core.events.publish('offer', c, agentId, preview, core.opts.ringTimeoutMs);
+      core.events.publish('changed', c);
+      core.publishAgent(a);
+      return true;
+    });
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  /** A party's first realtime socket opened (again): it is back in every conversation it is in. */
+  async connected(party: Party): Promise<Conversation[]> {
+    const { core } = this;
+    if (party.role === Role.Agent) {
+      const a = core.agents.get(Number(party.id));
+      if (a) a.connected = true;
+    }
+    const mine = [...core.live.values()].filter((c) => participantOf(c, party)?.leftAt === null);
+    for (const c of mine)
+      await core.locks.run(c.id, async () => {
+        const p = participantOf(c, party);
+        if (!p || p.leftAt || p.state === ParticipantState.Connected || !isLive(c)) return;
+        if (!(await core.store.updateParticipant(c.id, party, { state: ParticipantState.Connected, grace_deadline: null }))) return void (await core.reload(c.id));
+        Object.assign(p, { state: ParticipantState.Connected, graceDeadline: null });
+        core.timers.disarm(graceKey(c.id, party));
+        core.events.publish('changed', c);
+      });
+    if (party.role === Role.Agent) {
+      const a = core.agents.get(Number(party.id));
+      if (a) core.publishAgent(a, true);
+    }
+    this.told.clear();
+    this.dispatch();
+    return mine;
+  }
+
+  /** A party's last realtime socket closed: each of its conversations waits for it until the grace ends. */
+  async disconnected(party: Party): Promise<void> {
+    const { core } = this;
+    // Shutting down: every socket closes now; the next start gives every participant its grace.
+    if (core.closing) return;
+    if (party.role === Role.Agent) {
+      const a = core.agents.get(Number(party.id));
+      if (a) a.connected = false;
+      const offered = core.offeredTo(Number(party.id));
+      if (offered) await this.unoffer(offered.id, Number(party.id), RingEndReason.Cancelled);
+    }
+    for (const c of [...core.live.values()])
+      await core.locks.run(c.id, async () => {
+        const p = participantOf(c, party);
+        if (!p || p.leftAt || p.state === ParticipantState.Reconnecting || !core.live.has(c.id)) return;
+        const deadline = Date.now() + core.opts.reconnectGraceMs;
+        if (!(await core.store.updateParticipant(c.id, party, { state: ParticipantState.Reconnecting, grace_deadline: deadline }))) return void (await core.reload(c.id));
+        Object.assign(p, { state: ParticipantState.Reconnecting, graceDeadline: deadline });
+        core.timers.arm(graceKey(c.id, party), deadline, () => void this.graceEnded(c.id, party));
+        core.events.publish('changed', c);
+      });
+    if (party.role === Role.Agent) {
+      const a = core.agents.get(Number(party.id));
+      if (a) core.publishAgent(a);
+    }
+    this.dispatch();
+  }
+
+  private graceEnded(id: string, party: Party): Promise<void> {
+    return this.core.locks.run(id, async () => {
+      const c = this.core.live.get(id);
+      const p = c && participantOf(c, party);
+      if (!c || !p || p.state !== ParticipantState.Reconnecting) return;
+      await this.apply(c, party.role === Role.Shopper ? Event.ShopperGone : Event.AgentGone);
+    }).catch((err: unknown) => this.core.log.error({ err, id }, 'reconnect grace handling failed'));
+  }
+
+  private deadline(id: string, kind: 'wait'): Promise<void> {
+    return this.core.locks.run(id, async () => {
+      const c = this.core.live.get(id);
+      if (!c || (c.state !== S.Queued && c.state !== S.Offered)) return;
+      if (kind === 'wait') await this.apply(c, Event.WaitDeadline);
+    }).catch((err: unknown) => this.core.log.error({ err, id }, 'deadline handling failed'));
+  }
+
+  private connectTimedOut(id: string, mediaId: string): Promise<void> {
+    return this.core.locks.run(id, async () => {
+      const c = this.core.live.get(id);
+      if (!c?.media || c.media.id !== mediaId || c.media.connectedAt) return;
+      await this.endMedia(c, 'connect_failed' as MediaEndReason);
+    }).catch((err: unknown) => this.core.log.error({ err, id }, 'connect deadline handling failed'));
+  }
+
+  /** Ends the running media session (call under the conversation's lock); the conversation goes on in chat. */
+  async endMedia(c: Conversation, reason: MediaEndReason): Promise<void> {
+    const m = c.media;
+    if (!m) return;
+    const at = nowIso();
+    if (!(await this.core.store.endMedia(m.id, reason, at))) return void (await this.core.reload(c.id));
+    Object.assign(m, { endedAt: at, endReason: reason, connectDeadline: null });
+    c.media = null;
+    for (const p of c.participants) p.mediaPath = null;
+    this.core.timers.disarm(`connect:${m.id}`);
+    this.onMediaEnded(c, m);
+    this.core.events.publish('changed', c);
+  }
+
+  /** Stops taking new work (shutdown). Conversations are not ended: they resume after the restart. */
+  stop(): void {
+    this.core.closing = true;
+    this.core.timers.stop();
+  }
+
+  presentOf(c: Conversation): Party[] {
+    return presentParties(c);
+  }
+}
+
+function newParticipant(actor: Actor, at: string): Participant {
+  return {
+    party: actor.party, name: actor.name, state: ParticipantState.Connected, joinedAt: at, leftAt: null, graceDeadline: null,
+    peerId: null, peerJoinedAt: null, mediaPath: null, deliveredSeq: 0, readSeq: 0,
+  };
+}
+
+export { agentParty };

@@ -1,0 +1,97 @@
+import { Presence, Role, type ClientMessageOf, type ConversationView, type ChatMessage, type AgentView } from '../../../protocol/index';
+import type { Principal } from '../auth/tokens';
+import type { Logger } from '../log';
+import type { ShopAdapter } from '../shop/adapter';
+import { requestContext } from '../shop/context';
+import { agentView } from './agents';
+import { Chat } from './chat';
+import { Core, type Actor, type ConversationOptions } from './core';
+import { Lifecycle } from './lifecycle';
+import { Media } from './media';
+import { participantOf, type Conversation } from './model';
+import { sanitizePageUrl } from './page-url';
+import type { ConversationStore } from './store';
+
+export type { ConversationOptions };
+
+/** The actor a principal is in the domain: its party and display name. */
+export function actorOf(p: Principal): Actor {
+  if (p.role === Role.Shopper) return { party: { role: Role.Shopper, id: p.shopperId }, name: '' };
+  return { party: { role: p.role, id: String(p.userId) }, name: p.name };
+}
+
+type Shopper = Extract<Principal, { role: Role.Shopper }>;
+type Sync = { conversation: ConversationView; messages: ChatMessage[]; more: boolean };
+
+/**
+ * The conversation domain as the transports see it: lifecycle (queue, offers, reconnect grace),
+ * chat and media, over one store and one event bus. `events` is what transports subscribe to.
+ */
+export class Conversations {
+  readonly core: Core;
+  readonly lifecycle: Lifecycle;
+  readonly chat: Chat;
+  readonly media: Media;
+
+  constructor(
+    store: ConversationStore,
+    private readonly shop: ShopAdapter,
+    log: Logger,
+    opts: ConversationOptions,
+  ) {
+    this.core = new Core(store, log, opts);
+    this.lifecycle = new Lifecycle(this.core);
+    this.chat = new Chat(this.core);
+    this.media = new Media(this.core, this.lifecycle);
+  }
+
+  get events() {
+    return this.core.events;
+  }
+
+  /** At start: agents with their stored presence, then every live conversation taken over. Returns how many. */
+  async init(agents: { id: number; name: string; email: string }[]): Promise<number> {
+    const presences = await this.core.store.presences();
+    for (const a of agents) this.core.addAgent(a, presences.get(a.id) === Presence.Available ? Presence.Available : Presence.Away);
+    const n = await this.lifecycle.takeOver();
+    this.media.indexLive();
+    this.lifecycle.dispatch();
+    return n;
+  }
+
+  async start(p: Shopper, msg: ClientMessageOf<'conversation.start'>): Promise<Sync> {
+    const c = await this.lifecycle.start(
+      { shopper: actorOf(p), siteId: p.siteId, net: p.net, channel: msg.channel, customer: null, product: null, pageUrl: sanitizePageUrl(msg.context.pageUrl) ?? '' },
+      async () => requestContext(this.shop, this.core.log, { customerId: p.customerId, productId: msg.context.productId }),
+    );
+    return { conversation: this.core.view(c), messages: [], more: false };
+  }
+
+  resume(p: Principal, id: string, afterSeq: number): Promise<Sync> {
+    return this.chat.sync(actorOf(p), id, afterSeq);
+  }
+
+  snapshot(): { agents: AgentView[]; conversations: ConversationView[] } {
+    return {
+      agents: [...this.core.agents.values()].map((a) => agentView(a, this.core.agentStateOf(a))),
+      conversations: [...this.core.live.values()].map((c) => this.core.view(c)),
+    };
+  }
+
+  /** The shop context of a live conversation, for its agents. */
+  contextFor(p: Principal, id: string): Pick<Conversation, 'customer' | 'product'> {
+    const c = this.core.participantIn(actorOf(p), id);
+    return { customer: c.customer, product: c.product };
+  }
+
+  /** The live conversations a principal is present in (a reconnecting client resumes these). */
+  liveOf(p: Principal): Conversation[] {
+    const { party } = actorOf(p);
+    return [...this.core.live.values()].filter((c) => participantOf(c, party)?.leftAt === null);
+  }
+
+  async stop(): Promise<void> {
+    this.lifecycle.stop();
+    await this.core.locks.idle();
+  }
+}

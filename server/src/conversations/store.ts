@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConversationState as S,
+  MediaEndReason,
+  RingEndReason,
+  TERMINAL_STATES,
+  type ChatMessage,
+  type EndReason,
+  type EndedBy,
+  type MediaKind,
+  type QosSample,
+} from '../../../protocol/index';
+import type { Db } from '../db/index';
+import type { Knex } from 'knex';
+import {
+  conversationFromRows,
+  conversationRow,
+  encodeParty,
+  mediaFromRow,
+  messageFromRow,
+  participantRow,
+  type Conversation,
+  type MediaSession,
+  type Participant,
+  type Party,
+  type Row,
+} from './model';
+
+const LIVE = [S.Queued, S.Offered, S.Active];
+type Tx = Knex.Transaction;
+
+/**
+ * Every read and write of conversations. Each state change is one transaction whose first
+ * statement is a compare-and-set on the conversation's state (`where state in (…)`): it returns
+ * false when another request (or node) got there first, and nothing is written.
+ */
+export class ConversationStore {
+  constructor(readonly db: Db) {}
+
+  tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async insert(c: Conversation): Promise<void> {
+    await this.tx(async (trx) => {
+      await trx('conversations').insert(conversationRow(c));
+      for (const p of c.participants) await trx('participants').insert(participantRow(c.id, p));
+    });
+  }
+
+  private async assemble(q: Db | Tx, rows: Row[]): Promise<Conversation[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => String(r.id));
+    const parts: Row[] = await q('participants').whereIn('conversation_id', ids).orderBy('id');
+    const media: Row[] = await q('media_sessions').whereIn('conversation_id', ids).whereNull('ended_at');
+    return rows.map((r) =>
+      conversationFromRows(
+        r,
+        parts.filter((p) => p.conversation_id === r.id),
+        media.find((m) => m.conversation_id === r.id),
+      ),
+    );
+  }
+
+  async load(id: string, q: Db | Tx = this.db): Promise<Conversation | null> {
+    const row = await q('conversations').where({ id }).first<Row | undefined>();
+    return row ? ((await this.assemble(q, [row]))[0] ?? null) : null;
+  }
+
+  /** Every conversation that has not ended, oldest first (what a starting server takes over). */
+  async loadLive(): Promise<Conversation[]> {
+    const rows: Row[] = await this.db('conversations').whereIn('state', LIVE).orderBy('requested_at');
+    return this.assemble(this.db, rows);
+  }
+
+  /** Compare-and-set of the state; false when the conversation is no longer in `from`. */
+  async cas(trx: Tx, id: string, from: S[], patch: Row): Promise<boolean> {
+    const n = await trx('conversations').where({ id }).whereIn('state', from).update(patch);
+    return n === 1;
+  }
+
+  /**
+   * Offers a queued conversation to an agent who holds no other offer — both in one statement,
+   * so two nodes cannot offer one request twice nor ring one agent twice.
+   */
+  async offer(id: string, agentId: number, at: string, deadline: number): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const n = await trx('conversations')
+        .where({ id, state: S.Queued })
+        .whereNotExists((q) => q.select(trx.raw('1')).from('conversations as other').where({ 'other.state': S.Offered, 'other.offered_agent_id': agentId }))
+        .update({ state: S.Offered, offered_agent_id: agentId, offer_deadline: deadline, offered_at: trx.raw('coalesce(offered_at, ?)', [at]) });
+      if (n !== 1) return false;
+      await trx('offers').insert({ conversation_id: id, agent_id: agentId, started_at: at });
+      return true;
+    });
+  }
+
+  /** Ends the open offer rows of a conversation with an outcome. */
+  async closeOffers(trx: Tx, id: string, outcome: RingEndReason, at: string): Promise<void> {
+    await trx('offers').where({ conversation_id: id }).whereNull('ended_at').update({ ended_at: at, outcome });
+  }
+
+  /** The offer stopped without an answer: back to the queue. */
+  async unoffer(id: string, agentId: number, outcome: RingEndReason, at: string): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const ok = await trx('conversations')
+        .where({ id, state: S.Offered, offered_agent_id: agentId })
+        .update({ state: S.Queued, offered_agent_id: null, offer_deadline: null });
+      if (ok !== 1) return false;
+      await this.closeOffers(trx, id, outcome, at);
+      return true;
+    });
+  }
+
+  /** The agent takes it: active, the agent joins, and a media session starts for voice or video. */
+  async accept(id: string, agentId: number, agent: Participant, media: MediaSession | null, at: string): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const ok = await trx('conversations')
+        .where({ id, state: S.Offered, offered_agent_id: agentId })
+        .update({ state: S.Active, offered_agent_id: null, offer_deadline: null, wait_deadline: null, answered_at: at });
+      if (ok !== 1) return false;
+      await this.closeOffers(trx, id, RingEndReason.Accepted, at);
+      await trx('participants').insert(participantRow(id, agent));
+      if (media) await trx('media_sessions').insert(mediaRow(id, media));
+      return true;
+    });
+  }
+
+  /** Ends a conversation from any of `from`: participants leave, media and offers close. */
+  async end(id: string, from: S[], to: S, by: EndedBy, reason: EndReason, at: string): Promise<boolean> {
+    if (!TERMINAL_STATES.has(to)) throw new Error(`${to} is not terminal`);
+    return this.tx(async (trx) => {
+      const ok = await this.cas(trx, id, from, {
+        state: to, ended_at: at, ended_by: by, end_reason: reason, offered_agent_id: null, offer_deadline: null, wait_deadline: null,
+        proposal_kind: null, proposal_by: null,
+      });
+      if (!ok) return false;
+      await trx('participants').where({ conversation_id: id }).whereNull('left_at').update({ left_at: at, state: 'left', grace_deadline: null, media_path: null });
+      await trx('media_sessions').where({ conversation_id: id }).whereNull('ended_at').update({ ended_at: at, end_reason: MediaEndReason.ConversationEnded, connect_deadline: null });
+      await this.closeOffers(trx, id, RingEndReason.Cancelled, at);
+      return true;
+    });
+  }
+
+  /** Updates one participant row of a live conversation; false when the conversation ended. */
+  async updateParticipant(id: string, party: Party, fields: Row): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const live = await trx('conversations').where({ id }).whereIn('state', LIVE).first('id');
+      if (!live) return false;
+      await trx('participants').where({ conversation_id: id, role: party.role, party_id: party.id }).update(fields);
+      return true;
+    });
+  }
+
+  /** Marks every present participant of every live conversation reconnecting (at start: nobody is connected yet). */
+  async allReconnecting(deadline: number): Promise<void> {
+    await this.db('participants')
+      .whereNull('left_at')
+      .whereIn('conversation_id', (q) => q.select('id').from('conversations').whereIn('state', LIVE))
+      .update({ state: 'reconnecting', grace_deadline: deadline });
+  }
+
+  async setProposal(id: string, proposal: { kind: MediaKind; by: Party } | null): Promise<boolean> {
+    return this.tx((trx) =>
+      this.cas(trx, id, [S.Active], { proposal_kind: proposal?.kind ?? null, proposal_by: proposal ? encodeParty(proposal.by) : null }),
+    );
+  }
+
+  async startMedia(id: string, m: MediaSession): Promise<boolean> {
+    return this.tx(async (trx) => {
+      if (!(await this.cas(trx, id, [S.Active], { proposal_kind: null, proposal_by: null }))) return false;
+      if (await trx('media_sessions').where({ conversation_id: id }).whereNull('ended_at').first('id')) return false;
+      await trx('media_sessions').insert(mediaRow(id, m));
+      await trx('participants').where({ conversation_id: id }).update({ peer_id: null, peer_joined_at: null, media_path: null });
+      return true;
+    });
+  }
+
+  async endMedia(mediaId: string, reason: MediaEndReason, at: string): Promise<boolean> {
+    const n = await this.db('media_sessions').where({ id: mediaId }).whereNull('ended_at').update({ ended_at: at, end_reason: reason, connect_deadline: null });
+    return n === 1;
+  }
+
+  async updateMedia(mediaId: string, fields: Row): Promise<void> {
+    await this.db('media_sessions').where({ id: mediaId }).whereNull('ended_at').update(fields);
+  }
+
+  /** Agents this conversation was offered to whose offer ended (declined, missed) after `since`. */
+  async recentlyRefused(id: string, sinceIso: string): Promise<Map<number, string>> {
+    const rows: Row[] = await this.db('offers')
+      .where({ conversation_id: id })
+      .whereIn('outcome', [RingEndReason.Declined, RingEndReason.Timeout, RingEndReason.Cancelled])
+      .andWhere('ended_at', '>', sinceIso)
+      .select('agent_id', 'ended_at');
+    return new Map(rows.map((r) => [Number(r.agent_id), String(r.ended_at)]));
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+
+  /**
+   * Stores a message with the next seq of its conversation (one transaction: the counter and
+   * the row). A message the sender already sent (same clientId) is returned as stored, not added.
+   */
+  async appendMessage(
+    id: string,
+    m: { sender: Party | null; senderName: string; kind: ChatMessage['kind']; text: string; fileId: string | null; clientId: string | null },
+    at: string,
+  ): Promise<{ message: ChatMessage; added: boolean } | null> {
+    return this.tx(async (trx) => {
+      if (m.clientId && m.sender) {
+        const dup = await trx('messages').where({ conversation_id: id, sender_role: m.sender.role, sender_id: m.sender.id, client_id: m.clientId }).first<Row | undefined>();
+        if (dup) return { message: await this.withFile(trx, dup), added: false };
+      }
+      const n = await trx('conversations').where({ id }).increment('last_seq', 1);
+      if (n !== 1) return null;
+      const { last_seq } = (await trx('conversations').where({ id }).first('last_seq')) as { last_seq: number };
+      const row = {
+        id: randomUUID(), conversation_id: id, seq: Number(last_seq), sender_role: m.sender?.role ?? null, sender_id: m.sender?.id ?? null,
+        sender_name: m.senderName, kind: m.kind, text: m.text, file_id: m.fileId, client_id: m.clientId, created_at: at,
+      };
+      await trx('messages').insert(row);
+      return { message: await this.withFile(trx, row), added: true };
+    });
+  }
+
+  private async withFile(q: Db | Tx, row: Row): Promise<ChatMessage> {
+    const file = row.file_id ? await q('files').where({ id: row.file_id }).first<Row | undefined>() : undefined;
+    return messageFromRow(row, file);
+  }
+
+  async messagesAfter(id: string, afterSeq: number, limit: number): Promise<{ messages: ChatMessage[]; more: boolean }> {
+    const rows: Row[] = await this.db('messages').where({ conversation_id: id }).andWhere('seq', '>', afterSeq).orderBy('seq').limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const fileIds = page.map((r) => r.file_id).filter((v): v is string => typeof v === 'string');
+    const files: Row[] = fileIds.length ? await this.db('files').whereIn('id', fileIds) : [];
+    return { messages: page.map((r) => messageFromRow(r, files.find((f) => f.id === r.file_id))), more: rows.length > limit };
+  }
+
+  async insertFile(f: { id: string; conversationId: string; name: string; type: string; size: number }, at: string): Promise<void> {
+    await this.db('files').insert({ id: f.id, conversation_id: f.conversationId, name: f.name, type: f.type, size: f.size, created_at: at });
+  }
+
+  async file(id: string): Promise<{ id: string; conversationId: string; name: string; type: string; size: number } | null> {
+    const r = await this.db('files').where({ id }).first<Row | undefined>();
+    return r ? { id: String(r.id), conversationId: String(r.conversation_id), name: String(r.name), type: String(r.type), size: Number(r.size) } : null;
+  }
+
+  // ---- agents and QoS ----------------------------------------------------------------------
+
+  async presences(): Promise<Map<number, string>> {
+    const rows: Row[] = await this.db('agent_status').select('user_id', 'presence');
+    return new Map(rows.map((r) => [Number(r.user_id), String(r.presence)]));
+  }
+
+  async setPresence(userId: number, presence: string, at: string): Promise<void> {
+    await this.db('agent_status').insert({ user_id: userId, presence, since: at }).onConflict('user_id').merge();
+  }
+
+  async insertQos(id: string, from: Party, at: string, s: QosSample): Promise<void> {
+    await this.db('conversation_qos').insert({
+      conversation_id: id, from_role: from.role, from_id: from.id, at, rtt_ms: s.rttMs, jitter_ms: s.jitterMs, loss_pct: s.lossPct,
+      bitrate_kbps: s.bitrateKbps, local_candidate: s.localCandidate, remote_candidate: s.remoteCandidate,
+    });
+  }
+}
+
+function mediaRow(conversationId: string, m: MediaSession): Row {
+  return {
+    id: m.id, conversation_id: conversationId, kind: m.kind, started_at: m.startedAt, connected_at: m.connectedAt, ended_at: m.endedAt,
+    end_reason: m.endReason, resumes: m.resumes, connect_deadline: m.connectDeadline,
+  };
+}
+
+export { mediaFromRow };

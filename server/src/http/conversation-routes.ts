@@ -1,0 +1,80 @@
+import type Router from '@koa/router';
+import fs from 'node:fs';
+import { CounterpartError, ErrorCode, MessagePage, Role, SYNC_PAGE, type ConversationContext } from '../../../protocol/index';
+import { cleanFileName, readCapped, uploadType } from '../conversations/files';
+import { actorOf } from '../conversations/service';
+import type { ApiDeps } from './api';
+import { principalOf, requireAuth } from './auth';
+import { conversationRecord, listConversations } from './conversation-records';
+import { RequestBudget } from './limits';
+
+const SYNC_LIMIT = SYNC_PAGE;
+
+/** Conversations over REST: records for supervisors and agents, context, history, files. */
+export function conversationRoutes(r: Router, { sessions, conversations, files, shop, cors }: ApiDeps): void {
+  const store = conversations.core.store;
+  const uploads = new RequestBudget({ points: 20, perSeconds: 600 }, 'uploads');
+
+  r.get('/conversations', requireAuth(sessions, Role.Supervisor), async (ctx) => {
+    const limit = Math.min(Math.max(Number(ctx.query.limit) || 50, 1), 200);
+    ctx.body = await listConversations(store, limit);
+  });
+
+  r.get('/conversations/:id', requireAuth(sessions, Role.Supervisor, Role.Agent), async (ctx) => {
+    const actor = actorOf(principalOf(ctx));
+    if (!(await conversations.chat.mayRead(actor, ctx.params.id!))) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation');
+    ctx.body = await conversationRecord(store, ctx.params.id!);
+  });
+
+  r.get('/conversations/:id/context', requireAuth(sessions, Role.Agent), async (ctx) => {
+    const live = conversations.contextFor(principalOf(ctx), ctx.params.id!);
+    const latestOrder = live.customer ? await shop.getLatestOrder(live.customer.id) : null;
+    const body: ConversationContext = { conversationId: ctx.params.id!, customer: live.customer, product: live.product, latestOrder };
+    ctx.body = body;
+  });
+
+  r.options('/conversations/:id/messages', cors);
+  r.get('/conversations/:id/messages', cors, requireAuth(sessions), async (ctx) => {
+    const after = Number(ctx.query.after ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0) throw new CounterpartError(ErrorCode.BadRequest, 'after: a message number (0 or more)');
+    const actor = actorOf(principalOf(ctx));
+    if (!(await conversations.chat.mayRead(actor, ctx.params.id!))) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation of yours');
+    ctx.body = MessagePage.parse(await store.messagesAfter(ctx.params.id!, after, SYNC_LIMIT));
+  });
+
+  r.options('/conversations/:id/files', cors);
+  r.post('/conversations/:id/files', cors, requireAuth(sessions, Role.Shopper, Role.Agent), async (ctx) => {
+    const p = principalOf(ctx);
+    const actor = actorOf(p);
+    const id = ctx.params.id!;
+    conversations.core.participantIn(actor, id);
+    await uploads.take(ctx, `${actor.party.role}:${actor.party.id}`);
+    const type = uploadType(ctx.get('content-type'));
+    const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : null;
+    const body = await readCapped(ctx.req, Number.isFinite(declared) ? declared : null);
+    const name = cleanFileName(typeof ctx.query.name === 'string' ? ctx.query.name : undefined);
+    const fileId = await files.save(body, type);
+    try {
+      await store.insertFile({ id: fileId, conversationId: id, name, type, size: body.length }, new Date().toISOString());
+      ctx.body = await conversations.chat.sendFile(actor, id, { id: fileId, name });
+    } catch (err) {
+      await files.remove(fileId);
+      throw err;
+    }
+  });
+
+  r.options('/files/:id', cors);
+  r.get('/files/:id', cors, requireAuth(sessions), async (ctx) => {
+    const actor = actorOf(principalOf(ctx));
+    const f = /^[0-9a-f]{32}$/.test(ctx.params.id!) ? await store.file(ctx.params.id!) : null;
+    // Unknown and not-yours look the same: file ids do not leak by probing.
+    if (!f || !(await conversations.chat.mayRead(actor, f.conversationId))) throw new CounterpartError(ErrorCode.NotFound, 'No such file');
+    const image = f.type.startsWith('image/');
+    ctx.set('Content-Type', f.type);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");
+    ctx.set('Cache-Control', 'private, max-age=3600');
+    ctx.set('Content-Disposition', `${image ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(f.name)}`);
+    ctx.body = fs.createReadStream(files.pathOf(f.id));
+  });
+}
