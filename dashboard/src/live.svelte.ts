@@ -1,33 +1,35 @@
 /**
- * The supervisor's realtime connection: keeps the agents, the live calls and the QoS series
- * up to date from the server's snapshot and updates, and reconnects with backoff.
+ * The supervisor's realtime connection: keeps the agents, the live conversations and the QoS
+ * series up to date from the server's snapshot and updates, and reconnects with backoff.
  */
 import { RealtimeClient, ticketsFor } from '../../client/realtime';
-import { CallState, CloseCode, Role, type AgentView, type CallView, type QosSample } from '../../protocol/index';
+import { CloseCode, type AgentView, type ConversationView, type Party, type QosSample } from '../../protocol/index';
+import { isTerminal } from './conversations';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'replaced' | 'closed';
 
 export interface QosPoint {
   at: string;
-  from: Role.Agent | Role.Shopper;
+  /** The participant whose client measured the sample. */
+  from: Party;
   sample: QosSample;
 }
 
-/** Points kept per call for the chart. */
+/** Points kept per conversation for the chart (every party's samples together). */
 export const MAX_POINTS = 60;
-/** How long an ended call stays in the list, shown as ended. */
+/** How long a conversation that ended (closed, abandoned, timed out) stays in the list, shown as ended. */
 export const ENDED_LINGER_MS = 3000;
 
 export class LiveStore {
   status = $state<ConnectionStatus>('connecting');
   agents = $state<AgentView[]>([]);
-  calls = $state<CallView[]>([]);
-  /** qos.update messages received per call id on this page; also the chart's change signal. */
+  conversations = $state<ConversationView[]>([]);
+  /** qos.update messages received per conversation id on this page; also the chart's change signal. */
   qosCounts = $state<Record<string, number>>({});
   /** Set when the server refused the token (close code 4401). */
   unauthorized = $state(false);
 
-  /** Last MAX_POINTS samples per call; not reactive, read when qosCounts changes. */
+  /** Last MAX_POINTS samples per conversation id; not reactive, read when qosCounts changes. */
   readonly series = new Map<string, QosPoint[]>();
 
   #rt: RealtimeClient;
@@ -47,12 +49,13 @@ export class LiveStore {
       this.agents = msg.agents;
       for (const t of this.#endedTimers.values()) clearTimeout(t);
       this.#endedTimers.clear();
-      this.calls = msg.calls.filter((c) => c.state !== CallState.Ended);
-      for (const id of this.series.keys()) if (!this.calls.some((c) => c.id === id)) this.series.delete(id);
+      this.conversations = msg.conversations.filter((c) => !isTerminal(c));
+      const live = new Set(this.conversations.map((c) => c.id));
+      for (const id of [...this.series.keys(), ...Object.keys(this.qosCounts)]) if (!live.has(id)) this.#forget(id);
     });
     rt.on('agent.update', (msg) => this.#upsertAgent(msg.agent));
-    rt.on('call.update', (msg) => this.#upsertCall(msg.call));
-    rt.on('qos.update', (msg) => this.#addQos(msg.callId, { at: msg.at, from: msg.from, sample: msg.sample }));
+    rt.on('conversation.update', (msg) => this.#upsertConversation(msg.conversation));
+    rt.on('qos.update', (msg) => this.#addQos(msg.conversationId, { at: msg.at, from: msg.from, sample: msg.sample }));
     rt.on('error', (msg) => console.warn(`[counterpart] server error ${msg.code}: ${msg.message}`));
   }
 
@@ -85,38 +88,44 @@ export class LiveStore {
     else this.agents[i] = agent;
   }
 
-  #upsertCall(call: CallView): void {
-    const i = this.calls.findIndex((c) => c.id === call.id);
+  #upsertConversation(conversation: ConversationView): void {
+    const ended = isTerminal(conversation);
+    const i = this.conversations.findIndex((c) => c.id === conversation.id);
     if (i === -1) {
-      if (call.state === CallState.Ended) return;
-      this.calls.push(call);
+      if (ended) return;
+      this.conversations.push(conversation);
     } else {
       // keep the freshest QoS we have when the update carries none
-      const lastQos = call.lastQos ?? this.calls[i]?.lastQos ?? null;
-      this.calls[i] = { ...call, lastQos };
+      const lastQos = conversation.lastQos ?? this.conversations[i]?.lastQos ?? null;
+      this.conversations[i] = { ...conversation, lastQos };
     }
-    if (call.state === CallState.Ended && !this.#endedTimers.has(call.id)) {
+    if (ended && !this.#endedTimers.has(conversation.id)) {
       this.#endedTimers.set(
-        call.id,
-        setTimeout(() => this.#removeCall(call.id), ENDED_LINGER_MS),
+        conversation.id,
+        setTimeout(() => this.#removeConversation(conversation.id), ENDED_LINGER_MS),
       );
     }
   }
 
-  #removeCall(id: string): void {
+  #removeConversation(id: string): void {
     this.#endedTimers.delete(id);
-    this.calls = this.calls.filter((c) => c.id !== id);
-    this.series.delete(id);
+    this.conversations = this.conversations.filter((c) => c.id !== id);
+    this.#forget(id);
   }
 
-  #addQos(callId: string, point: QosPoint): void {
-    const points = this.series.get(callId) ?? [];
+  #forget(id: string): void {
+    this.series.delete(id);
+    delete this.qosCounts[id];
+  }
+
+  #addQos(conversationId: string, point: QosPoint): void {
+    const points = this.series.get(conversationId) ?? [];
     points.push(point);
     if (points.length > MAX_POINTS) points.splice(0, points.length - MAX_POINTS);
-    this.series.set(callId, points);
+    this.series.set(conversationId, points);
 
-    const call = this.calls.find((c) => c.id === callId);
-    if (call) call.lastQos = { ...point.sample, at: point.at, from: point.from };
-    this.qosCounts[callId] = (this.qosCounts[callId] ?? 0) + 1;
+    const conversation = this.conversations.find((c) => c.id === conversationId);
+    if (conversation) conversation.lastQos = { ...point.sample, at: point.at, from: point.from };
+    this.qosCounts[conversationId] = (this.qosCounts[conversationId] ?? 0) + 1;
   }
 }

@@ -6,6 +6,8 @@ export type WidgetConfig = {
   productId: number | null;
   /** Same-origin URL where the shop vouches for its signed-in customer (fresh signature each time). */
   vouchUrl: string | null;
+  /** The site's language setting (`data-lang`), as written; `pickLanguage` decides with the page's and the browser's. */
+  lang: string | null;
 };
 
 export type Mount = (root: ShadowRoot, launcher: HTMLButtonElement, config: WidgetConfig) => void;

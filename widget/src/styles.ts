@@ -1,27 +1,67 @@
+/** The widget's styles, inside its shadow root (the shop's CSS does not reach in, ours does not leak out). */
 export const css = `
 :host{all:initial}
-.panel{position:fixed;right:20px;bottom:84px;z-index:2147483647;width:340px;max-width:calc(100vw - 40px);background:#fff;color:#1d2421;
-  border-radius:14px;box-shadow:0 12px 40px #0004;font:14px/1.4 system-ui,sans-serif;overflow:hidden;display:flex;flex-direction:column}
-.panel[hidden]{display:none}
-header{display:flex;align-items:center;justify-content:space-between;padding:12px 14px;background:#0b6b5d;color:#fff;font-weight:600}
-header button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer;line-height:1}
-.body{padding:14px;display:flex;flex-direction:column;gap:10px}
-.status{margin:0}
-.videos{position:relative;background:#111;border-radius:10px;aspect-ratio:4/3;overflow:hidden}
-.videos[hidden]{display:none}
-.remote{width:100%;height:100%;object-fit:cover}
-.self{position:absolute;right:8px;bottom:8px;width:30%;border-radius:6px;border:2px solid #fff;transform:scaleX(-1)}
-.controls{display:flex;gap:8px;flex-wrap:wrap}
-.controls[hidden],.chat[hidden]{display:none}
-button.act{flex:1;border:0;border-radius:8px;padding:10px;font:600 14px system-ui,sans-serif;cursor:pointer;background:#e7efec;color:#1d2421}
+.panel{position:fixed;right:20px;bottom:84px;z-index:2147483647;width:360px;max-width:calc(100vw - 40px);max-height:calc(100vh - 104px);
+  background:#fff;color:#1d2421;border-radius:14px;box-shadow:0 12px 40px #0004;overflow:hidden;display:flex;flex-direction:column;
+  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC",sans-serif}
+.panel[hidden],[hidden]{display:none!important}
+header{display:flex;align-items:center;justify-content:space-between;gap:8px;padding:12px 14px;background:#0b6b5d;color:#fff;font-weight:600}
+header button.close{background:none;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1;padding:0 4px}
+.body{padding:14px;display:flex;flex-direction:column;gap:10px;overflow-y:auto;min-height:0}
+.status{margin:0;overflow-wrap:anywhere}
+.row{display:flex;gap:8px;flex-wrap:wrap}
+.choices{flex-direction:column}
+button.act{flex:1;min-width:0;border:0;border-radius:8px;padding:10px;font:inherit;font-weight:600;line-height:1.3;cursor:pointer;background:#e7efec;color:#1d2421}
+button.act:disabled{opacity:.5;cursor:default}
 button.primary{background:#0b6b5d;color:#fff}
 button.danger{background:#c0392b;color:#fff}
 button[aria-pressed=true]{background:#1d2421;color:#fff}
-button[hidden]{display:none}
-.chat{display:flex;flex-direction:column;gap:6px}
-.log{max-height:120px;overflow:auto;display:flex;flex-direction:column;gap:4px;margin:0;padding:0;list-style:none}
-.log li{padding:4px 8px;border-radius:8px;background:#eef2f1;align-self:flex-start;max-width:85%}
-.log li.me{background:#d3ece6;align-self:flex-end}
-.chat form{display:flex;gap:6px}
-.chat input{flex:1;padding:8px;border:1px solid #c5d1cd;border-radius:8px;font:inherit}
+button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #7fd3c4;outline-offset:1px}
+
+.banner{margin:0;padding:8px 10px;border-radius:8px;font-weight:600;overflow-wrap:anywhere}
+.reconnecting{background:#fff4d6;color:#6b4b00;text-align:center}
+.reconnecting::before{content:"";display:inline-block;width:10px;height:10px;margin-right:8px;border:2px solid currentColor;border-right-color:transparent;
+  border-radius:50%;vertical-align:-1px;animation:cp-spin 1s linear infinite}
+@keyframes cp-spin{to{transform:rotate(360deg)}}
+.panel[data-reconnecting=true] .media video{opacity:.55}
+.proposal{background:#e3f3ef;display:flex;flex-wrap:wrap;align-items:center;gap:8px}
+.proposal span{flex:1 1 100%}
+.proposal button.act:not(.primary){background:#fff}
+.note{margin:0;font-size:13px;color:#55625e;overflow-wrap:anywhere}
+.note.error{color:#b03a2e}
+
+.media{position:relative;background:#111;border-radius:10px;aspect-ratio:4/3;overflow:hidden;flex:none}
+.media .remote{width:100%;height:100%;object-fit:cover;display:block}
+.media .self{position:absolute;right:8px;bottom:8px;width:30%;border-radius:6px;border:2px solid #fff;transform:scaleX(-1)}
+.media .voice-card{display:none}
+.media[data-kind=voice]{aspect-ratio:auto;background:#0b6b5d;color:#fff}
+.media[data-kind=voice] video{position:absolute;width:1px;height:1px;opacity:0;pointer-events:none}
+.media[data-kind=voice] .voice-card{display:flex;flex-direction:column;align-items:center;gap:4px;padding:18px 12px;text-align:center}
+.voice-card .avatar{width:56px;height:56px;border-radius:50%;background:#fff3;display:flex;align-items:center;justify-content:center;font-size:24px;font-weight:700}
+.voice-card .name{font-weight:600;font-size:16px;overflow-wrap:anywhere;max-width:100%}
+.voice-card .label{font-size:12px;opacity:.8}
+
+.chat{display:flex;flex-direction:column;gap:6px;min-height:0}
+.log{max-height:220px;overflow-y:auto;overscroll-behavior:contain;display:flex;flex-direction:column;gap:8px;margin:0;padding:2px;list-style:none}
+.panel[data-state=in-call] .log,.panel[data-state=connecting] .log{max-height:130px}
+.msg{display:flex;flex-direction:column;max-width:85%;align-self:flex-start;min-width:0}
+.msg.mine{align-self:flex-end;align-items:flex-end}
+.msg .meta{display:flex;gap:6px;font-size:11px;color:#6a7773;padding:0 4px}
+.msg .who{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;max-width:180px}
+.bubble{padding:6px 10px;border-radius:10px;background:#eef2f1;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;max-width:100%}
+.msg.mine .bubble{background:#d3ece6}
+.msg .mark{font-size:11px;color:#6a7773;padding:0 4px}
+.msg .mark[data-mark=read]{color:#0b6b5d}
+.msg.system{align-self:center;align-items:center;max-width:95%;text-align:center;font-size:12px;color:#55625e}
+.msg.system time{font-size:11px;color:#8a9692}
+.file img{display:block;max-width:100%;max-height:180px;border-radius:6px;background:#dde5e2;min-width:60px;min-height:40px}
+.file a.download{display:flex;flex-direction:column;color:#0b6b5d;text-decoration:none}
+.file .name{font-weight:600;overflow-wrap:anywhere}
+.file .size{font-size:12px;color:#6a7773}
+.file .failed{display:block;font-size:12px;color:#b03a2e}
+.typing{margin:0;font-size:12px;font-style:italic;color:#6a7773;overflow-wrap:anywhere}
+.compose{display:flex;gap:6px;align-items:center}
+.compose input{flex:1;min-width:0;padding:8px;border:1px solid #c5d1cd;border-radius:8px;font:inherit}
+.compose button.act{flex:none}
+button.icon{flex:none;border:0;background:#e7efec;color:#1d2421;border-radius:8px;width:36px;height:36px;cursor:pointer;display:flex;align-items:center;justify-content:center;padding:0}
 `;

@@ -1,89 +1,404 @@
-import type { ChatLine } from '../../client/call';
+import { MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaKind, UPLOAD_TYPES, ErrorCode } from '../../protocol/index';
+import { ChatLog, el, type Mark, type MessageView } from './chat-log';
+import { LOCALES, catalogue, type Catalogue, type Lang } from './i18n/index';
 import { css } from './styles';
 
-/** Every state the shopper can reach, each with its own words and controls. */
+export type { Mark, MessageView } from './chat-log';
+
+/** Every state the shopper can reach; `data-state` on the panel. */
 export type WidgetState =
   | 'idle'
   | 'starting'
   | 'media-denied'
   | 'queued'
   | 'no-agent'
-  | 'ringing'
+  | 'offered'
   | 'connecting'
   | 'in-call'
+  | 'chatting'
   | 'ended'
   | 'error';
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text = '') => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
+export type CallKind = MediaKind.Voice | MediaKind.Video;
+
+/** What is reconnecting: our realtime connection, the call's media path, or the agent's connection. */
+export type ReconnectReason = 'connection' | 'media' | 'agent';
+
+/** What the shopper did. The view has no protocol logic: the controller decides what each means. */
+export type ViewActions = {
+  start(channel: MediaKind): void;
+  /** After the camera or microphone was refused: go on with less. */
+  fallback(channel: MediaKind.Voice | MediaKind.Chat): void;
+  /** Return false to keep the text in the input (not sent). */
+  send(text: string): boolean | void;
+  /** The shopper is typing (every input event: throttle it). */
+  typing(): void;
+  /** A file of an accepted type and size (others are refused in the view). */
+  attach(file: File): void;
+  /** A URL the view may use as `<img src>` or download link (e.g. a blob: URL of an authorised fetch). */
+  resolveFileUrl(fileId: string): Promise<string>;
+  acceptProposal(): void;
+  declineProposal(): void;
+  propose(kind: CallKind): void;
+  /** Stop the call, keep chatting. */
+  stopMedia(): void;
+  /** Cancel the request or end the conversation (the button says which). */
+  hangup(): void;
+  mute(muted: boolean): void;
+  camera(off: boolean): void;
+  retry(): void;
+  startAgain(): void;
+  /** The panel was closed (it hides itself). */
+  close(): void;
 };
+
+const WAITING: ReadonlySet<WidgetState> = new Set(['queued', 'no-agent', 'offered']);
+const LIVE: ReadonlySet<WidgetState> = new Set(['connecting', 'in-call']);
+const TERMINAL: ReadonlySet<WidgetState> = new Set(['idle', 'ended', 'error']);
+/** States where a conversation exists and the shopper can write. */
+const TALKING: ReadonlySet<WidgetState> = new Set([...WAITING, ...LIVE, 'chatting']);
+const REASONS: readonly ReconnectReason[] = ['connection', 'media', 'agent'];
+
+/** A paperclip drawn as SVG (no icon font or emoji needed on the shop's page). */
+function paperclip(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  const path = document.createElementNS(ns, 'path');
+  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '18', height: '18', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
+  path.setAttribute('d', 'M21 11l-9 9a6 6 0 0 1-8.5-8.5l9-9a4 4 0 0 1 5.7 5.7l-9 9a2 2 0 0 1-2.8-2.8l8.3-8.3');
+  svg.append(path);
+  return svg;
+}
 
 /** The widget's DOM inside its shadow root; the controller only calls these methods. */
 export class WidgetView {
-  readonly panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': 'Talk to the shop', 'data-testid': 'cp-panel', 'data-state': 'idle' });
-  readonly status = el('p', { class: 'status', 'data-testid': 'cp-status', 'aria-live': 'polite' });
-  readonly videos = el('div', { class: 'videos' });
-  readonly remoteVideo = el('video', { class: 'remote', 'data-testid': 'cp-remote-video', playsinline: '' });
-  readonly localVideo = el('video', { class: 'self', 'data-testid': 'cp-local-video', playsinline: '' });
-  readonly start = el('button', { class: 'act primary', 'data-testid': 'cp-start-video' }, 'Start video call');
-  readonly retry = el('button', { class: 'act primary', 'data-testid': 'cp-retry' }, 'Try again');
-  readonly mute = el('button', { class: 'act', 'data-testid': 'cp-mute', 'aria-pressed': 'false' }, 'Mute');
-  readonly camera = el('button', { class: 'act', 'data-testid': 'cp-camera', 'aria-pressed': 'false' }, 'Camera off');
-  readonly hangup = el('button', { class: 'act danger', 'data-testid': 'cp-hangup' }, 'Hang up');
-  readonly close = el('button', { 'aria-label': 'Close', 'data-testid': 'cp-close' }, '×');
-  readonly chatLog = el('ul', { class: 'log', 'data-testid': 'cp-chat-log', 'aria-live': 'polite' });
-  readonly chatInput = el('input', { 'data-testid': 'cp-chat-input', 'aria-label': 'Message', maxlength: '2000', placeholder: 'Type a message' });
-  readonly chatForm = el('form');
-  readonly chat = el('div', { class: 'chat' });
-  readonly controls = el('div', { class: 'controls' });
+  readonly t: Catalogue;
+  readonly panel = el('section', { class: 'panel', role: 'dialog', 'data-testid': 'cp-panel', 'data-state': 'idle' });
+  readonly remoteVideo = el('video', { class: 'remote', 'data-testid': 'cp-remote-video', playsinline: '', autoplay: '' });
+  readonly localVideo = el('video', { class: 'self', 'data-testid': 'cp-local-video', playsinline: '', autoplay: '' });
+  private readonly log: ChatLog;
+  private readonly status = el('p', { class: 'status', 'data-testid': 'cp-status', 'aria-live': 'polite' });
+  private readonly reconnecting = el('p', { class: 'banner reconnecting', 'data-testid': 'cp-reconnecting', role: 'status' });
+  private readonly choices = el('div', { class: 'row choices' });
+  private readonly denied = el('div', { class: 'row' });
+  private readonly fallbackVoice = this.button('cp-fallback-voice', 'act');
+  private readonly retryBtn = this.button('cp-retry', 'act primary');
+  private readonly again = this.button('cp-start-again', 'act primary');
+  private readonly media = el('div', { class: 'media', 'data-testid': 'cp-media' });
+  private readonly voiceCard = el('div', { class: 'voice-card', 'data-testid': 'cp-voice-card' });
+  private readonly avatar = el('span', { class: 'avatar', 'aria-hidden': 'true' });
+  private readonly voiceName = el('span', { class: 'name', 'data-testid': 'cp-voice-name' });
+  private readonly proposal = el('div', { class: 'banner proposal', 'data-testid': 'cp-proposal', role: 'alert' });
+  private readonly proposalText = el('span');
+  private readonly proposing = el('p', { class: 'note', 'data-testid': 'cp-proposing' });
+  private readonly controls = el('div', { class: 'row controls' });
+  private readonly muteBtn = this.button('cp-mute', 'act');
+  private readonly cameraBtn = this.button('cp-camera', 'act');
+  private readonly toChat = this.button('cp-to-chat', 'act');
+  private readonly hangupBtn = this.button('cp-hangup', 'act danger');
+  private readonly proposeVoice = this.button('cp-propose-voice', 'act');
+  private readonly proposeVideo = this.button('cp-propose-video', 'act');
+  private readonly chat = el('div', { class: 'chat' });
+  private readonly form = el('form', { class: 'compose' });
+  private readonly input = el('input', { 'data-testid': 'cp-chat-input', maxlength: String(MAX_CHAT_CHARS), autocomplete: 'off', enterkeyhint: 'send' });
+  private readonly fileInput = el('input', { type: 'file', accept: UPLOAD_TYPES.join(','), 'data-testid': 'cp-file-input', hidden: '' });
+  private readonly uploading = el('p', { class: 'note', 'data-testid': 'cp-uploading' });
+  private readonly chatError = el('p', { class: 'note error', 'data-testid': 'cp-chat-error', role: 'alert' });
 
-  constructor(root: ShadowRoot) {
+  private current: WidgetState = 'idle';
+  private kind: CallKind | null = null;
+  private agent: string | null = null;
+  private proposalKind: CallKind | null = null;
+  private proposingKind: CallKind | null = null;
+  private readonly reasons = new Set<ReconnectReason>();
+  private composing = false;
+
+  constructor(
+    root: ShadowRoot,
+    lang: Lang,
+    private readonly on: ViewActions,
+  ) {
+    const t = (this.t = catalogue(lang));
+    this.log = new ChatLog(t, lang, (id) => on.resolveFileUrl(id));
     const style = el('style');
     style.textContent = css;
-    const header = el('header', {}, '');
-    header.append(el('span', {}, 'Talk to us face to face'), this.close);
+    this.panel.lang = LOCALES[lang];
+    this.panel.setAttribute('aria-label', t.panel.title);
+
+    const close = this.button('cp-close', 'close', '×', () => {
+      this.panel.hidden = true;
+      on.close();
+    });
+    close.setAttribute('aria-label', t.panel.close);
+    const header = el('header');
+    header.append(el('span', {}, t.panel.title), close);
+
+    this.choices.append(
+      this.button('cp-start-chat', 'act', t.start.chat, () => on.start(MediaKind.Chat)),
+      this.button('cp-start-voice', 'act', t.start.voice, () => on.start(MediaKind.Voice)),
+      this.button('cp-start-video', 'act primary', t.start.video, () => on.start(MediaKind.Video)),
+    );
+    this.fallbackVoice.textContent = t.start.fallbackVoice;
+    this.fallbackVoice.addEventListener('click', () => on.fallback(MediaKind.Voice));
+    this.denied.append(this.fallbackVoice, this.button('cp-fallback-chat', 'act', t.start.fallbackChat, () => on.fallback(MediaKind.Chat)));
+    this.retryBtn.textContent = t.start.retry;
+    this.retryBtn.addEventListener('click', () => on.retry());
+    this.again.textContent = t.start.again;
+    this.again.addEventListener('click', () => on.startAgain());
+
     this.localVideo.muted = true;
-    this.videos.append(this.remoteVideo, this.localVideo);
-    this.controls.append(this.mute, this.camera, this.hangup);
-    this.chatForm.append(this.chatInput, el('button', { class: 'act', type: 'submit', 'data-testid': 'cp-chat-send' }, 'Send'));
-    this.chat.append(this.chatLog, this.chatForm);
+    this.voiceCard.append(this.avatar, this.voiceName, el('span', { class: 'label' }, t.call.voiceLabel));
+    this.media.append(this.remoteVideo, this.localVideo, this.voiceCard);
+
+    this.proposal.append(
+      this.proposalText,
+      this.button('cp-proposal-accept', 'act primary', t.chatting.accept, () => on.acceptProposal()),
+      this.button('cp-proposal-decline', 'act', t.chatting.decline, () => on.declineProposal()),
+    );
+    this.proposeVoice.textContent = t.chatting.proposeVoice;
+    this.proposeVoice.addEventListener('click', () => on.propose(MediaKind.Voice));
+    this.proposeVideo.textContent = t.chatting.proposeVideo;
+    this.proposeVideo.addEventListener('click', () => on.propose(MediaKind.Video));
+
+    this.toggle(this.muteBtn, t.call.unmute, t.call.mute, (p) => on.mute(p));
+    this.toggle(this.cameraBtn, t.call.cameraOn, t.call.cameraOff, (p) => on.camera(p));
+    this.toChat.textContent = t.call.toChat;
+    this.toChat.addEventListener('click', () => on.stopMedia());
+    this.hangupBtn.addEventListener('click', () => on.hangup());
+    this.controls.append(this.muteBtn, this.cameraBtn, this.toChat, this.proposeVoice, this.proposeVideo, this.hangupBtn);
+
+    this.wireCompose(t);
+    this.chat.append(this.log.list, this.log.typing, this.uploading, this.chatError, this.form);
+
     const body = el('div', { class: 'body' });
-    body.append(this.status, this.videos, this.start, this.retry, this.controls, this.chat);
+    body.append(this.reconnecting, this.status, this.choices, this.denied, this.retryBtn, this.media, this.proposal, this.proposing, this.controls, this.chat, this.again);
     this.panel.append(header, body);
     root.append(style, this.panel);
+    this.show('idle');
   }
 
-  show(state: WidgetState, text: string): void {
+  get state(): WidgetState {
+    return this.current;
+  }
+
+  /** Enters a state; `text` replaces the state's own words (e.g. an error's or the end's reason). */
+  show(state: WidgetState, text?: string): void {
+    this.current = state;
     this.panel.dataset.state = state;
-    this.status.textContent = text;
-    const live = state === 'connecting' || state === 'in-call';
-    const waiting = state === 'queued' || state === 'no-agent' || state === 'ringing' || state === 'starting';
-    this.videos.hidden = !(live || waiting);
-    this.start.hidden = state !== 'idle' && state !== 'ended';
-    this.start.textContent = state === 'ended' ? 'Call again' : 'Start video call';
-    this.retry.hidden = state !== 'media-denied' && state !== 'error';
-    this.controls.hidden = !(live || waiting);
-    this.mute.hidden = this.camera.hidden = !live;
-    this.hangup.textContent = live ? 'Hang up' : 'Cancel';
-    this.chat.hidden = state !== 'in-call';
+    this.status.textContent = text ?? this.defaultText(state);
+    if (TERMINAL.has(state)) {
+      this.reasons.clear();
+      this.proposalKind = this.proposingKind = null;
+      this.log.setTyping(null);
+      this.setUploading(null);
+    }
+    this.render();
   }
 
-  addChat(line: ChatLine): void {
-    const li = el('li', { class: line.from }, line.text);
-    this.chatLog.append(li);
-    li.scrollIntoView({ block: 'end' });
+  /** Which call the media area shows (null: none; chat only). Set before `starting`/`connecting`. */
+  setCall(kind: CallKind | null): void {
+    this.kind = kind;
+    this.render();
   }
 
-  reset(): void {
+  /** The agent's name (voice card, status texts); null while nobody has taken the conversation. */
+  setAgent(name: string | null): void {
+    this.agent = name;
+    this.render();
+  }
+
+  /** Something is reconnecting (see ReconnectReason); each reason is on until turned off. The call is not over. */
+  setReconnecting(on: boolean, reason: ReconnectReason = 'connection'): void {
+    if (on) this.reasons.add(reason);
+    else this.reasons.delete(reason);
+    this.render();
+  }
+
+  /** The agent proposes a call during the chat (null: no proposal any more). */
+  showProposal(kind: CallKind | null): void {
+    this.proposalKind = kind;
+    this.render();
+  }
+
+  /** The shopper's own proposal waits for the agent's answer (null: answered or withdrawn). */
+  setProposing(kind: CallKind | null): void {
+    this.proposingKind = kind;
+    this.render();
+  }
+
+  /** A file being uploaded (null: done or failed). */
+  setUploading(fileName: string | null): void {
+    this.uploading.hidden = fileName === null;
+    this.uploading.textContent = fileName === null ? '' : this.t.chat.uploading(fileName);
+  }
+
+  /** A problem with the chat (a refused upload or message) shown under the log; null clears it. */
+  showChatError(text: string | null): void {
+    this.chatError.hidden = text === null;
+    this.chatError.textContent = text ?? '';
+  }
+
+  addMessage(m: MessageView): void {
+    this.log.add(m);
+    this.render();
+  }
+
+  updateMark(id: string, mark: Mark): void {
+    this.log.updateMark(id, mark);
+  }
+
+  /** Every own message up to `seq` is at least delivered / read (from the agent's marks). */
+  markUpTo(seq: number, mark: Mark): void {
+    this.log.markUpTo(seq, mark);
+  }
+
+  setTyping(name: string | null): void {
+    this.log.setTyping(name);
+    this.render();
+  }
+
+  setOpen(open: boolean): void {
+    this.panel.hidden = !open;
+  }
+
+  /** The call is over (the chat is not): no streams, toggles back to off. */
+  clearMedia(): void {
     this.remoteVideo.srcObject = null;
     this.localVideo.srcObject = null;
-    this.chatLog.replaceChildren();
-    this.mute.setAttribute('aria-pressed', 'false');
-    this.mute.textContent = 'Mute';
-    this.camera.setAttribute('aria-pressed', 'false');
-    this.camera.textContent = 'Camera off';
+    for (const [btn, label] of [[this.muteBtn, this.t.call.mute], [this.cameraBtn, this.t.call.cameraOff]] as const) {
+      btn.setAttribute('aria-pressed', 'false');
+      btn.textContent = label;
+    }
+  }
+
+  /** Everything back to a fresh start (history too): for "Start again". */
+  reset(): void {
+    this.clearMedia();
+    this.log.clear();
+    this.kind = this.agent = this.proposalKind = this.proposingKind = null;
+    this.reasons.clear();
+    this.input.value = '';
+    this.setUploading(null);
+    this.showChatError(null);
+    this.show('idle');
+  }
+
+  private defaultText(s: WidgetState): string {
+    const t = this.t;
+    const name = this.agent ?? t.panel.agent;
+    const video = this.kind === MediaKind.Video;
+    switch (s) {
+      case 'idle': return t.start.intro;
+      case 'starting': return video ? t.start.startingVideo : t.start.startingVoice;
+      case 'media-denied': return video ? t.start.deniedVideo : t.start.deniedVoice;
+      case 'queued': return t.wait.connecting;
+      case 'no-agent': return t.wait.noAgent;
+      case 'offered': return t.wait.offered;
+      case 'connecting': return t.call.connecting(name);
+      case 'in-call': return video ? t.call.inVideo(name) : t.call.inVoice(name);
+      case 'chatting': return t.chatting.status(name);
+      case 'ended': return t.endedDefault;
+      case 'error': return t.errorGeneric;
+    }
+  }
+
+  /** Shows and hides every part from the state and the overlays. */
+  private render(): void {
+    const s = this.current;
+    const t = this.t;
+    const live = LIVE.has(s);
+    const talking = TALKING.has(s);
+    const video = this.kind === MediaKind.Video;
+    this.choices.hidden = s !== 'idle';
+    this.denied.hidden = s !== 'media-denied';
+    this.fallbackVoice.hidden = !video;
+    this.retryBtn.hidden = s !== 'media-denied' && s !== 'error';
+    this.again.hidden = s !== 'ended';
+
+    // Video: remote and self while waiting and in the call; voice: the agent's card in the call.
+    this.media.hidden = !(video ? live || WAITING.has(s) || s === 'starting' : this.kind !== null && live);
+    this.media.dataset.kind = this.kind ?? '';
+    const name = this.agent ?? t.panel.agent;
+    this.voiceName.textContent = name;
+    this.avatar.textContent = Array.from(name.trim())[0]?.toUpperCase() ?? '';
+
+    const reason = REASONS.find((r) => this.reasons.has(r));
+    const reconnecting = reason !== undefined && !TERMINAL.has(s);
+    if (reconnecting) this.panel.dataset.reconnecting = 'true';
+    else delete this.panel.dataset.reconnecting;
+    this.reconnecting.hidden = !reconnecting;
+    this.reconnecting.textContent = reason === 'media' ? t.call.reconnectingMedia : reason === 'agent' ? t.call.agentReconnecting(name) : t.call.reconnecting;
+
+    const proposal = this.proposalKind;
+    this.proposal.hidden = proposal === null || !talking;
+    this.proposalText.textContent = proposal === MediaKind.Video ? t.chatting.proposalVideo(name) : t.chatting.proposalVoice(name);
+    this.proposing.hidden = this.proposingKind === null || s !== 'chatting';
+    this.proposing.textContent = this.proposingKind === MediaKind.Video ? t.chatting.proposingVideo : t.chatting.proposingVoice;
+    this.proposeVoice.hidden = this.proposeVideo.hidden = s !== 'chatting' || proposal !== null || this.proposingKind !== null;
+
+    this.controls.hidden = !(talking || s === 'starting');
+    this.muteBtn.hidden = !live;
+    this.cameraBtn.hidden = !(live && video);
+    this.toChat.hidden = !live;
+    this.hangupBtn.textContent = live || s === 'chatting' ? t.call.end : t.wait.cancel;
+
+    // History stays visible after the end; writing needs a conversation.
+    this.chat.hidden = !(talking || this.log.size > 0);
+    this.form.hidden = !talking;
+    this.input.placeholder = WAITING.has(s) ? t.wait.placeholder : t.chat.placeholder;
+    if (!talking) this.showChatError(null);
+  }
+
+  private wireCompose(t: Catalogue): void {
+    this.input.setAttribute('aria-label', t.chat.label);
+    const attach = this.button('cp-attach', 'icon', '', () => this.fileInput.click());
+    attach.append(paperclip());
+    attach.setAttribute('aria-label', t.chat.attach);
+    attach.title = t.chat.attach;
+    const send = el('button', { class: 'act primary', type: 'submit', 'data-testid': 'cp-chat-send' }, t.chat.send);
+    this.form.append(attach, this.fileInput, this.input, send);
+    // Enter that confirms an IME composition (Chinese input) must not send.
+    this.input.addEventListener('compositionstart', () => (this.composing = true));
+    this.input.addEventListener('compositionend', () => setTimeout(() => (this.composing = false)));
+    this.input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && (ev.isComposing || this.composing || ev.keyCode === 229)) ev.preventDefault();
+    });
+    this.input.addEventListener('input', () => this.input.value.trim() && this.on.typing());
+    this.form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = this.input.value.trim();
+      if (!text || this.composing) return;
+      if (this.on.send(text) !== false) {
+        this.input.value = '';
+        this.showChatError(null);
+      }
+    });
+    this.fileInput.addEventListener('change', () => {
+      const file = this.fileInput.files?.[0];
+      this.fileInput.value = '';
+      if (!file) return;
+      const ok = (UPLOAD_TYPES as readonly string[]).includes(file.type);
+      if (!ok || file.size > MAX_UPLOAD_BYTES) return this.showChatError(t.errors[ok ? ErrorCode.TooLarge : ErrorCode.UnsupportedType]);
+      this.showChatError(null);
+      this.on.attach(file);
+    });
+  }
+
+  private button(testid: string, cls: string, text = '', onClick?: () => void): HTMLButtonElement {
+    const b = el('button', { type: 'button', class: cls, 'data-testid': testid }, text);
+    if (onClick) b.addEventListener('click', onClick);
+    return b;
+  }
+
+  /** A pressed/unpressed button: `pressed` is the label while pressed (e.g. "Unmute"). */
+  private toggle(btn: HTMLButtonElement, pressed: string, unpressed: string, apply: (pressed: boolean) => void): void {
+    btn.setAttribute('aria-pressed', 'false');
+    btn.textContent = unpressed;
+    btn.addEventListener('click', () => {
+      const now = btn.getAttribute('aria-pressed') !== 'true';
+      btn.setAttribute('aria-pressed', String(now));
+      btn.textContent = now ? pressed : unpressed;
+      apply(now);
+    });
   }
 }

@@ -14,8 +14,8 @@ export type Agent = {
   published: AgentState | null;
 };
 
-export function newAgent(a: { id: number; name: string; email: string }, presence: Presence.Available | Presence.Away): Agent {
-  return { ...a, presence, connected: false, idleSince: Date.now(), stateSince: new Date().toISOString(), published: null };
+export function newAgent(a: { id: number; name: string; email: string }, presence: Presence.Available | Presence.Away, now: number): Agent {
+  return { ...a, presence, connected: false, idleSince: now, stateSince: new Date(now).toISOString(), published: null };
 }
 
 /** What an agent is doing, given whether they are in a conversation or being offered one. */

@@ -10,7 +10,6 @@ import {
 import type { Actor, Core } from './core';
 import { participantOf, type Conversation } from './model';
 
-const nowIso = () => new Date().toISOString();
 /** Typing notices relayed per participant: at most one a second. */
 const TYPING_EVERY_MS = 1000;
 
@@ -42,7 +41,7 @@ export class Chat {
 
   private async store(c: Conversation, actor: Actor | null, m: { kind: ChatMessage['kind']; text: string; fileId: string | null; clientId: string | null }): Promise<ChatMessage> {
     const senderName = actor ? (participantOf(c, actor.party)?.name ?? actor.name) : '';
-    const r = await this.core.store.appendMessage(c.id, { sender: actor?.party ?? null, senderName, ...m }, nowIso());
+    const r = await this.core.store.appendMessage(c.id, { sender: actor?.party ?? null, senderName, ...m }, this.core.iso());
     if (!r) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation');
     if (r.added) {
       c.lastSeq = r.message.seq;
@@ -54,7 +53,7 @@ export class Chat {
   typing(actor: Actor, id: string): void {
     const c = this.core.participantIn(actor, id);
     const key = `${id}:${actor.party.role}:${actor.party.id}`;
-    const now = Date.now();
+    const now = this.core.now();
     if (now - (this.lastTyping.get(key) ?? 0) < TYPING_EVERY_MS) return;
     this.lastTyping.set(key, now);
     if (this.lastTyping.size > 10_000) this.lastTyping.clear();

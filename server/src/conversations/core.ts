@@ -35,7 +35,7 @@ export class Core {
   readonly live = new Map<string, Conversation>();
   readonly agents = new Map<number, Agent>();
   readonly locks = new KeyedLock();
-  readonly timers = new Timers();
+  readonly timers: Timers;
   /** Latest QoS sample per conversation (supervisors' view; samples themselves are stored). */
   readonly lastQos = new Map<string, NonNullable<ConversationView['lastQos']>>();
   closing = false;
@@ -44,10 +44,18 @@ export class Core {
     readonly store: ConversationStore,
     readonly log: Logger,
     readonly opts: ConversationOptions,
-  ) {}
+    /** The clock every deadline is computed on (tests drive their own). */
+    readonly now: () => number = Date.now,
+  ) {
+    this.timers = new Timers(now);
+  }
+
+  iso(): string {
+    return new Date(this.now()).toISOString();
+  }
 
   addAgent(a: { id: number; name: string; email: string }, presence: Presence.Available | Presence.Away): void {
-    this.agents.set(a.id, newAgent(a, presence));
+    this.agents.set(a.id, newAgent(a, presence, this.now()));
   }
 
   /** A live conversation this actor takes part in (present, not left), or `conversation_not_found`. */
@@ -106,7 +114,7 @@ export class Core {
     const state = this.agentStateOf(a);
     if (state !== a.published) {
       a.published = state;
-      a.stateSince = new Date().toISOString();
+      a.stateSince = this.iso();
     } else if (!force) return;
     this.events.publish('agent', agentView(a, state), a.presence);
   }

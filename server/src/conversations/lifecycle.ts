@@ -18,7 +18,6 @@ import type { Actor, Core } from './core';
 import { agentParty, isLive, participantOf, presentParties, type Conversation, type MediaSession, type Participant, type Party } from './model';
 import { Event, endingOf, next, sourcesOf } from './states';
 
-const nowIso = () => new Date().toISOString();
 const graceKey = (id: string, p: Party) => `grace:${id}:${p.role}:${p.id}`;
 
 export type NewConversation = {
@@ -58,8 +57,8 @@ export class Lifecycle {
    */
   async takeOver(): Promise<number> {
     const { core } = this;
-    await core.store.allReconnecting(Date.now() + core.opts.reconnectGraceMs);
-    const since = new Date(Date.now() - core.opts.ringRetryAfterMs).toISOString();
+    await core.store.allReconnecting(core.now() + core.opts.reconnectGraceMs);
+    const since = new Date(this.core.now() - core.opts.ringRetryAfterMs).toISOString();
     for (const c of await core.store.loadLive()) {
       core.live.set(c.id, c);
       const refused = await core.store.recentlyRefused(c.id, since);
@@ -95,11 +94,11 @@ export class Lifecycle {
     try {
       const { customer, product } = await context();
       if (core.closing) throw new CounterpartError(ErrorCode.Unavailable, 'The service is restarting; try again in a moment');
-      const at = nowIso();
+      const at = this.core.iso();
       const c: Conversation = {
         id: randomUUID(), siteId: req.siteId, shopperId, net: req.net, state: S.Queued, channel: req.channel, customer, product, pageUrl: req.pageUrl,
         lastSeq: 0, offeredAgentId: null, proposal: null, requestedAt: at, offeredAt: null, answeredAt: null, endedAt: null, endedBy: null,
-        endReason: null, waitDeadline: Date.now() + core.opts.queue.maxWaitMs, offerDeadline: null, media: null,
+        endReason: null, waitDeadline: this.core.now() + core.opts.queue.maxWaitMs, offerDeadline: null, media: null,
         participants: [newParticipant(req.shopper, at)],
       };
       await core.store.insert(c);
@@ -127,7 +126,7 @@ export class Lifecycle {
     const to = next(c.state, event);
     const ending = endingOf(event, c.state);
     if (!ending) throw new CounterpartError(ErrorCode.InvalidTransition, `"${event}" does not end a conversation`);
-    const at = nowIso();
+    const at = this.core.iso();
     const ok = await this.core.store.end(c.id, sourcesOf(event).filter((s) => s === c.state), to, ending.by, ending.reason, at);
     if (!ok) {
       await this.core.reload(c.id);
@@ -164,7 +163,7 @@ export class Lifecycle {
 
   private agentFreed(agentId: number): void {
     const a = this.core.agents.get(agentId);
-    if (a) a.idleSince = Date.now();
+    if (a) a.idleSince = this.core.now();
   }
 
   // ---- agents -----------------------------------------------------------------------------
@@ -172,9 +171,9 @@ export class Lifecycle {
   async setPresence(actor: Actor, presence: Presence.Available | Presence.Away): Promise<void> {
     const a = this.core.requireAgent(actor);
     if (a.presence !== presence) {
-      await this.core.store.setPresence(a.id, presence, nowIso());
+      await this.core.store.setPresence(a.id, presence, this.core.iso());
       a.presence = presence;
-      if (presence === Presence.Available) a.idleSince = Date.now();
+      if (presence === Presence.Available) a.idleSince = this.core.now();
       const offered = this.core.offeredTo(a.id);
       if (presence === Presence.Away && offered) await this.unoffer(offered.id, a.id, RingEndReason.Cancelled);
     }
@@ -187,7 +186,7 @@ export class Lifecycle {
     return this.core.withConversation(id, async (c) => {
       if (c.state !== S.Offered || c.offeredAgentId !== a.id) throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is not offered to you');
       next(c.state, Event.Accept);
-      const at = nowIso();
+      const at = this.core.iso();
       const agent = newParticipant(actor, at);
       const media = c.channel === MediaKind.Chat ? null : this.newMedia(c.channel, at);
       if (!(await this.core.store.accept(c.id, a.id, agent, media, at))) {
@@ -211,7 +210,7 @@ export class Lifecycle {
   newMedia(kind: MediaKind, at: string): MediaSession {
     return {
       id: randomUUID(), kind: kind as MediaSession['kind'], startedAt: at, connectedAt: null, endedAt: null, endReason: null, resumes: 0,
-      connectDeadline: Date.now() + this.core.opts.connectTimeoutMs,
+      connectDeadline: this.core.now() + this.core.opts.connectTimeoutMs,
     };
   }
 
@@ -224,33 +223,40 @@ export class Lifecycle {
 
   /** The offer to an agent stops without an answer: the conversation waits for the next agent. */
   private unoffer(id: string, agentId: number, reason: RingEndReason): Promise<void> {
-    return this.core.locks.run(id, async () => {
-      const c = this.core.live.get(id);
-      if (!c || c.state !== S.Offered || c.offeredAgentId !== agentId) return;
-      next(c.state, Event.Unoffer);
-      if (!(await this.core.store.unoffer(id, agentId, reason, nowIso()))) return void (await this.core.reload(id));
-      Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
-      this.core.timers.disarm(`offer:${id}`);
-      let refused = this.refused.get(id);
-      if (!refused) this.refused.set(id, (refused = new Map()));
-      refused.set(agentId, Date.now() + this.core.opts.ringRetryAfterMs);
-      this.told.delete(id);
-      this.core.events.publish('offerEnded', c, agentId, reason);
-      this.core.events.publish('changed', c);
-      const a = this.core.agents.get(agentId);
-      if (a) this.core.publishAgent(a);
-      this.dispatch();
-    });
+    return this.core.locks.run(id, () => this.unofferLocked(id, agentId, reason));
   }
 
-  private async offerTimedOut(id: string, agentId: number): Promise<void> {
-    // An agent who lets an offer ring out is not at the desk: away, so offers stop going there.
+  private async unofferLocked(id: string, agentId: number, reason: RingEndReason): Promise<void> {
+    const c = this.core.live.get(id);
+    if (!c || c.state !== S.Offered || c.offeredAgentId !== agentId) return;
+    next(c.state, Event.Unoffer);
+    if (!(await this.core.store.unoffer(id, agentId, reason, this.core.iso()))) return void (await this.core.reload(id));
+    Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
+    this.core.timers.disarm(`offer:${id}`);
+    let refused = this.refused.get(id);
+    if (!refused) this.refused.set(id, (refused = new Map()));
+    refused.set(agentId, this.core.now() + this.core.opts.ringRetryAfterMs);
+    this.told.delete(id);
+    this.core.events.publish('offerEnded', c, agentId, reason);
+    this.core.events.publish('changed', c);
     const a = this.core.agents.get(agentId);
-    if (a && this.core.live.get(id)?.offeredAgentId === agentId && a.presence !== Presence.Away) {
-      await this.core.store.setPresence(a.id, Presence.Away, nowIso()).catch((err: unknown) => this.core.log.error({ err }, 'presence write failed'));
-      a.presence = Presence.Away;
-    }
-    await this.unoffer(id, agentId, RingEndReason.Timeout);
+    if (a) this.core.publishAgent(a);
+    this.dispatch();
+  }
+
+  /** An agent who lets an offer ring out is not at the desk: set away, so offers stop going there. */
+  private offerTimedOut(id: string, agentId: number): Promise<void> {
+    return this.core.locks
+      .run(id, async () => {
+        const a = this.core.agents.get(agentId);
+        if (!a || this.core.live.get(id)?.offeredAgentId !== agentId) return;
+        if (a.presence !== Presence.Away) {
+          await this.core.store.setPresence(a.id, Presence.Away, this.core.iso());
+          a.presence = Presence.Away;
+        }
+        await this.unofferLocked(id, agentId, RingEndReason.Timeout);
+      })
+      .catch((err: unknown) => this.core.log.error({ err, id }, 'offer timeout handling failed'));
   }
 
   // ---- dispatch ---------------------------------------------------------------------------
@@ -270,9 +276,17 @@ export class Lifecycle {
     })().finally(() => (this.dispatching = null));
   }
 
+  async settled(): Promise<void> {
+    do {
+      await this.core.locks.idle();
+      await this.dispatching;
+    } while (this.dispatching);
+    await this.core.locks.idle();
+  }
+
   private async dispatchOnce(): Promise<void> {
     const { core } = this;
-    const now = Date.now();
+    const now = this.core.now();
     const waiting = [...core.live.values()].filter((c) => c.state === S.Queued || c.state === S.Offered).sort((x, y) => x.requestedAt.localeCompare(y.requestedAt));
     const agentAvailable = [...core.agents.values()].some((a) => a.connected && a.presence === Presence.Available);
     const free = (a: { id: number }) => !core.activeOf(a.id) && !core.offeredTo(a.id);
@@ -303,8 +317,8 @@ export class Lifecycle {
       const a = core.agents.get(agentId);
       if (!c || !a || c.state !== S.Queued || core.offeredTo(agentId) || core.activeOf(agentId)) return false;
       next(c.state, Event.Offer);
-      const at = nowIso();
-      const deadline = Date.now() + core.opts.ringTimeoutMs;
+      const at = this.core.iso();
+      const deadline = this.core.now() + core.opts.ringTimeoutMs;
       if (!(await core.store.offer(id, agentId, at, deadline))) {
         await core.reload(id);
         return false;
@@ -363,7 +377,7 @@ export class Lifecycle {
       await core.locks.run(c.id, async () => {
         const p = participantOf(c, party);
         if (!p || p.leftAt || p.state === ParticipantState.Reconnecting || !core.live.has(c.id)) return;
-        const deadline = Date.now() + core.opts.reconnectGraceMs;
+        const deadline = this.core.now() + core.opts.reconnectGraceMs;
         if (!(await core.store.updateParticipant(c.id, party, { state: ParticipantState.Reconnecting, grace_deadline: deadline }))) return void (await core.reload(c.id));
         Object.assign(p, { state: ParticipantState.Reconnecting, graceDeadline: deadline });
         core.timers.arm(graceKey(c.id, party), deadline, () => void this.graceEnded(c.id, party));
@@ -405,7 +419,7 @@ export class Lifecycle {
   async endMedia(c: Conversation, reason: MediaEndReason): Promise<void> {
     const m = c.media;
     if (!m) return;
-    const at = nowIso();
+    const at = this.core.iso();
     if (!(await this.core.store.endMedia(m.id, reason, at))) return void (await this.core.reload(c.id));
     Object.assign(m, { endedAt: at, endReason: reason, connectDeadline: null });
     c.media = null;

@@ -15,7 +15,6 @@ import type { Lifecycle } from './lifecycle';
 import { isLive, participantOf, sameParty, type Conversation, type Party } from './model';
 import { peerOwnedBy } from './peer-ids';
 
-const nowIso = () => new Date().toISOString();
 const ownerOf = (p: Party) => `${p.role}:${p.id}`;
 
 /**
@@ -66,7 +65,7 @@ export class Media {
           if (!(await this.core.store.setProposal(c.id, null))) return void (await this.core.reload(c.id));
           c.proposal = null;
         } else {
-          const m = this.lifecycle.newMedia(proposal.kind, nowIso());
+          const m = this.lifecycle.newMedia(proposal.kind, this.core.iso());
           if (!(await this.core.store.startMedia(c.id, m))) return void (await this.core.reload(c.id));
           c.proposal = null;
           c.media = m;
@@ -98,7 +97,7 @@ export class Media {
         const p = participantOf(c, actor.party)!;
         if (p.peerId === peerId) return this.tellPeers(c);
         const old = p.peerId;
-        const at = nowIso();
+        const at = this.core.iso();
         const resumed = old !== null && m.connectedAt !== null;
         if (!(await this.core.store.updateParticipant(c.id, actor.party, { peer_id: peerId, peer_joined_at: at, media_path: MediaPath.Connecting }))) return;
         if (resumed) await this.core.store.updateMedia(m.id, { resumes: m.resumes + 1 });
@@ -136,7 +135,7 @@ export class Media {
         if (!(await this.core.store.updateParticipant(c.id, actor.party, { media_path: path }))) return;
         p.mediaPath = path;
         if (path === MediaPath.Flowing && !m.connectedAt) {
-          m.connectedAt = nowIso();
+          m.connectedAt = this.core.iso();
           m.connectDeadline = null;
           await this.core.store.updateMedia(m.id, { connected_at: m.connectedAt, connect_deadline: null });
           this.core.timers.disarm(`connect:${m.id}`);
@@ -152,10 +151,10 @@ export class Media {
     if (!c.media) return;
     // Each end samples every QOS_INTERVAL_MS; faster senders are dropped, not stored.
     const key = `${id}:${ownerOf(actor.party)}`;
-    if (Date.now() - (this.lastQos.get(key) ?? 0) < QOS_INTERVAL_MS / 2) return;
-    this.lastQos.set(key, Date.now());
+    if (this.core.now() - (this.lastQos.get(key) ?? 0) < QOS_INTERVAL_MS / 2) return;
+    this.lastQos.set(key, this.core.now());
     if (this.lastQos.size > 10_000) this.lastQos.clear();
-    const at = nowIso();
+    const at = this.core.iso();
     await this.core.store.insertQos(id, actor.party, at, sample);
     this.core.lastQos.set(id, { ...sample, at, from: actor.party });
     this.core.events.publish('qos', c, actor.party, at, sample);

@@ -38,8 +38,9 @@ export class Conversations {
     private readonly shop: ShopAdapter,
     log: Logger,
     opts: ConversationOptions,
+    now: () => number = Date.now,
   ) {
-    this.core = new Core(store, log, opts);
+    this.core = new Core(store, log, opts, now);
     this.lifecycle = new Lifecycle(this.core);
     this.chat = new Chat(this.core);
     this.media = new Media(this.core, this.lifecycle);
@@ -88,6 +89,11 @@ export class Conversations {
   liveOf(p: Principal): Conversation[] {
     const { party } = actorOf(p);
     return [...this.core.live.values()].filter((c) => participantOf(c, party)?.leftAt === null);
+  }
+
+  /** Resolves when no change is in flight on this node (dispatch and every conversation's queue). */
+  settled(): Promise<void> {
+    return this.lifecycle.settled();
   }
 
   async stop(): Promise<void> {

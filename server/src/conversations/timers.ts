@@ -1,38 +1,57 @@
+type Entry = { at: number; fn: () => void; timer: NodeJS.Timeout };
+
 /** Named timers: one per key, re-armed by key (a deadline stored in the database gets one here). */
 export class Timers {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly entries = new Map<string, Entry>();
   private stopped = false;
 
-  /** Runs `fn` at epoch-ms `at` (at once if past). Replaces the key's previous timer. */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Runs `fn` at epoch-ms `at` on this clock (at once if past). Replaces the key's previous timer. */
   arm(key: string, at: number, fn: () => void): void {
     this.disarm(key);
     if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.timers.delete(key);
-      fn();
-    }, Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1));
-    this.timers.set(key, t);
+    const timer = setTimeout(() => this.fire(key), Math.min(Math.max(0, at - this.now()), 2 ** 31 - 1));
+    this.entries.set(key, { at, fn, timer });
+  }
+
+  private fire(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    e.fn();
   }
 
   disarm(key: string): void {
-    const t = this.timers.get(key);
-    if (t) clearTimeout(t);
-    this.timers.delete(key);
+    const e = this.entries.get(key);
+    if (e) clearTimeout(e.timer);
+    this.entries.delete(key);
   }
 
   /** Disarms every key starting with `prefix`. */
   disarmAll(prefix: string): void {
-    for (const key of [...this.timers.keys()]) if (key.startsWith(prefix)) this.disarm(key);
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.disarm(key);
   }
 
-  has(key: string): boolean {
-    return this.timers.has(key);
+  /** When the key fires (epoch ms), if armed. */
+  dueAt(key: string): number | null {
+    return this.entries.get(key)?.at ?? null;
+  }
+
+  /** Fires now every timer due by the clock (a clock that jumps, as in tests, does not wait for setTimeout). */
+  runDue(): number {
+    const due = [...this.entries.entries()].filter(([, e]) => e.at <= this.now()).sort((a, b) => a[1].at - b[1].at);
+    for (const [key, e] of due) {
+      clearTimeout(e.timer);
+      this.fire(key);
+    }
+    return due.length;
   }
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    for (const e of this.entries.values()) clearTimeout(e.timer);
+    this.entries.clear();
   }
 }
 

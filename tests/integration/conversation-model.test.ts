@@ -1,0 +1,235 @@
+/**
+ * The conversation domain against a real SQLite file, driven by random sequences of what
+ * shoppers, agents, the clock and the operator (restarts) do. After every step the database —
+ * the truth — must hold: no conversation lost or stuck, never two agents offered one request nor
+ * one agent two, every stored deadline armed (also after a restart), and every end recorded.
+ */
+import fc from 'fast-check';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConversationState as S, CounterpartError, ErrorCode, MediaKind, ParticipantState, Presence, Role, TERMINAL_STATES } from '../../protocol/index';
+import { openDatabase, type Db } from '../../server/src/db/index';
+import { createUser } from '../../server/src/db/seed';
+import { createLogger } from '../../server/src/log';
+import { Conversations, type ConversationOptions } from '../../server/src/conversations/service';
+import { ConversationStore } from '../../server/src/conversations/store';
+import { Event, TRANSITIONS, next } from '../../server/src/conversations/states';
+import type { Party } from '../../server/src/conversations/model';
+
+const OPTS: ConversationOptions = {
+  ringTimeoutMs: 10_000,
+  ringRetryAfterMs: 5_000,
+  reconnectGraceMs: 15_000,
+  connectTimeoutMs: 30_000,
+  queue: { maxPerSite: 6, maxWaitMs: 60_000 },
+};
+const SHOPPERS = 4;
+const AGENTS = 3;
+
+describe('the transition table', () => {
+  it('refuses every move it does not list, with invalid_transition', () => {
+    for (const from of Object.values(S))
+      for (const event of Object.values(Event)) {
+        const to = TRANSITIONS[from][event];
+        if (to) expect(next(from, event)).toBe(to);
+        else {
+          const err = (() => {
+            try {
+              next(from, event);
+            } catch (e) {
+              return e;
+            }
+          })();
+          expect(err, `${from} + ${event}`).toBeInstanceOf(CounterpartError);
+          expect((err as CounterpartError).code).toBe(ErrorCode.InvalidTransition);
+        }
+      }
+  });
+
+  it('has no way out of a terminal state, and a way to a terminal state from every other', () => {
+    for (const s of TERMINAL_STATES) expect(Object.keys(TRANSITIONS[s])).toEqual([]);
+    for (const s of Object.values(S)) {
+      const seen = new Set<S>([s]);
+      const todo = [s];
+      while (todo.length) for (const t of Object.values(TRANSITIONS[todo.pop()!])) if (t && !seen.has(t)) seen.add(t), todo.push(t);
+      expect([...seen].some((t) => TERMINAL_STATES.has(t)), s).toBe(true);
+    }
+  });
+});
+
+type Step =
+  | { k: 'start'; s: number; channel: MediaKind }
+  | { k: 'shopperEnd' | 'shopperDrop' | 'shopperBack' | 'chat'; s: number }
+  | { k: 'agentUp' | 'agentDown' | 'accept' | 'decline' | 'agentEnd'; a: number }
+  | { k: 'presence'; a: number; available: boolean }
+  | { k: 'advance'; ms: number }
+  | { k: 'restart' };
+
+const shopper = fc.nat(SHOPPERS - 1);
+const agent = fc.nat(AGENTS - 1);
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('start' as const), s: shopper, channel: fc.constantFrom(MediaKind.Chat, MediaKind.Voice, MediaKind.Video) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('shopperEnd' as const, 'shopperDrop' as const, 'shopperBack' as const, 'chat' as const), s: shopper }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constantFrom('agentUp' as const, 'agentDown' as const, 'accept' as const, 'decline' as const, 'agentEnd' as const), a: agent }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('presence' as const), a: agent, available: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('advance' as const), ms: fc.constantFrom(1_000, 6_000, 11_000, 16_000, 61_000) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('restart' as const) }) },
+);
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const log = createLogger('silent');
+type Row = Record<string, unknown>;
+
+/** One world: a database, a clock, the domain on top (replaced on restart), and who is connected. */
+async function world() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-model-'));
+  dirs.push(dir);
+  const db = await openDatabase(path.join(dir, 'db.sqlite'));
+  const [siteId] = await db('sites').insert({ key: 'k', name: 'S', allowed_origins: '[]', identity_secret: 's', created_at: new Date().toISOString() });
+  const agents: { id: number; name: string; email: string }[] = [];
+  for (let i = 0; i < AGENTS; i++) {
+    const email = `a${i}@model.test`;
+    agents.push({ id: await createUser(db, { email, name: `Agent ${i}`, role: Role.Agent, password: 'x-password-1' }), name: `Agent ${i}`, email });
+  }
+  let clock = Date.parse('2026-11-24T10:00:00Z');
+  const now = () => clock;
+  const boot = async () => {
+    const c = new Conversations(new ConversationStore(db), null as never, log, OPTS, now);
+    await c.init(agents);
+    return c;
+  };
+  return { db, siteId: Number(siteId), agents, now, advance: (ms: number) => (clock += ms), boot };
+}
+
+const shopperParty = (s: number): Party => ({ role: Role.Shopper, id: `shopper-${s}` });
+const agentParty = (id: number): Party => ({ role: Role.Agent, id: String(id) });
+
+/** Runs a command; refusals (CounterpartError) are a normal answer, anything else fails the test. */
+async function attempt(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(err instanceof CounterpartError)) throw err;
+  }
+}
+
+async function check(db: Db, domain: Conversations, started: Set<string>): Promise<void> {
+  const rows: Row[] = await db('conversations').select();
+  // Nothing lost: every conversation started is stored; the cache holds exactly the live ones.
+  for (const id of started) expect(rows.some((r) => r.id === id), `conversation ${id} lost`).toBe(true);
+  const live = rows.filter((r) => !TERMINAL_STATES.has(r.state as S));
+  expect(new Set(domain.core.live.keys())).toEqual(new Set(live.map((r) => String(r.id))));
+  const parts: Row[] = await db('participants').select();
+  const offers: Row[] = await db('offers').whereNull('ended_at');
+  const timers = domain.core.timers;
+  for (const r of rows) {
+    const mine = parts.filter((p) => p.conversation_id === r.id);
+    const open = offers.filter((o) => o.conversation_id === r.id);
+    if (TERMINAL_STATES.has(r.state as S)) {
+      expect(r.ended_at && r.ended_by && r.end_reason, `end of ${r.id} recorded`).toBeTruthy();
+      expect(mine.every((p) => p.left_at !== null)).toBe(true);
+      expect(open).toEqual([]);
+      continue;
+    }
+    // One shopper per conversation, one live conversation per shopper.
+    expect(live.filter((o) => o.shopper_id === r.shopper_id)).toHaveLength(1);
+    if (r.state === S.Queued || r.state === S.Offered) expect(timers.dueAt(`wait:${r.id}`), `wait deadline of ${r.id} armed`).toBe(Number(r.wait_deadline));
+    if (r.state === S.Offered) {
+      expect(open.map((o) => Number(o.agent_id))).toEqual([Number(r.offered_agent_id)]);
+      expect(timers.dueAt(`offer:${r.id}`), `offer deadline of ${r.id} armed`).toBe(Number(r.offer_deadline));
+    } else expect(open).toEqual([]);
+    for (const p of mine.filter((x) => x.left_at === null)) {
+      if (p.state === ParticipantState.Reconnecting)
+        expect(timers.dueAt(`grace:${r.id}:${p.role}:${p.party_id}`), `grace of ${p.role} in ${r.id} armed`).toBe(Number(p.grace_deadline));
+      else expect(p.state).toBe(ParticipantState.Connected);
+    }
+  }
+  // Never two offers to one agent, never an offer to an agent who is in a conversation.
+  const offeredAgents = live.filter((r) => r.state === S.Offered).map((r) => Number(r.offered_agent_id));
+  expect(new Set(offeredAgents).size).toBe(offeredAgents.length);
+  const busy = parts.filter((p) => p.role === Role.Agent && p.left_at === null).map((p) => Number(p.party_id));
+  for (const a of offeredAgents) expect(busy).not.toContain(a);
+  expect(new Set(busy).size).toBe(busy.length);
+}
+
+describe('random sequences of events and restarts', () => {
+  it('never lose or strand a conversation, never double-offer, and re-arm every deadline', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 40 }), async (steps) => {
+        const w = await world();
+        let domain = await w.boot();
+        const started = new Set<string>();
+        const liveOf = (party: Party) => domain.liveOf(party.role === Role.Shopper ? ({ role: Role.Shopper, shopperId: party.id } as never) : ({ role: Role.Agent, userId: Number(party.id) } as never));
+        const settle = async () => {
+          await domain.settled();
+          while (domain.core.timers.runDue() > 0) await domain.settled();
+        };
+        try {
+          for (const s of steps) {
+            const actor = 's' in s ? { party: shopperParty(s.s), name: `Shopper ${s.s}` } : 'a' in s ? { party: agentParty(w.agents[s.a]!.id), name: `Agent ${s.a}` } : null;
+            const mine = actor ? liveOf(actor.party)[0] : undefined;
+            switch (s.k) {
+              case 'start':
+                await attempt(async () => {
+                  const c = await domain.lifecycle.start(
+                    { shopper: actor!, siteId: w.siteId, net: `net-${s.s % 2}`, channel: s.channel, customer: null, product: null, pageUrl: '' },
+                    async () => ({ customer: null, product: null }),
+                  );
+                  started.add(c.id);
+                });
+                break;
+              case 'shopperEnd':
+              case 'agentEnd':
+                if (mine) await attempt(() => domain.lifecycle.end(actor!, mine.id));
+                break;
+              case 'shopperDrop':
+              case 'agentDown':
+                await domain.lifecycle.disconnected(actor!.party);
+                break;
+              case 'shopperBack':
+              case 'agentUp':
+                await domain.lifecycle.connected(actor!.party);
+                break;
+              case 'chat':
+                if (mine) await attempt(() => domain.chat.send(actor!, mine.id, `c${Math.random().toString(36).slice(2, 12)}`, 'hello'));
+                break;
+              case 'presence':
+                await attempt(() => domain.lifecycle.setPresence(actor!, s.available ? Presence.Available : Presence.Away));
+                break;
+              case 'accept':
+              case 'decline': {
+                const offered = domain.core.offeredTo(Number(actor!.party.id));
+                if (offered) await attempt(() => (s.k === 'accept' ? domain.lifecycle.accept(actor!, offered.id) : domain.lifecycle.decline(actor!, offered.id)));
+                break;
+              }
+              case 'advance':
+                w.advance(s.ms);
+                break;
+              case 'restart':
+                await domain.stop();
+                domain = await w.boot();
+                break;
+            }
+            await settle();
+            await check(w.db, domain, started);
+          }
+          // Everyone goes away for good: every conversation ends (nothing is stuck), with its end recorded.
+          for (let i = 0; i < SHOPPERS; i++) await domain.lifecycle.disconnected(shopperParty(i));
+          for (const a of w.agents) await domain.lifecycle.disconnected(agentParty(a.id));
+          await settle();
+          w.advance(OPTS.queue.maxWaitMs + OPTS.reconnectGraceMs + 1);
+          await settle();
+          await check(w.db, domain, started);
+          expect(domain.core.live.size, 'conversations stuck after everyone left').toBe(0);
+        } finally {
+          await domain.stop();
+          await w.db.destroy();
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,135 @@
+import { EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason } from '../../../protocol/index';
+import { launcherText } from './launcher';
+
+const MAX_MB = MAX_UPLOAD_BYTES / (1024 * 1024);
+
+/**
+ * Every string the shopper sees, in English. This object defines the catalogue's keys (see
+ * `Catalogue` in ./index): every other language must have exactly these. Strings with a value in
+ * them are functions.
+ */
+export const en = {
+  launcher: launcherText.en,
+
+  panel: {
+    title: 'Talk to the shop',
+    close: 'Close',
+    /** Stands in for the agent's name when it is not known yet. */
+    agent: 'the shop assistant',
+  },
+
+  start: {
+    intro: 'Chat, call or video call a shop assistant. No sign-up needed.',
+    chat: 'Chat',
+    voice: 'Voice call',
+    video: 'Video call',
+    startingVideo: 'Starting your camera and microphone…',
+    startingVoice: 'Starting your microphone…',
+    deniedVideo: 'We need your camera and microphone for a video call. Allow them in your browser and try again, or continue without video.',
+    deniedVoice: 'We need your microphone for a voice call. Allow it in your browser and try again, or chat with us instead.',
+    fallbackVoice: 'Voice call instead',
+    fallbackChat: 'Chat instead',
+    retry: 'Try again',
+    again: 'Start again',
+  },
+
+  wait: {
+    connecting: 'Connecting you to the shop…',
+    position: (n: number) => (n <= 1 ? 'You are next in line.' : `You are number ${n} in line.`),
+    noAgent: 'No agent is available right now. Stay here and we will connect you as soon as one is free.',
+    offered: 'Calling an agent…',
+    placeholder: 'Write your question while you wait',
+    cancel: 'Cancel',
+  },
+
+  call: {
+    connecting: (name: string) => `Connecting to ${name}…`,
+    inVideo: (name: string) => `In a video call with ${name}`,
+    inVoice: (name: string) => `In a voice call with ${name}`,
+    voiceLabel: 'Voice call',
+    mute: 'Mute',
+    unmute: 'Unmute',
+    cameraOff: 'Camera off',
+    cameraOn: 'Camera on',
+    toChat: 'Switch to chat',
+    end: 'End',
+    reconnecting: 'Reconnecting…',
+    reconnectingMedia: 'The call is reconnecting…',
+    agentReconnecting: (name: string) => `${name}'s connection dropped. Waiting for it to come back…`,
+  },
+
+  chatting: {
+    status: (name: string) => `You are chatting with ${name}.`,
+    proposeVideo: 'Video call',
+    proposeVoice: 'Voice call',
+    proposingVideo: 'Asking to start a video call…',
+    proposingVoice: 'Asking to start a voice call…',
+    proposalVideo: (name: string) => `${name} would like to start a video call.`,
+    proposalVoice: (name: string) => `${name} would like to start a voice call.`,
+    accept: 'Accept',
+    decline: 'Decline',
+  },
+
+  chat: {
+    you: 'You',
+    label: 'Message',
+    placeholder: 'Type a message',
+    send: 'Send',
+    attach: 'Send a file',
+    typing: (name: string) => `${name} is typing…`,
+    uploading: (fileName: string) => `Sending ${fileName}…`,
+    download: (fileName: string) => `Download ${fileName}`,
+    fileUnavailable: 'This file is no longer available.',
+    sending: 'Sending',
+    delivered: 'Delivered',
+    read: 'Read',
+  },
+
+  /** Why something failed, by protocol error code (shown in the error state or under the chat). */
+  errors: {
+    [ErrorCode.BadRequest]: 'Something went wrong with that request. Please try again.',
+    [ErrorCode.Unauthorized]: 'Your session has expired. Please start again.',
+    [ErrorCode.Forbidden]: 'That is not allowed here.',
+    [ErrorCode.NotFound]: 'We could not find that. Please try again.',
+    [ErrorCode.InvalidCredentials]: 'We could not sign you in. Please try again.',
+    [ErrorCode.OriginNotAllowed]: 'Chat and calls are not enabled on this site.',
+    [ErrorCode.UnknownSite]: 'Chat and calls are not enabled on this site.',
+    [ErrorCode.InvalidIdentity]: 'We could not confirm your shop account. Reload the page and try again.',
+    [ErrorCode.ConversationNotFound]: 'This conversation has ended or is no longer available. Please start again.',
+    [ErrorCode.NotOffered]: 'This conversation is no longer available.',
+    [ErrorCode.AlreadyInConversation]: 'You already have a conversation open, perhaps in another tab.',
+    [ErrorCode.InvalidTransition]: 'That is not possible at this point of the conversation.',
+    [ErrorCode.TooLarge]: `That is too large. Files can be up to ${MAX_MB} MB and messages up to ${MAX_CHAT_CHARS} characters.`,
+    [ErrorCode.UnsupportedType]: 'This type of file cannot be sent. You can send images (PNG, JPEG, GIF, WebP), PDF and text files.',
+    [ErrorCode.PeerNotOwned]: 'We could not connect the call. Please try again.',
+    [ErrorCode.ShopUnavailable]: 'The shop cannot be reached right now. Please try again later.',
+    [ErrorCode.RateLimited]: 'Too many attempts from your connection. Please wait a minute and try again.',
+    [ErrorCode.AccountLocked]: 'Too many attempts. Please wait a few minutes and try again.',
+    [ErrorCode.QueueFull]: 'All our agents are busy and the queue is full. Please try again in a few minutes.',
+    [ErrorCode.Unavailable]: 'Our service is restarting. Please try again in a moment.',
+    [ErrorCode.Internal]: 'We could not reach our service. Please try again.',
+  } satisfies Record<ErrorCode, string>,
+  errorGeneric: 'Something went wrong. Please try again.',
+
+  /** Why the conversation ended, by protocol end reason; a hang-up says who hung up when known. */
+  ended: {
+    [EndReason.Hangup]: 'The conversation has ended. Thank you!',
+    [EndReason.Abandoned]: 'Cancelled before an agent answered.',
+    [EndReason.Disconnected]: 'The connection was lost and the conversation ended.',
+    [EndReason.ServerShutdown]: 'The conversation was interrupted. Please start again.',
+    [EndReason.ConnectFailed]: 'We could not connect the call. Please try again.',
+    [EndReason.QueueTimeout]: 'Sorry, no one could answer in time. Please try again later.',
+    [EndReason.ServerRestart]: 'The conversation was interrupted. Please start again.',
+  } satisfies Record<EndReason, string>,
+  endedByYou: 'You ended the conversation. Thank you!',
+  endedByAgent: 'The agent ended the conversation. Thank you!',
+  endedDefault: 'The conversation has ended.',
+
+  /** Why a voice or video call inside the conversation ended; the chat goes on. */
+  mediaEnded: {
+    [MediaEndReason.Stopped]: 'The call has ended. You can keep chatting here.',
+    [MediaEndReason.Declined]: 'The call was declined. You can keep chatting here.',
+    [MediaEndReason.ConnectFailed]: 'We could not connect the call. You can keep chatting here.',
+    [MediaEndReason.ConversationEnded]: 'The call has ended.',
+  } satisfies Record<MediaEndReason, string>,
+};
