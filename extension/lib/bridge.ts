@@ -1,8 +1,8 @@
-import type { AgentState, CallContext, Presence } from '../../protocol/index';
+import type { AgentState, ConversationContext, Presence } from '../../protocol/index';
 
 /**
  * Messages inside the extension only (console page ↔ admin-page overlay ↔ background). The
- * console owns the call; overlays mirror its state and send commands over a runtime Port.
+ * console owns the conversation; overlays mirror its state and send commands over a runtime Port.
  */
 export const OVERLAY_PORT = 'counterpart-overlay';
 export const OPEN_CONSOLE = 'counterpart:open-console';
@@ -13,14 +13,15 @@ export type OverlayState = {
   agentName: string | null;
   presence: Presence;
   agentState: AgentState;
-  ring: { callId: string; customerName: string | null; productName: string | null } | null;
-  call: {
-    callId: string;
+  ring: { conversationId: string; customerName: string | null; productName: string | null } | null;
+  conversation: {
+    conversationId: string;
     remoteName: string;
-    phase: 'connecting' | 'in-call';
+    phase: 'chat' | 'connecting' | 'in-call';
+    reconnecting: boolean;
     muted: boolean;
     cameraOff: boolean;
-    context: CallContext | null;
+    context: ConversationContext | null;
   } | null;
 };
 

@@ -1,6 +1,6 @@
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallRecord, LoginResponse, apiRequest } from '../../protocol/index';
+import { ConversationRecord, LoginResponse, apiRequest } from '../../protocol/index';
 import { AgentSide } from './support/agent';
 import { launchBrowser } from './support/browser';
 import { expectConnected } from './support/checks';
@@ -38,13 +38,13 @@ describe('a shopper ↔ agent video call', () => {
     const ring = await agent.waitRing();
     expect(ring.customer).toBe('Anna Schmidt');
     expect(ring.product).toContain('Oak Serving Board');
-    await shopper.waitState('ringing');
+    await shopper.waitState('offered');
     await agent.waitOverlay('[data-testid=overlay-ring]');
     await agent.accept();
 
     await expectConnected(agent, shopper);
 
-    // The DataConnection carries a message each way.
+    // Chat goes through the server, stored, a message each way.
     await agent.sendChat('Hello Anna, how can I help?');
     await shopper.waitChat('Hello Anna, how can I help?');
     await shopper.sendChat('Is the board food safe?');
@@ -71,13 +71,13 @@ describe('a shopper ↔ agent video call', () => {
     // The compact controls drive the call: the agent hangs up from the overlay.
     await (await agent.waitOverlay('[data-testid=overlay-hangup]')).click();
     await shopper.waitState('ended');
-    expect(await shopper.statusText()).toContain('agent ended the call');
+    expect(await shopper.statusText()).toContain('agent ended the conversation');
     await supervisor.waitNoCall(callId);
     await supervisor.waitAgentState('alice@counterpart.test', 'available');
 
     const login = await apiRequest(stack.serverUrl, '/api/auth/login', LoginResponse, { body: { email: 'sam@counterpart.test', password: 'sam-demo-pass' } });
-    const rec = await apiRequest(stack.serverUrl, `/api/calls/${callId}`, CallRecord, { token: login.token });
-    const times = [rec.requestedAt, rec.ringingAt, rec.answeredAt, rec.mediaAt, rec.endedAt];
+    const rec = await apiRequest(stack.serverUrl, `/api/conversations/${callId}`, ConversationRecord, { token: login.token });
+    const times = [rec.requestedAt, rec.offeredAt, rec.answeredAt, rec.mediaSessions[0]?.connectedAt, rec.endedAt];
     for (const t of times) expect(t).toBeTruthy();
     const ms = times.map((t) => Date.parse(t!));
     expect([...ms].sort((a, b) => a - b)).toEqual(ms);
@@ -86,5 +86,6 @@ describe('a shopper ↔ agent video call', () => {
     expect(rec.customerName).toBe('Anna Schmidt');
     expect(rec.productName).toBe('Oak Serving Board');
     expect(rec.qosSamples).toBeGreaterThan(0);
+    expect(rec.messages).toBe(2);
   });
 });

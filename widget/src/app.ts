@@ -1,37 +1,28 @@
-import { MediaDeniedError, PeerCall, getLocalMedia } from '../../client/call';
+import { ConversationSession } from '../../client/conversation';
+import { MediaDeniedError, getLocalMedia } from '../../client/local-media';
 import { playStream } from '../../client/media';
 import { RealtimeClient, ticketsFor } from '../../client/realtime';
 import {
+  ConversationState,
   CounterpartError,
   CustomerVouch,
-  EndReason,
-  EndedBy,
   ErrorCode,
   MediaKind,
+  MediaPath,
+  ParticipantState,
+  Role,
   ShopperSessionResponse,
+  TERMINAL_STATES,
   apiRequest,
-  type ServerMessageOf,
+  sameParty,
+  type ChatMessage,
+  type ConversationView,
+  type Party,
 } from '../../protocol/index';
 import type { Mount, WidgetConfig } from './config';
-import { WidgetView } from './view';
-
-const ERROR_TEXT: Partial<Record<ErrorCode, string>> = {
-  [ErrorCode.OriginNotAllowed]: 'Video calls are not enabled on this site.',
-  [ErrorCode.UnknownSite]: 'Video calls are not enabled on this site.',
-  [ErrorCode.Internal]: 'We could not reach our video service. Please try again.',
-  [ErrorCode.QueueFull]: 'All our agents are busy and the queue is full. Please try again in a few minutes.',
-  [ErrorCode.RateLimited]: 'Too many attempts from your connection. Please wait a minute and try again.',
-  [ErrorCode.Unavailable]: 'Our video service is restarting. Please try again in a moment.',
-  [ErrorCode.InvalidIdentity]: 'We could not confirm your shop account. Reload the page and try again.',
-};
-
-function endedText(msg: ServerMessageOf<'call.ended'>): string {
-  if (msg.reason === EndReason.ServerShutdown || msg.reason === EndReason.ServerRestart) return 'The call was interrupted. Please call again.';
-  if (msg.reason === EndReason.QueueTimeout) return 'Sorry, no one could take your call in time. Please try again later.';
-  if (msg.reason === EndReason.Disconnected) return 'The connection was lost and the call ended.';
-  if (msg.reason === EndReason.ConnectFailed) return 'We could not connect the call. Please try again.';
-  return msg.endedBy === EndedBy.Shopper ? 'You ended the call. Thank you!' : 'The agent ended the call. Thank you!';
-}
+import { endText, errorText, mediaEndText, pickLanguage } from './i18n/index';
+import { clearStored, loadStored, saveStored, type Stored } from './storage';
+import { WidgetView, type CallKind, type Mark, type MessageView } from './view';
 
 /** A fresh, single-use vouch from the shop for its signed-in customer; null for a guest or on failure. */
 async function fetchVouch(url: string | null): Promise<CustomerVouch | null> {
@@ -46,15 +37,19 @@ async function fetchVouch(url: string | null): Promise<CustomerVouch | null> {
   }
 }
 
-/** One call attempt from click to end; a new one is made for "Call again". */
-class CallAttempt {
+/**
+ * One conversation of the shopper's, from the first click (or a page that resumes it) to its end.
+ * The session (token, conversation id) is kept in the shop origin's localStorage, so moving to
+ * another page of the shop or reloading resumes the conversation with no click.
+ */
+class ShopperConversation {
+  private session: ConversationSession | null = null;
   private rt: RealtimeClient | null = null;
-  private peer: PeerCall | null = null;
-  private stream: MediaStream | null = null;
-  private callId: string | null = null;
-  private remotePeerId: string | null = null;
-  private token: string | null = null;
+  private me: Party | null = null;
+  private stored: Stored | null = null;
+  private held: MediaStream | null = null;
   private done = false;
+  private readonly messages = new Map<number, ChatMessage>();
 
   constructor(
     private readonly view: WidgetView,
@@ -62,178 +57,270 @@ class CallAttempt {
     private readonly onFinish: () => void,
   ) {}
 
-  async start(): Promise<void> {
+  /** A new conversation on a channel; voice and video ask for the devices first (a refusal offers less). */
+  async start(channel: MediaKind): Promise<void> {
     const { view, config } = this;
     performance.mark('counterpart:request');
-    view.show('starting', 'Starting your camera…');
     try {
-      // The shop's vouch for its signed-in customer is fetched while the camera starts.
-      const customer = fetchVouch(config.vouchUrl);
-      const stream = (this.stream = await getLocalMedia(MediaKind.Video));
-      if (this.done) return this.cleanup();
-      view.localVideo.srcObject = stream;
-      void view.localVideo.play().catch(() => {});
-      const vouch = await customer;
-      const session = await apiRequest(config.baseUrl, '/api/shopper/session', ShopperSessionResponse, {
+      if (channel !== MediaKind.Chat) {
+        view.setCall(channel as CallKind);
+        view.show('starting');
+        this.held = await getLocalMedia(channel as CallKind);
+        view.localVideo.srcObject = this.held;
+      }
+      view.show('queued');
+      const vouch = await fetchVouch(config.vouchUrl);
+      const s = await apiRequest(config.baseUrl, '/api/shopper/session', ShopperSessionResponse, {
         body: { siteKey: config.siteKey, ...(vouch ? { customer: vouch } : {}) },
       });
-      if (this.done) return this.cleanup();
-      this.token = session.token;
-      this.connectRealtime(session);
+      if (this.done) return;
+      this.stored = { token: s.token, shopperId: s.shopperId, expiresAt: s.expiresAt, conversationId: null, open: true };
+      saveStored(config.siteKey, this.stored);
+      this.open(s.ticket).start(channel, { productId: config.productId, pageUrl: location.origin + location.pathname });
     } catch (err) {
-      if (err instanceof MediaDeniedError) {
-        this.cleanup();
-        return view.show('media-denied', 'We need your camera and microphone for a video call. Allow them in your browser, then try again.');
-      }
+      if (err instanceof MediaDeniedError) return void (this.stopHeld(), view.show('media-denied'));
       this.fail(err);
     }
   }
 
-  private connectRealtime(session: ShopperSessionResponse): void {
+  /** A page of the shop loads with a stored conversation: back into it, with no click. */
+  resume(stored: Stored): void {
+    this.stored = stored;
+    this.view.show('queued', this.view.t.call.reconnecting);
+    this.open(null);
+  }
+
+  private open(ticket: ShopperSessionResponse['ticket'] | null): ConversationSession {
     const { view, config } = this;
-    const tickets = ticketsFor(config.baseUrl, () => this.token, session.ticket);
-    const rt = (this.rt = new RealtimeClient({ baseUrl: config.baseUrl, tickets }));
-    view.show('queued', 'Connecting you to the shop…');
-    rt.on('connected', () => {
-      // Back after a drop or a server restart: ask where the call stands (gone → call.ended).
-      if (this.callId) rt.send({ type: 'call.resume', callId: this.callId });
-      else rt.send({ type: 'call.request', media: MediaKind.Video, context: { productId: config.productId, pageUrl: location.origin + location.pathname } });
-    });
-    rt.on('call.queued', (m) => {
-      this.haveCall(m.callId);
-      if (!m.agentAvailable) view.show('no-agent', 'No agent is available right now. Stay here and we will connect you as soon as one is free.');
-      else view.show('queued', m.position === 1 ? 'You are next in line.' : `You are number ${m.position} in line.`);
-    });
-    rt.on('call.ringing', (m) => {
-      this.haveCall(m.callId);
-      view.show('ringing', 'Calling an agent…');
-    });
-    rt.on('call.connect', (m) => {
-      // Sent again after a reconnect: the call goes on as it was.
-      if (this.remotePeerId === m.remotePeerId) return;
-      this.haveCall(m.callId);
-      this.remotePeerId = m.remotePeerId;
-      this.peer?.expect(m.remotePeerId);
-      view.show('connecting', `Connecting to ${m.remoteName}…`);
-    });
-    rt.on('call.ended', (m) => this.finish('ended', endedText(m)));
-    rt.on('error', (m) => {
-      // Asked after a call the server no longer knows (e.g. after a restart): it is over.
-      if (m.code === ErrorCode.CallNotFound && m.callId && m.callId === this.callId) return this.finish('ended', 'The call was interrupted. Please call again.');
-      if (!this.callId || m.callId === this.callId) this.fail(new CounterpartError(m.code, m.message));
-    });
+    const stored = this.stored!;
+    const me: Party = (this.me = { role: Role.Shopper, id: stored.shopperId });
+    const rt = (this.rt = new RealtimeClient({ baseUrl: config.baseUrl, tickets: ticketsFor(config.baseUrl, () => stored.token, ticket ?? undefined) }));
+    const session = (this.session = new ConversationSession({
+      rt,
+      baseUrl: config.baseUrl,
+      token: () => stored.token,
+      me,
+      conversationId: stored.conversationId ?? undefined,
+      getLocalMedia: async (kind) => {
+        const s = this.held && this.held.getTracks().every((t) => t.readyState === 'live') ? this.held : await getLocalMedia(kind);
+        this.held = null;
+        return s;
+      },
+    }));
+    rt.on('connected', () => view.setReconnecting(false, 'connection'));
     rt.on('disconnected', ({ willRetry }) => {
-      if (!willRetry) this.fail(new CounterpartError(ErrorCode.Unauthorized, 'Your session expired.'));
+      if (!willRetry) return this.fail(new CounterpartError(ErrorCode.Unauthorized, 'session expired'));
+      view.setReconnecting(true, 'connection');
     });
+    session.on('conversation', (v) => this.render(v));
+    session.on('queued', (q) => {
+      if (this.session?.view?.state !== ConversationState.Queued) return;
+      view.show(q.agentAvailable ? 'queued' : 'no-agent', q.agentAvailable ? view.t.wait.position(q.position) : undefined);
+    });
+    session.on('message', (m) => {
+      this.messages.set(m.seq, m);
+      view.addMessage(this.messageView(m));
+      if (view.panel.hidden !== true && document.visibilityState === 'visible') session.markSeen();
+    });
+    session.on('pending', (list) => {
+      for (const p of list) view.addMessage({ id: p.clientId, clientId: p.clientId, seq: null, mine: true, senderName: view.t.chat.you, kind: 'text', text: p.text, file: null, at: p.at, mark: 'sending' });
+    });
+    session.on('typing', (w) => view.setTyping(w.name || view.t.panel.agent));
+    session.on('localStream', (s) => {
+      view.localVideo.srcObject = s;
+      if (s) void view.localVideo.play().catch(() => {});
+    });
+    session.on('remoteStream', (_party, stream) => {
+      void playStream(view.remoteVideo, stream).then(() => {
+        if (this.done) return;
+        performance.mark('counterpart:remote-playing', { detail: session.conversationId });
+        if (session.view?.media) view.show('in-call');
+      });
+    });
+    session.on('mediaPath', (p) => view.setReconnecting(p === MediaPath.Reconnecting, 'media'));
+    session.on('mediaError', (err) => view.showChatError(err instanceof MediaDeniedError ? view.t.start.deniedVoice : errorText(view.t, err.code)));
+    session.on('persist', (p) => {
+      if (!p || !this.stored) return;
+      this.stored.conversationId = p.conversationId;
+      saveStored(config.siteKey, this.stored);
+    });
+    session.on('error', (err) => view.showChatError(errorText(view.t, err.code)));
+    session.on('gone', () => this.finish(view.t.errors[ErrorCode.ConversationNotFound]));
     rt.connect();
+    return session;
   }
 
-  /**
-   * The request exists: only now does the server hand out a peer id and TURN credentials, so
-   * the peer connects while the shopper waits (the agent's ring takes longer than this).
-   */
-  private haveCall(callId: string): void {
-    if (this.callId === callId) return;
-    this.callId = callId;
-    void this.openPeer();
+  private agentOf(v: ConversationView) {
+    return v.participants.find((p) => p.party.role === Role.Agent && p.leftAt === null) ?? v.participants.find((p) => p.party.role === Role.Agent);
   }
 
-  private async openPeer(): Promise<void> {
-    try {
-      const peer = await PeerCall.open({ baseUrl: this.config.baseUrl, token: this.token!, localStream: this.stream! });
-      if (this.done) return peer.close();
-      this.peer = peer;
-      this.wirePeer(peer);
-      if (this.remotePeerId) peer.expect(this.remotePeerId);
-    } catch (err) {
-      if (!this.done) this.fail(err);
+  /** The widget follows the conversation's state: the server's view is the truth. */
+  private render(v: ConversationView): void {
+    const { view } = this;
+    const agent = this.agentOf(v);
+    view.setAgent(agent?.name || null);
+    view.setReconnecting(agent?.state === ParticipantState.Reconnecting || agent?.media === MediaPath.Reconnecting, 'agent');
+    const theirs = v.proposal && this.me && !sameParty(v.proposal.by, this.me) ? v.proposal.kind : null;
+    view.showProposal(theirs);
+    view.setProposing(v.proposal && !theirs ? v.proposal.kind : null);
+    this.markOwn(v);
+    if (TERMINAL_STATES.has(v.state)) return this.finish(endText(view.t, { reason: v.endReason, endedBy: v.endedBy }));
+    if (v.state === ConversationState.Offered) return view.show('offered');
+    if (v.state === ConversationState.Queued) {
+      if (view.state !== 'queued' && view.state !== 'no-agent') view.show('queued');
+      return;
+    }
+    const wasMedia = view.state === 'connecting' || view.state === 'in-call';
+    if (v.media) {
+      view.setCall(v.media.kind);
+      if (!wasMedia) view.show('connecting');
+    } else {
+      if (wasMedia) {
+        view.clearMedia();
+        view.setCall(null);
+      }
+      view.show('chatting', wasMedia ? mediaEndText(view.t, null) : undefined);
     }
   }
 
-  private wirePeer(peer: PeerCall): void {
+  /** Delivered / read marks on the shopper's own messages, from the agent's marks. */
+  private markOwn(v: ConversationView): void {
+    const others = v.participants.filter((p) => this.me && !sameParty(p.party, this.me));
+    const read = Math.max(0, ...others.map((p) => p.readSeq));
+    const delivered = Math.max(0, ...others.map((p) => p.deliveredSeq));
+    if (delivered) this.view.markUpTo(delivered, 'delivered');
+    if (read) this.view.markUpTo(read, 'read');
+  }
+
+  private messageView(m: ChatMessage): MessageView {
+    const mine = Boolean(m.sender && this.me && sameParty(m.sender, this.me));
+    const mark: Mark | null = mine ? 'delivered' : null;
+    return { id: m.id, clientId: m.clientId, seq: m.seq, mine, senderName: mine ? this.view.t.chat.you : m.senderName, kind: m.kind, text: m.text, file: m.file, at: m.at, mark };
+  }
+
+  send(text: string): boolean {
+    try {
+      this.session?.send(text);
+      this.view.showChatError(null);
+      return true;
+    } catch (err) {
+      this.view.showChatError(errorText(this.view.t, err instanceof CounterpartError ? err.code : null));
+      return false;
+    }
+  }
+
+  typing(): void {
+    this.session?.typing();
+  }
+
+  async attach(file: File): Promise<void> {
     const { view } = this;
-    peer.on('remoteStream', (stream) => {
-      void playStream(view.remoteVideo, stream).then(() => {
-        if (this.done || !this.callId) return;
-        performance.mark('counterpart:remote-playing', { detail: this.callId });
-        this.rt?.send({ type: 'call.media', callId: this.callId });
-        view.show('in-call', 'You are in a call.');
-      });
-    });
-    peer.on('qos', (sample) => this.callId && this.rt?.send({ type: 'qos.sample', callId: this.callId, sample }));
-    peer.on('chat', (line) => view.addChat(line));
-    // The media connection died (ICE failed, the agent's browser vanished): end it for both.
-    peer.on('closed', () => {
-      if (this.done) return;
-      if (this.callId) this.rt?.send({ type: 'call.hangup', callId: this.callId });
-      this.finish('ended', 'The connection was lost and the call ended.');
-    });
+    view.setUploading(file.name);
+    try {
+      await this.session?.sendFile(file);
+      view.showChatError(null);
+    } catch (err) {
+      view.showChatError(errorText(view.t, err instanceof CounterpartError ? err.code : null));
+    } finally {
+      view.setUploading(null);
+    }
   }
 
+  fileUrl(id: string): Promise<string> {
+    return this.session ? this.session.fileUrl(id) : Promise.reject(new Error('no conversation'));
+  }
+
+  answer(accept: boolean): void {
+    this.session?.answerMedia(accept);
+  }
+
+  propose(kind: CallKind): void {
+    this.session?.proposeMedia(kind);
+  }
+
+  stopMedia(): void {
+    this.session?.stopMedia();
+  }
+
+  mic(on: boolean): void {
+    this.session?.setMic(on);
+  }
+
+  camera(on: boolean): void {
+    this.session?.setCamera(on);
+  }
+
+  /** Cancels the request or ends the conversation (for everyone). */
   hangup(): void {
-    if (this.callId) this.rt?.send({ type: 'call.hangup', callId: this.callId });
-    this.finish('ended', this.callId ? 'You ended the call. Thank you!' : 'Cancelled.');
+    if (this.session?.conversationId) this.session.end();
+    else this.finish(this.view.t.ended.abandoned);
   }
 
-  sendChat(text: string): boolean {
-    const line = this.peer?.sendChat(text);
-    if (line) this.view.addChat(line);
-    return Boolean(line);
+  setOpen(open: boolean): void {
+    if (this.stored) saveStored(this.config.siteKey, { ...this.stored, open });
   }
 
-  toggleMic(off: boolean): void {
-    this.peer?.setMicEnabled(!off);
-  }
-
-  toggleCamera(off: boolean): void {
-    this.peer?.setCameraEnabled(!off);
+  private stopHeld(): void {
+    for (const t of this.held?.getTracks() ?? []) t.stop();
+    this.held = null;
   }
 
   private fail(err: unknown): void {
-    const e = err instanceof CounterpartError ? err : null;
-    this.finish('error', (e && ERROR_TEXT[e.code]) ?? e?.message ?? 'Something went wrong. Please try again.');
+    this.finish(errorText(this.view.t, err instanceof CounterpartError ? err.code : null), 'error');
   }
 
-  private finish(state: 'ended' | 'error', text: string): void {
+  /** The conversation is over here: history stays on screen; the stored session is forgotten. */
+  private finish(text: string, state: 'ended' | 'error' = 'ended'): void {
     if (this.done) return;
-    this.cleanup();
-    this.view.show(state, text);
-  }
-
-  private cleanup(): void {
     this.done = true;
+    clearStored(this.config.siteKey);
+    this.session?.close();
     this.rt?.close();
-    this.peer?.close();
-    for (const t of this.stream?.getTracks() ?? []) t.stop();
-    this.view.reset();
+    this.stopHeld();
+    this.view.clearMedia();
+    this.view.show(state, text);
     this.onFinish();
   }
 }
 
 export const mount: Mount = (root, launcher, config) => {
-  const view = new WidgetView(root);
-  let attempt: CallAttempt | null = null;
-  const begin = () => {
-    attempt = new CallAttempt(view, config, () => (attempt = null));
-    void attempt.start();
+  const lang = pickLanguage({ siteLang: config.lang, htmlLang: document.documentElement.lang, navigatorLanguages: navigator.languages });
+  let current: ShopperConversation | null = null;
+  const begin = (channel: MediaKind) => {
+    current = new ShopperConversation(view, config, () => (current = null));
+    void current.start(channel);
   };
-  view.show('idle', 'Talk to a shop assistant by video. No sign-up needed.');
-  launcher.addEventListener('click', () => (view.panel.hidden = !view.panel.hidden));
-  view.close.addEventListener('click', () => (view.panel.hidden = true));
-  view.start.addEventListener('click', begin);
-  view.retry.addEventListener('click', begin);
-  view.hangup.addEventListener('click', () => attempt?.hangup());
-  const toggle = (btn: HTMLButtonElement, on: string, off: string, apply: (pressed: boolean) => void) =>
-    btn.addEventListener('click', () => {
-      const pressed = btn.getAttribute('aria-pressed') !== 'true';
-      btn.setAttribute('aria-pressed', String(pressed));
-      btn.textContent = pressed ? on : off;
-      apply(pressed);
-    });
-  toggle(view.mute, 'Unmute', 'Mute', (p) => attempt?.toggleMic(p));
-  toggle(view.camera, 'Camera on', 'Camera off', (p) => attempt?.toggleCamera(p));
-  view.chatForm.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    if (attempt?.sendChat(view.chatInput.value)) view.chatInput.value = '';
+  const view: WidgetView = new WidgetView(root, lang, {
+    start: begin,
+    fallback: begin,
+    send: (text) => current?.send(text) ?? false,
+    typing: () => current?.typing(),
+    attach: (file) => void current?.attach(file),
+    resolveFileUrl: (id) => current?.fileUrl(id) ?? Promise.reject(new Error('no conversation')),
+    acceptProposal: () => current?.answer(true),
+    declineProposal: () => current?.answer(false),
+    propose: (kind) => current?.propose(kind),
+    stopMedia: () => current?.stopMedia(),
+    hangup: () => current?.hangup(),
+    mute: (muted) => current?.mic(!muted),
+    camera: (off) => current?.camera(!off),
+    retry: () => view.reset(),
+    startAgain: () => view.reset(),
+    close: () => current?.setOpen(false),
   });
+  const isOpen = () => view.panel.hidden !== true;
+  launcher.addEventListener('click', () => {
+    view.setOpen(!isOpen());
+    current?.setOpen(isOpen());
+  });
+  const stored = loadStored(config.siteKey);
+  if (stored?.conversationId) {
+    view.setOpen(stored.open);
+    current = new ShopperConversation(view, config, () => (current = null));
+    current.resume(stored);
+  } else {
+    if (stored) clearStored(config.siteKey);
+    view.show('idle');
+    view.setOpen(true);
+  }
 };

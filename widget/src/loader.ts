@@ -2,7 +2,8 @@ import type { Mount, WidgetConfig } from './config';
 import { launcherText } from './i18n/launcher';
 import { LOCALES, pickLanguage } from './i18n/lang';
 
-// The one script a shop embeds. It stays tiny: a floating button; the call UI loads on click.
+// The one script a shop embeds. It stays tiny: a floating button; the UI loads on click, or at once
+// when a conversation is going on (stored by the app for this shop's origin).
 (() => {
   const script = document.currentScript as HTMLScriptElement | null;
   if (!script?.src || document.querySelector('counterpart-widget')) return;
@@ -28,13 +29,19 @@ import { LOCALES, pickLanguage } from './i18n/lang';
   launcher.textContent = text.button;
   launcher.lang = LOCALES[lang];
   let loading: Promise<void> | null = null;
-  launcher.addEventListener('click', () => {
-    loading ??= import(/* @vite-ignore */ `${config.baseUrl}/widget/app.js`)
+  const load = () =>
+    (loading ??= import(/* @vite-ignore */ `${config.baseUrl}/widget/app.js`)
       .then((m: { mount: Mount }) => m.mount(root, launcher, config))
       .catch(() => {
         loading = null;
         launcher.textContent = text.failed;
-      });
-  });
+      }));
+  launcher.addEventListener('click', () => void load());
   document.body.append(host);
+  // A conversation going on from another page of the shop: load at once, it resumes by itself.
+  try {
+    if (localStorage.getItem(`counterpart:${config.siteKey}`)) void load();
+  } catch {
+    // storage disabled: nothing to resume
+  }
 })();

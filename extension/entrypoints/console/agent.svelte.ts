@@ -1,101 +1,132 @@
-import { PeerCall, getLocalMedia, type ChatLine } from '../../../client/call';
+import { ConversationSession, type PendingMessage } from '../../../client/conversation';
 import { playStream } from '../../../client/media';
 import { RealtimeClient, ticketsFor } from '../../../client/realtime';
 import { keepSessionFresh, signOutSession } from '../../../client/session';
 import {
   AgentState,
-  CallContext,
+  ConversationContext,
+  ConversationState,
   CounterpartError,
   EndedBy,
   ErrorCode,
   LoginResponse,
+  MediaKind,
+  MediaPath,
   Presence,
   RingEndReason,
   Role,
+  TERMINAL_STATES,
   apiRequest,
+  type ChatMessage,
+  type ConversationView,
+  type Party,
   type ServerMessageOf,
   type UserView,
 } from '../../../protocol/index';
 import type { OverlayCommand, OverlayState } from '../../lib/bridge';
+import { catalogues, consoleLang, errorText, type Catalogue, type Lang } from '../../lib/i18n/index';
+import { clearSession, loadSession, saveSession } from './session-store';
 
-export type Ring = ServerMessageOf<'call.ring'>;
-export type ActiveCall = {
+export type Offer = ServerMessageOf<'offer'>;
+/** The conversation this console is in, as the UI shows it. */
+export type OpenConversation = {
   id: string;
-  remoteName: string;
-  phase: 'connecting' | 'in-call';
+  view: ConversationView | null;
+  messages: ChatMessage[];
+  pending: PendingMessage[];
+  typing: string | null;
+  /** Media arrives from the shopper (the remote video plays). */
+  playing: boolean;
+  mediaPath: MediaPath | null;
   muted: boolean;
   cameraOff: boolean;
-  chat: ChatLine[];
-  dataReady: boolean;
-  context: CallContext | null;
-};
-
-const RING_END_TEXT: Record<RingEndReason, string> = {
-  [RingEndReason.Declined]: 'You declined the call.',
-  [RingEndReason.Timeout]: 'You missed a call, so your status is now Away.',
-  [RingEndReason.Cancelled]: 'The shopper hung up before you answered.',
-  [RingEndReason.Accepted]: '',
-  [RingEndReason.ServerRestart]: 'The service restarted; the call was ended.',
+  context: ConversationContext | null;
+  uploading: string | null;
 };
 
 /**
  * The agent's side of Counterpart, living in the console page so that navigating the admin
- * cannot end a call: session, presence, ringing, the PeerJS call, chat and QoS reports.
+ * cannot end a conversation: session (kept in extension session storage, so a reopened console
+ * needs no password), presence, offers, and the conversation through the shared client session.
  */
 export class AgentConsole {
+  readonly lang: Lang = consoleLang();
+  readonly t: Catalogue = catalogues[this.lang];
   user = $state<UserView | null>(null);
+  restoring = $state(true);
   baseUrl = $state('');
   online = $state(false);
   presence = $state<Presence>(Presence.Away);
   agentState = $state<AgentState>(AgentState.Offline);
-  ring = $state<Ring | null>(null);
-  call = $state<ActiveCall | null>(null);
+  offer = $state<Offer | null>(null);
+  conv = $state<OpenConversation | null>(null);
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
   remoteVideo: HTMLVideoElement | null = null;
   localVideo: HTMLVideoElement | null = null;
 
   private token: string | null = null;
-  private session: AbortController | null = null;
+  private abort: AbortController | null = null;
   private rt: RealtimeClient | null = null;
-  private peer: PeerCall | null = null;
-  /** Camera and peer id, prepared while ringing so that accepting connects at once. */
-  private prepared: { callId: string; peer: Promise<PeerCall> } | null = null;
+  private session: ConversationSession | null = null;
+  private me: Party | null = null;
   /** The presence the agent chose, restored after a reconnect. */
   private wanted: Presence.Available | Presence.Away | null = null;
+
+  /** A console (re)opened: back into the stored session, if the server still honours it. */
+  async restore(): Promise<void> {
+    try {
+      const stored = await loadSession();
+      if (!stored) return;
+      const res = await apiRequest(stored.baseUrl, '/api/auth/refresh', LoginResponse, { body: { refreshToken: stored.refreshToken } });
+      await this.begin(stored.baseUrl, res);
+    } catch {
+      await clearSession();
+    } finally {
+      this.restoring = false;
+    }
+  }
 
   async signIn(baseUrl: string, email: string, password: string): Promise<void> {
     this.error = null;
     try {
       const res = await apiRequest(baseUrl, '/api/auth/login', LoginResponse, { body: { email, password } });
-      if (res.user.role !== Role.Agent) throw new CounterpartError(ErrorCode.Forbidden, 'This is not an agent account.');
-      this.baseUrl = baseUrl;
-      this.token = res.token;
-      this.user = res.user;
-      this.session = new AbortController();
-      keepSessionFresh({
-        baseUrl,
-        session: res,
-        signal: this.session.signal,
-        onRenewed: (s) => {
-          this.token = s.token;
-          // The socket would be closed at the old token's expiry: extend it.
-          void this.rt?.renew().catch(() => {});
-        },
-        onExpired: () => this.expire(),
-      });
-      this.connect();
+      if (res.user.role !== Role.Agent) throw new CounterpartError(ErrorCode.Forbidden, this.t.signIn.notAgent);
+      await this.begin(baseUrl, res);
     } catch (err) {
-      this.error = err instanceof CounterpartError ? err.message : 'Sign-in failed.';
+      this.error = err instanceof CounterpartError && err.code === ErrorCode.Forbidden ? err.message : errorText(this.t, err);
       throw err;
     }
   }
 
+  private async begin(baseUrl: string, res: LoginResponse): Promise<void> {
+    this.baseUrl = baseUrl;
+    this.token = res.token;
+    this.user = res.user;
+    this.me = { role: Role.Agent, id: String(res.user.id) };
+    await saveSession({ baseUrl, refreshToken: res.refreshToken });
+    this.abort = new AbortController();
+    keepSessionFresh({
+      baseUrl,
+      session: res,
+      signal: this.abort.signal,
+      onRenewed: (s) => {
+        this.token = s.token;
+        void saveSession({ baseUrl, refreshToken: s.refreshToken });
+        // The socket would be closed at the old token's expiry: extend it.
+        void this.rt?.renew().catch(() => {});
+      },
+      onExpired: () => this.expire(),
+    });
+    this.connect();
+  }
+
   signOut(): void {
     if (this.token) void signOutSession(this.baseUrl, this.token);
-    this.session?.abort();
-    this.session = null;
-    this.endLocalCall();
+    void clearSession();
+    this.abort?.abort();
+    this.abort = null;
+    this.closeConversation();
     this.rt?.close();
     this.rt = null;
     this.token = null;
@@ -117,36 +148,35 @@ export class AgentConsole {
       this.presence = m.presence;
       this.agentState = m.state;
       if (m.presence !== Presence.Offline) this.wanted = m.presence;
-      // The server is the truth: a ring or call it no longer has is gone here too.
-      if (m.state !== AgentState.Ringing && this.ring) {
-        this.ring = null;
-        this.dropPrepared();
-      }
-      if (m.state !== AgentState.Busy && this.call) this.endLocalCall();
+      // The server is the truth: an offer it no longer has is gone here too.
+      if (m.state !== AgentState.Ringing) this.offer = null;
     });
-    rt.on('call.ring', (m) => this.onRing(m));
-    rt.on('call.ring.end', (m) => {
-      if (this.ring?.callId !== m.callId) return;
-      this.ring = null;
-      if (m.reason !== RingEndReason.Accepted) {
-        this.notice = RING_END_TEXT[m.reason];
-        this.dropPrepared();
-      }
+    rt.on('offer', (m) => {
+      this.offer = m;
+      this.notice = null;
+      this.error = null;
     });
-    rt.on('call.connect', (m) => void this.onConnect(m));
-    rt.on('call.ended', (m) => {
-      if (this.call?.id !== m.callId) return;
-      this.notice = m.endedBy === EndedBy.Shopper ? 'The shopper ended the call.' : m.endedBy === EndedBy.Agent ? 'You ended the call.' : 'The call ended.';
-      this.endLocalCall();
+    rt.on('offer.end', (m) => {
+      if (this.offer?.conversationId !== m.conversationId) return;
+      this.offer = null;
+      if (m.reason !== RingEndReason.Accepted) this.notice = this.t.offer.ended[m.reason];
     });
-    rt.on('error', (m) => (this.error = m.message));
+    // A conversation of ours that this console does not hold (reopened after a close or crash): take it up.
+    rt.on('conversation.sync', (m) => {
+      const mine = m.conversation.participants.some((p) => this.me && p.party.role === this.me.role && p.party.id === this.me.id && p.leftAt === null);
+      if (mine && !TERMINAL_STATES.has(m.conversation.state) && this.conv?.id !== m.conversation.id) this.attach(m.conversation.id);
+    });
+    rt.on('error', (m) => {
+      if (m.conversationId && m.conversationId === this.conv?.id) return;
+      this.error = errorText(this.t, m.code);
+    });
     rt.connect();
   }
 
   private expire(): void {
     this.token = null; // already ended on the server: nothing to sign out of
     this.signOut();
-    this.error = 'Your session expired. Please sign in again.';
+    this.error = this.t.errors[ErrorCode.Unauthorized];
   }
 
   setPresence(presence: Presence.Available | Presence.Away): void {
@@ -155,143 +185,186 @@ export class AgentConsole {
     this.rt?.send({ type: 'presence.set', presence });
   }
 
-  private onRing(m: Ring): void {
-    this.dropPrepared();
-    this.ring = m;
-    this.notice = null;
-    this.error = null;
-    const peer = getLocalMedia(m.media).then(async (localStream) => {
-      try {
-        return await PeerCall.open({ baseUrl: this.baseUrl, token: this.token!, localStream });
-      } catch (err) {
-        for (const t of localStream.getTracks()) t.stop();
-        throw err;
-      }
-    });
-    peer.catch((err: unknown) => (this.error = err instanceof Error ? err.message : 'Camera or microphone unavailable.'));
-    this.prepared = { callId: m.callId, peer };
-  }
-
-  /** Releases the camera and peer id prepared for a ring that was not taken. */
-  private dropPrepared(): void {
-    const p = this.prepared;
-    this.prepared = null;
-    void p?.peer.then((peer) => peer.close(), () => {});
-  }
-
-  async accept(): Promise<void> {
-    const ring = this.ring;
-    if (!ring || this.prepared?.callId !== ring.callId) return;
-    performance.mark('counterpart:accept', { detail: ring.callId });
-    try {
-      const peer = await this.prepared.peer;
-      this.rt?.send({ type: 'call.accept', callId: ring.callId, peerId: peer.peerId });
-    } catch {
-      this.decline();
-    }
+  accept(): void {
+    const offer = this.offer;
+    if (!offer || !this.rt) return;
+    performance.mark('counterpart:accept', { detail: offer.conversationId });
+    this.attach(offer.conversationId).accept();
   }
 
   decline(): void {
-    if (this.ring) this.rt?.send({ type: 'call.decline', callId: this.ring.callId });
+    if (this.offer) this.rt?.send({ type: 'offer.decline', conversationId: this.offer.conversationId });
   }
 
-  private async onConnect(m: ServerMessageOf<'call.connect'>): Promise<void> {
-    if (this.call?.id === m.callId) return; // sent again after a reconnect: the call goes on
-    const prepared = this.prepared?.callId === m.callId ? this.prepared : null;
-    this.prepared = null;
-    let peer: PeerCall | null = null;
-    try {
-      peer = prepared ? await prepared.peer : null;
-    } catch {
-      peer = null;
-    }
-    // Nothing to connect with (console reopened, camera failed): end it rather than leave the shopper waiting.
-    if (!peer) return void this.rt?.send({ type: 'call.hangup', callId: m.callId });
-    this.peer = peer;
-    this.wirePeer(peer, m.callId);
-    // Place the call before any rendering: the offer should not wait behind UI work.
-    peer.place(m.remotePeerId, m.callId);
-    this.call = { id: m.callId, remoteName: m.remoteName, phase: 'connecting', muted: false, cameraOff: false, chat: [], dataReady: false, context: null };
-    if (this.localVideo) {
-      this.localVideo.srcObject = peer.localStream;
-      void this.localVideo.play().catch(() => {});
-    }
-    try {
-      const context = await apiRequest(this.baseUrl, `/api/calls/${encodeURIComponent(m.callId)}/context`, CallContext, { token: this.token! });
-      if (this.call?.id === m.callId) this.call.context = context;
-    } catch (err) {
-      this.notice = err instanceof CounterpartError ? `Customer details unavailable: ${err.message}` : 'Customer details unavailable.';
-    }
-  }
-
-  private wirePeer(peer: PeerCall, callId: string): void {
-    peer.on('remoteStream', (stream) => {
+  /** Opens the client session of a conversation this agent takes part in. */
+  private attach(id: string): ConversationSession {
+    this.closeConversation();
+    const s = (this.session = new ConversationSession({ rt: this.rt!, baseUrl: this.baseUrl, token: () => this.token, me: this.me!, conversationId: id }));
+    const conv: OpenConversation = { id, view: null, messages: [], pending: [], typing: null, playing: false, mediaPath: null, muted: false, cameraOff: false, context: null, uploading: null };
+    this.conv = conv;
+    const live = () => (this.session === s ? this.conv : null);
+    s.on('conversation', (v) => {
+      const c = live();
+      if (!c) return;
+      if (TERMINAL_STATES.has(v.state)) {
+        this.notice = v.endedBy === EndedBy.Shopper ? this.t.conversation.endedByShopper : v.endedBy === EndedBy.Agent ? this.t.conversation.endedByYou : v.endReason ? this.t.conversation.ended[v.endReason] : null;
+        return this.closeConversation();
+      }
+      if (!v.media && c.view?.media) Object.assign(c, { playing: false, mediaPath: null, muted: false, cameraOff: false });
+      // The shop's context is for the conversation's agents: asked once we are one.
+      if (!c.view && v.state === ConversationState.Active) void this.loadContext(id);
+      c.view = v;
+    });
+    s.on('message', (m) => {
+      live()?.messages.push(m);
+      if (document.visibilityState === 'visible') s.markSeen();
+    });
+    s.on('pending', (list) => {
+      const c = live();
+      if (c) c.pending = [...list];
+    });
+    s.on('typing', (w) => {
+      const c = live();
+      if (!c) return;
+      c.typing = w.name;
+      setTimeout(() => live()?.typing === w.name && (live()!.typing = null), 4000);
+    });
+    s.on('localStream', (stream) => {
+      if (!this.localVideo) return;
+      this.localVideo.srcObject = stream;
+      if (stream) void this.localVideo.play().catch(() => {});
+    });
+    s.on('remoteStream', (_party, stream) => {
       if (!this.remoteVideo) return;
       void playStream(this.remoteVideo, stream).then(() => {
-        if (this.call?.id !== callId) return;
-        performance.mark('counterpart:remote-playing', { detail: callId });
-        this.call.phase = 'in-call';
-        this.rt?.send({ type: 'call.media', callId });
+        const c = live();
+        if (!c) return;
+        performance.mark('counterpart:remote-playing', { detail: id });
+        c.playing = true;
       });
     });
-    peer.on('dataOpen', () => this.call?.id === callId && (this.call.dataReady = true));
-    peer.on('chat', (line) => this.call?.id === callId && this.call.chat.push(line));
-    peer.on('qos', (sample) => this.rt?.send({ type: 'qos.sample', callId, sample }));
-    // The media connection died (ICE failed, the shopper's browser vanished): end the call.
-    peer.on('closed', () => this.call?.id === callId && this.hangup());
+    s.on('mediaPath', (p) => {
+      const c = live();
+      if (c) c.mediaPath = p;
+    });
+    s.on('mediaError', () => (this.error = this.t.errors.camera));
+    s.on('error', (err) => (this.error = errorText(this.t, err)));
+    s.on('gone', () => this.closeConversation());
+    return s;
   }
 
-  hangup(): void {
-    if (!this.call) return;
-    this.rt?.send({ type: 'call.hangup', callId: this.call.id });
+  private async loadContext(id: string): Promise<void> {
+    try {
+      const context = await apiRequest(this.baseUrl, `/api/conversations/${encodeURIComponent(id)}/context`, ConversationContext, { token: this.token! });
+      if (this.conv?.id === id) this.conv.context = context;
+    } catch {
+      if (this.conv?.id === id) this.notice = this.t.conversation.contextUnavailable;
+    }
   }
 
-  sendChat(text: string): boolean {
-    const line = this.peer?.sendChat(text);
-    if (line && this.call) this.call.chat.push(line);
-    return Boolean(line);
+  end(): void {
+    this.session?.end();
+  }
+
+  send(text: string): boolean {
+    try {
+      this.session?.send(text);
+      return Boolean(this.session);
+    } catch (err) {
+      this.error = errorText(this.t, err);
+      return false;
+    }
+  }
+
+  typing(): void {
+    this.session?.typing();
+  }
+
+  async attachFile(file: File): Promise<void> {
+    const c = this.conv;
+    if (!c || !this.session) return;
+    c.uploading = file.name;
+    try {
+      await this.session.sendFile(file);
+    } catch (err) {
+      this.error = errorText(this.t, err);
+    } finally {
+      if (this.conv === c) c.uploading = null;
+    }
+  }
+
+  fileUrl(fileId: string): Promise<string> {
+    return this.session ? this.session.fileUrl(fileId) : Promise.reject(new Error('no conversation'));
+  }
+
+  propose(kind: MediaKind.Voice | MediaKind.Video): void {
+    this.session?.proposeMedia(kind);
+  }
+
+  answerProposal(accept: boolean): void {
+    this.session?.answerMedia(accept);
+  }
+
+  stopMedia(): void {
+    this.session?.stopMedia();
   }
 
   toggleMute(): void {
-    if (!this.call || !this.peer) return;
-    this.call.muted = !this.call.muted;
-    this.peer.setMicEnabled(!this.call.muted);
+    const c = this.conv;
+    if (!c || !this.session) return;
+    c.muted = !c.muted;
+    this.session.setMic(!c.muted);
   }
 
   toggleCamera(): void {
-    if (!this.call || !this.peer) return;
-    this.call.cameraOff = !this.call.cameraOff;
-    this.peer.setCameraEnabled(!this.call.cameraOff);
+    const c = this.conv;
+    if (!c || !this.session) return;
+    c.cameraOff = !c.cameraOff;
+    this.session.setCamera(!c.cameraOff);
   }
 
-  private endLocalCall(): void {
-    this.peer?.close();
-    this.peer = null;
-    this.dropPrepared();
-    this.call = null;
-    this.ring = null;
+  /** Local teardown (the conversation ended, or this console leaves it to the server). */
+  private closeConversation(): void {
+    this.session?.close();
+    this.session = null;
+    this.conv = null;
     if (this.remoteVideo) this.remoteVideo.srcObject = null;
     if (this.localVideo) this.localVideo.srcObject = null;
   }
 
+  /** The shopper as the conversation names them. */
+  shopperName(): string {
+    const p = this.conv?.view?.participants.find((x) => x.party.role === Role.Shopper);
+    return p?.name || this.t.offer.guest;
+  }
+
   /** What the admin-page overlays mirror. */
   overlayState(): OverlayState {
+    const c = this.conv;
     return {
       signedIn: this.user !== null,
       agentName: this.user?.name ?? null,
       presence: this.presence,
       agentState: this.agentState,
-      ring: this.ring ? { callId: this.ring.callId, customerName: this.ring.customer?.name ?? null, productName: this.ring.product?.name ?? null } : null,
-      call: this.call
-        ? { callId: this.call.id, remoteName: this.call.remoteName, phase: this.call.phase, muted: this.call.muted, cameraOff: this.call.cameraOff, context: $state.snapshot(this.call.context) }
+      ring: this.offer ? { conversationId: this.offer.conversationId, customerName: this.offer.customer?.name ?? null, productName: this.offer.product?.name ?? null } : null,
+      conversation: c
+        ? {
+            conversationId: c.id,
+            remoteName: this.shopperName(),
+            phase: !c.view?.media ? 'chat' : c.playing ? 'in-call' : 'connecting',
+            reconnecting: c.mediaPath === MediaPath.Reconnecting || c.view?.participants.some((p) => p.state === 'reconnecting' || p.media === MediaPath.Reconnecting) === true,
+            muted: c.muted,
+            cameraOff: c.cameraOff,
+            context: $state.snapshot(c.context),
+          }
         : null,
     };
   }
 
   command(cmd: OverlayCommand): void {
-    if (cmd.type === 'accept') void this.accept();
+    if (cmd.type === 'accept') this.accept();
     else if (cmd.type === 'decline') this.decline();
-    else if (cmd.type === 'hangup') this.hangup();
+    else if (cmd.type === 'hangup') this.end();
     else if (cmd.type === 'toggle-mute') this.toggleMute();
     else this.toggleCamera();
   }

@@ -60,7 +60,10 @@ export class Conversations {
     return n;
   }
 
+  /** Starts a conversation; a shopper who already has one (a resend, another tab) gets that one back. */
   async start(p: Shopper, msg: ClientMessageOf<'conversation.start'>): Promise<Sync> {
+    const existing = this.liveOf(p)[0];
+    if (existing) return this.chat.sync(actorOf(p), existing.id, 0);
     const c = await this.lifecycle.start(
       { shopper: actorOf(p), siteId: p.siteId, net: p.net, channel: msg.channel, customer: null, product: null, pageUrl: sanitizePageUrl(msg.context.pageUrl) ?? '' },
       async () => requestContext(this.shop, this.core.log, { customerId: p.customerId, productId: msg.context.productId }),

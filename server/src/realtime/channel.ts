@@ -80,7 +80,9 @@ export function createRealtime(opts: RealtimeOptions) {
       case 'conversation.end':
         return c.lifecycle.end(actor, msg.conversationId);
       case 'offer.accept':
-        return void (await c.lifecycle.accept(actor, msg.conversationId));
+        await c.lifecycle.accept(actor, msg.conversationId);
+        // The agent's client gets the whole conversation at once: the messages typed while waiting.
+        return hub.sendTo(conn, { type: 'conversation.sync', ...(await c.resume(p, msg.conversationId, 0)) });
       case 'offer.decline':
         return c.lifecycle.decline(actor, msg.conversationId);
       case 'chat.send':
@@ -173,13 +175,22 @@ export function createRealtime(opts: RealtimeOptions) {
       userId: principal.role === Role.Shopper ? principal.shopperId : String(principal.userId),
     });
     if (principal.role === Role.Supervisor) hub.sendTo(conn, { type: 'snapshot', ...conversations.snapshot() });
-    // The first socket of a party: it is connected again in its conversations (the client resumes them).
-    else if (hub.connectionsOf(conn.owner) === 1)
-      conversations.lifecycle.connected(actorOf(principal).party).catch((err: unknown) => log.error({ err }, 'connect handling failed'));
-    else if (principal.role === Role.Agent) {
-      const a = conversations.core.agents.get(principal.userId);
+    else void welcome(conn).catch((err: unknown) => log.error({ err }, 'connect handling failed'));
+  }
+
+  /**
+   * A participant's socket opened: its first one marks it connected again in its conversations,
+   * and every socket gets the state of each live conversation it is in (a console reopened after
+   * a crash finds its conversation without having stored anything).
+   */
+  async function welcome(conn: Conn): Promise<void> {
+    const p = conn.principal;
+    if (hub.connectionsOf(conn.owner) === 1) await conversations.lifecycle.connected(actorOf(p).party);
+    else if (p.role === Role.Agent) {
+      const a = conversations.core.agents.get(p.userId);
       if (a) conversations.core.publishAgent(a, true);
     }
+    for (const c of conversations.liveOf(p)) hub.sendTo(conn, { type: 'conversation.sync', ...(await conversations.resume(p, c.id, 0)) });
   }
 
   /** Authenticates and admits before the upgrade: refused clients get an HTTP status, not a socket. */

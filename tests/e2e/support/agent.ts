@@ -83,7 +83,7 @@ export class AgentSide {
 
   async waitChat(text: string): Promise<void> {
     await this.console.waitForFunction(
-      (t: string) => [...document.querySelectorAll('[data-testid=chat-log] li')].some((li) => li.textContent === t),
+      (t: string) => [...document.querySelectorAll('[data-testid=chat-log] .text')].some((e) => e.textContent === t),
       { timeout: 15_000 },
       text,
     );
@@ -124,6 +124,20 @@ export class AgentSide {
   /** The agent state the console shows (available, away, ringing, busy, offline). */
   async state(): Promise<string | null> {
     return this.console.evaluate(() => document.querySelector<HTMLElement>('[data-testid=agent-state]')?.dataset.state ?? null);
+  }
+
+  /** The chat texts the console shows, in order. */
+  chatTexts(): Promise<string[]> {
+    return this.console.evaluate(() => [...document.querySelectorAll('[data-testid=chat-log] [data-testid=chat-item]')].map((li) => li.querySelector('.text')?.textContent ?? ''));
+  }
+
+  /** Waits until the console shows (or stops showing) that the shopper or the media is reconnecting. */
+  async waitReconnecting(on: boolean, timeout = 30_000): Promise<void> {
+    await this.console.waitForFunction(
+      (want: boolean) => (document.querySelector<HTMLElement>('[data-testid=call-panel]')?.dataset.reconnecting === 'true') === want,
+      { timeout, polling: 50 },
+      on,
+    );
   }
 
   /** Waits until the console has no call (the call panel is back to phase none). */

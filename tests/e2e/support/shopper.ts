@@ -16,8 +16,36 @@ export class ShopperPage {
   }
 
   async startVideoCall(): Promise<void> {
+    await this.start('video');
+  }
+
+  /** Opens the widget and starts a conversation on a channel. */
+  async start(channel: 'chat' | 'voice' | 'video'): Promise<void> {
     await (await this.page.waitForSelector(`${W}[data-testid=cp-launcher]`))!.click();
-    await (await this.page.waitForSelector(`${W}[data-testid=cp-start-video]`, { visible: true }))!.click();
+    await (await this.page.waitForSelector(`${W}[data-testid=cp-start-${channel}]`, { visible: true }))!.click();
+  }
+
+  /** Clicks a button of the widget by its test id (visible only). */
+  async click(testId: string): Promise<void> {
+    await (await this.page.waitForSelector(`${W}[data-testid=${testId}]`, { visible: true, timeout: 30_000 }))!.click();
+  }
+
+  /** Whether the widget shows "reconnecting" (our connection, the media or the agent's). */
+  async waitReconnecting(on: boolean, timeout = 30_000): Promise<void> {
+    await this.page.waitForFunction(
+      (want: boolean) => (document.querySelector('counterpart-widget')?.shadowRoot?.querySelector<HTMLElement>('[data-testid=cp-panel]')?.dataset.reconnecting === 'true') === want,
+      { timeout, polling: 50 },
+      on,
+    );
+  }
+
+  /** The chat texts shown, in order (own pending ones included). */
+  chatTexts(): Promise<string[]> {
+    return this.page.evaluate(() =>
+      [...(document.querySelector('counterpart-widget')?.shadowRoot?.querySelectorAll('[data-testid=cp-chat-item]') ?? [])].map(
+        (li) => li.querySelector('[data-testid=cp-chat-text]')?.textContent ?? li.querySelector('[data-testid=cp-chat-file]')?.textContent ?? '',
+      ),
+    );
   }
 
   state(): Promise<string | null> {
@@ -72,7 +100,8 @@ export class ShopperPage {
 
   async waitChat(text: string): Promise<void> {
     await this.page.waitForFunction(
-      (t: string) => [...(document.querySelector('counterpart-widget')?.shadowRoot?.querySelectorAll('[data-testid=cp-chat-log] li') ?? [])].some((li) => li.textContent === t),
+      (t: string) =>
+        [...(document.querySelector('counterpart-widget')?.shadowRoot?.querySelectorAll('[data-testid=cp-chat-text]') ?? [])].some((e) => e.textContent === t),
       { timeout: 15_000 },
       text,
     );

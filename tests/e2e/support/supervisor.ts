@@ -18,12 +18,12 @@ export class SupervisorPage {
     await this.page.waitForSelector(`[data-testid=agent-row][data-agent-email="${email}"][data-state=${state}]`, { timeout });
   }
 
-  /** Waits for a call row (any call when no id) with at least this many QoS samples. */
+  /** Waits for a conversation row with at least this many QoS samples; returns its id. */
   async waitCallWithQos(minSamples: number, timeout = 30_000): Promise<string> {
     const handle = await this.page.waitForFunction(
       (n: number) => {
-        const row = [...document.querySelectorAll<HTMLElement>('[data-testid=call-row]')].find((r) => Number(r.dataset.qosSamples) >= n);
-        return row?.dataset.callId ?? false;
+        const row = [...document.querySelectorAll<HTMLElement>('[data-testid=conversation-row]')].find((r) => Number(r.dataset.qosSamples) >= n);
+        return row?.dataset.conversationId ?? false;
       },
       { timeout },
       minSamples,
@@ -32,7 +32,18 @@ export class SupervisorPage {
   }
 
   async waitNoCall(callId: string, timeout = 15_000): Promise<void> {
-    await this.page.waitForFunction((id: string) => !document.querySelector(`[data-testid=call-row][data-call-id="${id}"]`), { timeout }, callId);
+    await this.page.waitForFunction((id: string) => !document.querySelector(`[data-testid=conversation-row][data-conversation-id="${id}"]`), { timeout }, callId);
+  }
+
+  /** Waits until the conversation's row shows (or stops showing) someone reconnecting. */
+  async waitReconnecting(id: string, on: boolean, timeout = 30_000): Promise<void> {
+    await this.page.waitForFunction(
+      (cid: string, want: boolean) =>
+        (document.querySelector<HTMLElement>(`[data-testid=conversation-row][data-conversation-id="${cid}"]`)?.dataset.reconnecting === 'true') === want,
+      { timeout, polling: 50 },
+      id,
+      on,
+    );
   }
 
   async chartPoints(): Promise<number> {

@@ -1,0 +1,35 @@
+import { CounterpartError } from '../../../protocol/index';
+import { en } from './en';
+import { zh } from './zh';
+
+export type Catalogue = typeof en;
+export type Lang = 'en' | 'zh';
+export const catalogues: Readonly<Record<Lang, Catalogue>> = { en, zh };
+
+/** Chinese for any `zh*` tag; else English. */
+export function langOf(tags: readonly (string | null | undefined)[]): Lang {
+  for (const t of tags) if (t && /^zh(-|$)/i.test(t.trim())) return 'zh';
+  return 'en';
+}
+
+/** The console follows the browser's language. */
+export function consoleLang(): Lang {
+  const ui = typeof browser !== 'undefined' && browser.i18n?.getUILanguage ? browser.i18n.getUILanguage() : null;
+  return langOf([ui, ...(typeof navigator !== 'undefined' ? navigator.languages : [])]);
+}
+
+/** The overlay follows the admin page's language, else the browser's. */
+export function overlayLang(): Lang {
+  const page = document.documentElement.lang;
+  return page ? langOf([page]) : consoleLang();
+}
+
+/** The text for an error: its code's, else the generic one (server messages are English only). */
+export function errorText(t: Catalogue, err: unknown): string {
+  const code = err instanceof CounterpartError ? err.code : typeof err === 'string' ? err : null;
+  return (code && (t.errors as Record<string, string>)[code]) || t.errors.generic;
+}
+
+export function timeText(lang: Lang, iso: string): string {
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
