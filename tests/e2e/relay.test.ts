@@ -41,7 +41,7 @@ describe('a call relayed through TURN', () => {
     const deadline = Date.now() + 20_000;
     let rows: { from_role: string; local_candidate: string | null; remote_candidate: string | null }[] = [];
     while (Date.now() < deadline) {
-      rows = await db('qos_samples').select('from_role', 'local_candidate', 'remote_candidate').whereNotNull('local_candidate');
+      rows = await db('conversation_qos').select('from_role', 'local_candidate', 'remote_candidate').whereNotNull('local_candidate');
       if (new Set(rows.map((r) => r.from_role)).size === 2) break;
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -78,13 +78,13 @@ describe('call routing between agents', () => {
 
     const first = await firstToRing();
     const second = other(first);
-    await s.waitState('ringing');
+    await s.waitState('offered');
     expect(await second.hasRing(), `${name(second)} rings too`).toBe(false);
     await first.waitState('ringing');
 
     await first.decline();
     await first.waitNoRing();
-    expect(await first.waitNotice('declined')).toContain('You declined the call.');
+    expect(await first.waitNotice('declined')).toContain('You declined the request.');
 
     const ring = await second.waitRing();
     expect(ring.customer).toBe('Anna Schmidt');
@@ -115,7 +115,7 @@ describe('call routing between agents', () => {
     expect(ring.customer).toBe('Anna Schmidt');
     await first.waitNoRing();
     await first.waitState('away');
-    expect(await first.waitNotice('missed a call')).toContain('your status is now Away');
+    expect(await first.waitNotice('missed a request')).toContain('your status is now Away');
 
     await second.accept();
     await expectConnected(second, s);
@@ -145,7 +145,7 @@ describe('call routing between agents', () => {
     await bob.pressPresence('available');
     await bob.waitRing();
     expect(await alice.hasRing()).toBe(false);
-    await s.waitState('ringing', 'connecting', 'in-call');
+    await s.waitState('offered', 'connecting', 'in-call');
     await bob.accept();
 
     await expectConnected(bob, s);

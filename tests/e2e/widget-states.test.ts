@@ -19,13 +19,15 @@ describe('widget states', () => {
     await stack?.close();
   });
 
-  it('camera and microphone denied: says so, offers to try again, requests no call', async () => {
+  it('camera and microphone denied: says so, offers voice or chat instead and to try again, requests nothing', async () => {
     const shopper = await ShopperPage.open(denying, stack.shopUrl);
     await shopper.startVideoCall();
     await shopper.waitState('media-denied');
     expect(await shopper.statusText()).toMatch(/camera and microphone/i);
     expect(await shopper.page.$('counterpart-widget >>> [data-testid=cp-retry]')).not.toBeNull();
-    const [{ n }] = (await stack.server.db('calls').count({ n: '*' })) as [{ n: number }];
+    expect(await shopper.page.$('counterpart-widget >>> [data-testid=cp-fallback-voice]')).not.toBeNull();
+    expect(await shopper.page.$('counterpart-widget >>> [data-testid=cp-fallback-chat]')).not.toBeNull();
+    const [{ n }] = (await stack.server.db('conversations').count({ n: '*' })) as [{ n: number }];
     expect(Number(n)).toBe(0);
   });
 
@@ -34,7 +36,7 @@ describe('widget states', () => {
     await shopper.startVideoCall();
     await shopper.waitState('error');
     expect(await shopper.statusText()).toContain('not enabled on this site');
-    const [{ n }] = (await stack.server.db('calls').count({ n: '*' })) as [{ n: number }];
+    const [{ n }] = (await stack.server.db('conversations').count({ n: '*' })) as [{ n: number }];
     expect(Number(n)).toBe(0);
   });
 });

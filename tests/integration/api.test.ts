@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CallList,
+  ConversationList,
   ErrorBody,
   ErrorCode,
   LoginResponse,
@@ -13,8 +13,8 @@ import {
   customerVouchMessage,
   type CustomerVouch,
 } from '../../protocol/index';
-import { callRequest, requestCall } from '../helpers/calls';
-import { DEMO, SITE, bearer, httpRequest, login, shopperSession, signCustomer, startStack, waitFor, type Stack } from '../helpers/server';
+import { startConversation, startMessage } from '../helpers/conversations';
+import { DEMO, SITE, bearer, httpRequest, login, shopperSession, signCustomer, startStack, type Stack } from '../helpers/server';
 import { expectError } from '../helpers/expect';
 import { openPeer, openRealtime } from '../helpers/sockets';
 
@@ -62,8 +62,8 @@ describe('POST /api/auth/login', () => {
     );
   });
 
-  it('refuses a body above the 16 kB JSON limit with 413 bad_request', async () => {
-    expectError(await httpRequest(api('/auth/login'), { body: { ...DEMO.alice, pad: 'x'.repeat(20_000) } }), 413, ErrorCode.BadRequest);
+  it('refuses a body above the 16 kB JSON limit with 413 too_large', async () => {
+    expectError(await httpRequest(api('/auth/login'), { body: { ...DEMO.alice, pad: 'x'.repeat(20_000) } }), 413, ErrorCode.TooLarge);
   });
 });
 
@@ -209,41 +209,39 @@ describe('POST /api/rtc/credentials', () => {
   const creds = (token: string, headers: Record<string, string> = {}) =>
     httpRequest(api('/rtc/credentials'), { method: 'POST', headers: { ...bearer(token), ...headers } });
 
-  it('answers a shopper without a call request with 404 call_not_found', async () => {
+  it('answers a shopper in no conversation with 404 conversation_not_found', async () => {
     const s = await shopperSession(stack.url);
     const res = await creds(s.token, { origin: SITE.origin });
-    expectError(res, 404, ErrorCode.CallNotFound);
-    expect(ErrorBody.parse(res.json).error.message).toMatch(/request a call first/i);
-    // Connected to the realtime channel, but still without a request: the same.
+    expectError(res, 404, ErrorCode.ConversationNotFound);
+    expect(ErrorBody.parse(res.json).error.message).toMatch(/start a conversation first/i);
+    // Connected to the realtime channel, but without a conversation: the same.
     const sock = await openRealtime(stack, s.token);
-    expectError(await creds(s.token), 404, ErrorCode.CallNotFound);
+    expectError(await creds(s.token), 404, ErrorCode.ConversationNotFound);
     await sock.close();
   });
 
-  it('gives a shopper with a call the peer id the server minted for that call, with a peer token and the PeerServer path', async () => {
+  it('gives a shopper in a live conversation a fresh s-<shopperId>- peer id each time, with a peer token and the PeerServer path', async () => {
     const s = await shopperSession(stack.url);
     const sock = await openRealtime(stack, s.token);
-    const { callId } = await requestCall(sock, callRequest());
+    const { conversation } = await startConversation(sock, startMessage());
     const res = await creds(s.token, { origin: SITE.origin });
     expect(res.status).toBe(200);
     const first = RtcCredentials.parse(res.json);
-    expect(first.peerId.startsWith(`s-${s.shopperId}-`)).toBe(true);
+    expect(first.peerId).toMatch(new RegExp(`^s-${s.shopperId}-[0-9a-f]{18}$`));
     expect(first.peerToken).not.toBe(s.token);
     expect(first.peer).toEqual({ path: Paths.peer, key: Paths.peerKey });
-    // It is the id stored with the call (the one the agent will be told to call).
-    const row = await waitFor(() => stack.server.db('calls').where({ id: callId }).first<{ shopper_peer_id: string } | undefined>().then((r) => r ?? null), 'the stored call');
-    expect(row.shopper_peer_id).toBe(first.peerId);
-    // Asking again: the same id (a fresh token for it); the shopper cannot get any other.
+    // Asking again (a reload): another id of the same shopper, and its own token.
     const again = RtcCredentials.parse((await creds(s.token)).json);
-    expect(again.peerId).toBe(first.peerId);
-    expect(Date.parse(again.expiresAt)).toBeGreaterThanOrEqual(Date.parse(first.expiresAt));
+    expect(again.peerId).toMatch(new RegExp(`^s-${s.shopperId}-[0-9a-f]{18}$`));
+    expect(again.peerId).not.toBe(first.peerId);
+    expect(again.peerToken).not.toBe(first.peerToken);
     const peer = await openPeer(stack, again);
     await peer.close();
 
-    // Once the call has ended there is nothing to connect: 404 again.
-    sock.send({ type: 'call.hangup', callId });
-    await sock.next('call.ended');
-    expectError(await creds(s.token), 404, ErrorCode.CallNotFound);
+    // Once the conversation has ended there is nothing to connect: 404 again.
+    sock.send({ type: 'conversation.end', conversationId: conversation.id });
+    await sock.next('conversation.update', { where: (m) => m.conversation.endedAt !== null });
+    expectError(await creds(s.token), 404, ErrorCode.ConversationNotFound);
     await sock.close();
   });
 
@@ -257,24 +255,34 @@ describe('POST /api/rtc/credentials', () => {
   });
 });
 
-describe('GET /api/calls', () => {
+describe('GET /api/conversations', () => {
   it('needs the supervisor role', async () => {
-    expectError(await httpRequest(api('/calls')), 401, ErrorCode.Unauthorized);
+    expectError(await httpRequest(api('/conversations')), 401, ErrorCode.Unauthorized);
     const agent = await login(stack.url, DEMO.bob);
-    expectError(await httpRequest(api('/calls'), { headers: { authorization: `Bearer ${agent.token}` } }), 403, ErrorCode.Forbidden);
+    expectError(await httpRequest(api('/conversations'), { headers: bearer(agent.token) }), 403, ErrorCode.Forbidden);
     const shopper = await shopperSession(stack.url);
-    expectError(await httpRequest(api('/calls'), { headers: { authorization: `Bearer ${shopper.token}` } }), 403, ErrorCode.Forbidden);
+    expectError(await httpRequest(api('/conversations'), { headers: bearer(shopper.token) }), 403, ErrorCode.Forbidden);
     const sam = await login(stack.url, DEMO.sam);
-    const res = await httpRequest(api('/calls'), { headers: { authorization: `Bearer ${sam.token}` } });
+    const res = await httpRequest(api('/conversations'), { headers: bearer(sam.token) });
     expect(res.status).toBe(200);
-    // Exactly the stored calls (this file makes one, in the credentials tests).
-    const stored: { id: string }[] = await stack.server.db('calls').select('id');
-    expect(CallList.parse(res.json).calls.map((c) => c.id).sort()).toEqual(stored.map((c) => c.id).sort());
+    // Exactly the stored conversations (this file makes one, in the credentials tests), newest first.
+    const stored: { id: string }[] = await stack.server.db('conversations').orderBy('requested_at', 'desc').select('id');
+    expect(stored.length).toBeGreaterThan(0);
+    expect(ConversationList.parse(res.json).conversations.map((c) => c.id)).toEqual(stored.map((c) => c.id));
   });
 
-  it('answers an unknown call id with 404 call_not_found', async () => {
+  it('answers an unknown conversation id with 404 conversation_not_found', async () => {
     const sam = await login(stack.url, DEMO.sam);
-    expectError(await httpRequest(api('/calls/no-such-call'), { headers: { authorization: `Bearer ${sam.token}` } }), 404, ErrorCode.CallNotFound);
+    expectError(await httpRequest(api('/conversations/no-such-conversation'), { headers: bearer(sam.token) }), 404, ErrorCode.ConversationNotFound);
+  });
+
+  it('shows a stored conversation to no agent who took no part in it, and to no shopper', async () => {
+    const [stored] = await stack.server.db('conversations').select('id');
+    const agent = await login(stack.url, DEMO.bob);
+    // The same answer as for an unknown id: ids do not leak by probing.
+    expectError(await httpRequest(api(`/conversations/${stored.id}`), { headers: bearer(agent.token) }), 404, ErrorCode.ConversationNotFound);
+    const shopper = await shopperSession(stack.url);
+    expectError(await httpRequest(api(`/conversations/${stored.id}`), { headers: bearer(shopper.token) }), 403, ErrorCode.Forbidden);
   });
 });
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentState, ErrorCode, Presence, QOS_INTERVAL_MS, type QosSample } from '../../protocol/index';
-import { callRequest } from '../helpers/calls';
-import { DEMO, SITE, signCustomer, delay, httpRequest, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
-import { connectPeer, openPeer, openRealtime } from '../helpers/sockets';
+import { ConversationState, ErrorCode, QOS_INTERVAL_MS, type QosSample } from '../../protocol/index';
+import { acceptOffer, agentConsole } from '../helpers/agents';
+import { shopperInConversation } from '../helpers/conversations';
+import { DEMO, SITE, signCustomer, delay, httpRequest, login, rtcCredentials, startStack, waitFor, type Stack } from '../helpers/server';
+import { connectPeer, openPeer } from '../helpers/sockets';
 
 const retryAfter = (res: { headers: Record<string, string | string[] | undefined> }) => Number(res.headers['retry-after']);
 
@@ -105,7 +106,7 @@ describe('limits by client address behind a trusted proxy, per site and per acco
   });
 });
 
-describe('per-owner and per-call limits', () => {
+describe('per-owner and per-conversation limits', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ env: { MAX_PEERS_PER_OWNER: '2' } });
@@ -127,28 +128,29 @@ describe('per-owner and per-call limits', () => {
   });
 
   it('stores at most one QoS sample per party per half interval', async () => {
-    const alice = await login(stack.url, DEMO.alice);
-    const agentRt = await openRealtime(stack, alice.token);
-    agentRt.send({ type: 'presence.set', presence: Presence.Available });
-    await agentRt.next('agent.self', { where: (m) => m.state === AgentState.Available });
-    const shopper = await shopperSession(stack.url);
-    const shopperRt = await openRealtime(stack, shopper.token);
-    shopperRt.send(callRequest());
-    const ring = await agentRt.next('call.ring');
-    agentRt.send({ type: 'call.accept', callId: ring.callId, peerId: (await rtcCredentials(stack.url, alice.token)).peerId });
-    await shopperRt.next('call.connect');
+    const agent = await agentConsole(stack, DEMO.alice);
+    const shopper = await shopperInConversation(stack);
+    const id = shopper.conversationId;
+    await acceptOffer(agent, id);
+    // Samples are taken while a media session runs (a video conversation starts one on accept).
+    await shopper.rt.next('conversation.update', { where: (m) => m.conversation.media !== null });
 
     const sample: QosSample = { rttMs: 20, jitterMs: 2, lossPct: 0, bitrateKbps: 800, localCandidate: 'host', remoteCandidate: 'host' };
-    const count = async () => Number(((await stack.server.db('qos_samples').where({ call_id: ring.callId }).count({ n: '*' })) as [{ n: number }])[0].n);
-    for (let i = 0; i < 20; i++) shopperRt.send({ type: 'qos.sample', callId: ring.callId, sample });
+    const count = async () => Number(((await stack.server.db('conversation_qos').where({ conversation_id: id }).count({ n: '*' })) as [{ n: number }])[0].n);
+    for (let i = 0; i < 20; i++) shopper.rt.send({ type: 'qos.sample', conversationId: id, sample });
     await waitFor(async () => ((await count()) >= 1 ? true : null), 'the first sample stored');
     await delay(200);
     expect(await count()).toBe(1);
+    // The other party's samples have their own budget.
+    agent.rt.send({ type: 'qos.sample', conversationId: id, sample });
+    await waitFor(async () => ((await count()) === 2 ? true : null), 'the agent’s sample stored');
     await delay(QOS_INTERVAL_MS / 2);
-    shopperRt.send({ type: 'qos.sample', callId: ring.callId, sample });
-    await waitFor(async () => ((await count()) === 2 ? true : null), 'the next interval’s sample stored');
-    agentRt.send({ type: 'call.hangup', callId: ring.callId });
-    await shopperRt.next('call.ended');
-    await Promise.all([agentRt.close(), shopperRt.close()]);
+    shopper.rt.send({ type: 'qos.sample', conversationId: id, sample });
+    await waitFor(async () => ((await count()) === 3 ? true : null), 'the next interval’s sample stored');
+    const rows: { from_role: string; from_id: string }[] = await stack.server.db('conversation_qos').where({ conversation_id: id }).select('from_role', 'from_id');
+    expect(rows.map((r) => `${r.from_role}:${r.from_id}`).sort()).toEqual([`agent:${agent.id}`, `shopper:${shopper.shopperId}`, `shopper:${shopper.shopperId}`]);
+    agent.rt.send({ type: 'conversation.end', conversationId: id });
+    await shopper.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Closed });
+    await Promise.all([agent.rt.close(), shopper.rt.close()]);
   });
 });

@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSource } from '../../server/src/db/migrations/index';
 
-const TABLES = ['calls', 'qos_samples', 'ring_attempts', 'sites', 'staff_sessions', 'used_nonces', 'users'];
+const TABLES = ['agent_status', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'sites', 'staff_sessions', 'used_nonces', 'users'];
 
 let dir: string;
 let db: Knex;
@@ -15,6 +15,13 @@ async function userTables(): Promise<string[]> {
     "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'knex_%' order by name",
   );
   return rows.map((r) => r.name);
+}
+
+/** Every table with its columns: a migration may add tables or only columns, either changes this. */
+async function schema(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const t of await userTables()) out[t] = ((await db.raw(`pragma table_info(${t})`)) as { name: string }[]).map((c) => c.name).sort();
+  return out;
 }
 
 async function appliedMigrations(): Promise<string[]> {
@@ -47,12 +54,23 @@ describe('migrations on a fresh SQLite file', () => {
     const at = new Date().toISOString();
     const [userId] = await db('users').insert({ email: 'x@y.test', name: 'X', role: 'agent', password_hash: 'h', created_at: at });
     const [siteId] = await db('sites').insert({ key: 'k', name: 'S', allowed_origins: '[]', identity_secret: 's', created_at: at });
-    await db('calls').insert({
-      id: 'c1', site_id: siteId, shopper_id: 'sh', media: 'video', state: 'queued', agent_id: userId,
-      shopper_peer_id: 'p', page_url: 'http://shop.test/', requested_at: at,
+    await db('conversations').insert({
+      id: 'c1', site_id: siteId, shopper_id: 'sh', net: 'n', context: '{}', page_url: 'http://shop.test/', channel: 'video', state: 'active',
+      requested_at: at,
     });
-    await db('ring_attempts').insert({ call_id: 'c1', agent_id: userId, started_at: at });
-    await db('qos_samples').insert({ call_id: 'c1', from_role: 'agent', at, rtt_ms: 10 });
+    await db('participants').insert({ conversation_id: 'c1', role: 'agent', party_id: String(userId), name: 'X', state: 'connected', joined_at: at });
+    await expect(db('participants').insert({ conversation_id: 'c1', role: 'agent', party_id: String(userId), name: 'X', state: 'connected', joined_at: at })).rejects.toThrow();
+    await db('media_sessions').insert({ id: 'm1', conversation_id: 'c1', kind: 'video', started_at: at });
+    await db('files').insert({ id: 'f'.repeat(32), conversation_id: 'c1', name: 'a.png', type: 'image/png', size: 1, created_at: at });
+    await db('messages').insert({ id: 'g1', conversation_id: 'c1', seq: 1, sender_name: '', kind: 'file', text: 'a.png', file_id: 'f'.repeat(32), created_at: at });
+    // One seq per conversation: the unique key keeps messages in one order.
+    await expect(db('messages').insert({ id: 'g2', conversation_id: 'c1', seq: 1, sender_name: '', kind: 'text', text: 'x', created_at: at })).rejects.toThrow();
+    await db('offers').insert({ conversation_id: 'c1', agent_id: userId, started_at: at });
+    await db('conversation_qos').insert({ conversation_id: 'c1', from_role: 'agent', from_id: '1', at, rtt_ms: 10 });
+    await db('agent_status').insert({ user_id: userId, presence: 'away', since: at });
+    // A conversation's rows go with it.
+    await db('conversations').where({ id: 'c1' }).delete();
+    for (const t of ['participants', 'media_sessions', 'files', 'messages', 'offers', 'conversation_qos']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
     await expect(db('users').insert({ email: 'x@y.test', name: 'dup', role: 'agent', password_hash: 'h', created_at: at })).rejects.toThrow();
     // A staff session belongs to a user and goes with it (a second user: calls keep the first).
     const [staffId] = await db('users').insert({ email: 's@y.test', name: 'S', role: 'supervisor', password_hash: 'h', created_at: at });
@@ -78,15 +96,16 @@ describe('migrations on a fresh SQLite file', () => {
     await db.migrate.rollback({ migrationSource }, true);
     const all = (await migrationSource.getMigrations([])).map((m) => migrationSource.getMigrationName(m));
     for (const name of all) {
-      const before = await userTables();
+      const before = await schema();
       await db.migrate.up({ migrationSource });
       expect((await appliedMigrations()).at(-1)).toBe(name);
-      const added = await userTables();
-      expect(added.length).toBeGreaterThan(before.length);
+      const after = await schema();
+      // Each migration changes the schema (new tables, or only new columns), and its down undoes exactly that.
+      expect(after, `${name} changes nothing`).not.toEqual(before);
       await db.migrate.down({ migrationSource });
-      expect(await userTables()).toEqual(before);
+      expect(await schema()).toEqual(before);
       await db.migrate.up({ migrationSource });
-      expect(await userTables()).toEqual(added);
+      expect(await schema()).toEqual(after);
     }
     expect(await userTables()).toEqual(TABLES);
     expect(await appliedMigrations()).toEqual(all);

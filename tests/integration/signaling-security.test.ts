@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, MAX_SIGNAL_BYTES, Presence, RealtimeTicket, Role, TICKET_TTL_SECONDS, type RtcCredentials } from '../../protocol/index';
-import { shopperInCall } from '../helpers/calls';
+import { AgentState, ConversationState, ErrorCode, MAX_SIGNAL_BYTES, RealtimeTicket, Role, TICKET_TTL_SECONDS, type RtcCredentials } from '../../protocol/index';
+import { agentConsole, type AgentConsole } from '../helpers/agents';
+import { shopperInConversation, startConversation, startMessage } from '../helpers/conversations';
 import { DEMO, httpRequest, login, rtcCredentials, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
 import {
   connectPeer,
@@ -30,18 +31,17 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** Sockets a test opened, and shopper conversations it started: closed and ended after it, so none waits for the agents of the next. */
 const open: { close(): Promise<unknown> }[] = [];
-afterAll(async () => {
-  await Promise.all(open.map((s) => s.close()));
-});
-/** Shopper calls a test made: hung up after it, so none waits to ring the agents of the next. */
-const liveCalls: { rt: RealtimeClient; callId: string }[] = [];
+const liveConversations: { rt: RealtimeClient; conversationId: string }[] = [];
 afterEach(async () => {
-  for (const { rt, callId } of liveCalls.splice(0)) {
-    if (rt.ws.readyState !== rt.ws.OPEN) continue;
-    rt.send({ type: 'call.hangup', callId });
-    await rt.next('call.ended', { where: (m) => m.callId === callId, timeoutMs: 2000 }).catch(() => {});
+  for (const { rt, conversationId } of liveConversations.splice(0)) {
+    const live = stack.server.conversations.snapshot().conversations.some((c) => c.id === conversationId);
+    if (!live || rt.ws.readyState !== rt.ws.OPEN) continue;
+    rt.send({ type: 'conversation.end', conversationId });
+    await rt.next('conversation.update', { where: (m) => m.conversation.id === conversationId && m.conversation.endedAt !== null, timeoutMs: 2000 }).catch(() => {});
   }
+  await Promise.all(open.splice(0).map((s) => s.close()));
 });
 function track<T extends { close(): Promise<unknown> }>(s: T): T {
   open.push(s);
@@ -62,17 +62,17 @@ async function peerToken(key: string, claims: { sub: string; owner: string; aud?
 /** How often the server counted a refusal of this kind (dropped frames, refused upgrades). */
 const refusals = (kind: string): number => stack.server.refusals.totals.get(kind) ?? 0;
 
-type ShopperPeer = { token: string; shopperId: string; creds: RtcCredentials; rt: RealtimeClient; callId: string };
+type ShopperPeer = { token: string; shopperId: string; creds: RtcCredentials; rt: RealtimeClient; conversationId: string };
 
 /**
- * A shopper with PeerJS credentials: those exist, and connect, only while its call request lives,
- * so it requests one and keeps it (closing its socket at the end of the test abandons it).
+ * A shopper with PeerJS credentials: those exist, and connect, only while the shopper is in a live
+ * conversation, so it starts one (a video conversation, waiting in the queue) and keeps it.
  */
 async function shopperCreds(): Promise<ShopperPeer> {
-  const s = await shopperInCall(stack);
+  const s = await shopperInConversation(stack);
   track(s.rt);
-  liveCalls.push({ rt: s.rt, callId: s.callId });
-  return { token: s.token, shopperId: s.shopperId, creds: s.creds, rt: s.rt, callId: s.callId };
+  liveConversations.push({ rt: s.rt, conversationId: s.conversationId });
+  return { token: s.token, shopperId: s.shopperId, creds: await rtcCredentials(stack.url, s.token), rt: s.rt, conversationId: s.conversationId };
 }
 
 function offer(from: RtcCredentials, to: string, sdp = 'v=0 test offer'): { type: string; dst: string; payload: unknown } {
@@ -87,6 +87,23 @@ describe('PeerServer: who may connect', () => {
     if (r.kind !== 'open') return;
     track(r.socket);
     expect(await r.socket.next('OPEN')).toEqual({ type: 'OPEN' });
+  });
+
+  it('lets a shopper’s peer connect only while the shopper is in a live conversation', async () => {
+    const s = await shopperSession(stack.url);
+    const rt = track(await openRealtime(stack, s.token));
+    const creds = () => httpRequest(`${stack.url}/api/rtc/credentials`, { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });
+    expect((await creds()).json).toMatchObject({ error: { code: ErrorCode.ConversationNotFound } });
+    const { conversation } = await startConversation(rt, startMessage());
+    const mine = await rtcCredentials(stack.url, s.token);
+    await (await openPeer(stack, mine)).close();
+    rt.send({ type: 'conversation.end', conversationId: conversation.id });
+    await rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Abandoned });
+    expect((await creds()).status).toBe(404);
+    // Its peer token has not expired, but the shopper is in no conversation now: refused before any socket.
+    const before = refusals('signaling.no_conversation');
+    expect(await connectPeer(stack, mine.peerId, mine.peerToken)).toEqual({ kind: 'refused', status: 401 });
+    expect(refusals('signaling.no_conversation') - before).toBe(1);
   });
 
   it('refuses another peer’s id, forged, expired, wrong-audience and missing tokens with HTTP 401', async () => {
@@ -136,81 +153,86 @@ describe('PeerServer: who may connect', () => {
   });
 });
 
-type LiveCall = {
-  callId: string;
+type LiveConversation = {
+  conversationId: string;
+  agent: AgentConsole;
   agentCreds: RtcCredentials;
   shopper: ShopperPeer;
   agentPeer: PeerSocket;
   shopperPeer: PeerSocket;
-  agentRt: RealtimeClient;
-  shopperRt: RealtimeClient;
 };
+type Stage = 'queued' | 'accepted' | 'shopper joined';
 
 /**
- * Opens both peers while the shopper's request waits in the queue (no agent assigned), then
- * assigns the call for real: presence → ring → accept → connect.
+ * A video conversation whose two peers are connected to the PeerServer from the start (while it
+ * waits in the queue), then accepted, then joined to its media session by the shopper and the
+ * agent. `before` runs at each stage before both have joined: they may not signal each other yet.
  */
-async function liveCall(agent: { email: string; password: string }, beforeAssignment?: (c: Omit<LiveCall, 'callId' | 'agentRt' | 'shopperRt'>) => Promise<void>): Promise<LiveCall> {
+async function liveConversation(user: { email: string; password: string }, before?: (stage: Stage, c: Omit<LiveConversation, 'agent'>) => Promise<void>): Promise<LiveConversation> {
   // No agent of an earlier test may still take the request.
-  await waitFor(() => (stack.server.calls.snapshot().agents.every((a) => a.state === 'offline') ? true : null), 'every agent offline');
-  const agentLogin = await login(stack.url, agent);
+  await waitFor(() => (stack.server.conversations.snapshot().agents.every((a) => a.state === AgentState.Offline) ? true : null), 'every agent offline');
+  const agentLogin = await login(stack.url, user);
   const agentCreds = await rtcCredentials(stack.url, agentLogin.token);
   const shopper = await shopperCreds();
-  const queued = await shopper.rt.next('call.queued');
-  expect(queued).toMatchObject({ callId: shopper.callId, agentAvailable: false });
+  expect(await shopper.rt.next('conversation.queued')).toMatchObject({ conversationId: shopper.conversationId, agentAvailable: false });
   const agentPeer = track(await openPeer(stack, agentCreds));
   const shopperPeer = track(await openPeer(stack, shopper.creds));
-  await beforeAssignment?.({ agentCreds, shopper, agentPeer, shopperPeer });
+  const c = { conversationId: shopper.conversationId, agentCreds, shopper, agentPeer, shopperPeer };
+  await before?.('queued', c);
 
-  const agentRt = track(await openRealtime(stack, agentLogin.token));
-  const shopperRt = shopper.rt;
-  agentRt.send({ type: 'presence.set', presence: Presence.Available });
-  await agentRt.next('agent.self', { where: (m) => m.presence === Presence.Available });
-  const ring = await agentRt.next('call.ring');
-  expect(ring.callId).toBe(shopper.callId);
-  agentRt.send({ type: 'call.accept', callId: ring.callId, peerId: agentCreds.peerId });
-  const agentConnect = await agentRt.next('call.connect');
-  const shopperConnect = await shopperRt.next('call.connect');
-  expect(agentConnect.remotePeerId).toBe(shopper.creds.peerId);
-  expect(shopperConnect.remotePeerId).toBe(agentCreds.peerId);
-  return { callId: ring.callId, agentCreds, shopper, agentPeer, shopperPeer, agentRt, shopperRt };
+  const agent = await agentConsole(stack, user, undefined, track);
+  const offer = await agent.rt.next('offer');
+  expect(offer.conversationId).toBe(shopper.conversationId);
+  agent.rt.send({ type: 'offer.accept', conversationId: offer.conversationId });
+  await shopper.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Active && m.conversation.media !== null });
+  await before?.('accepted', c);
+
+  shopper.rt.send({ type: 'media.join', conversationId: c.conversationId, peerId: shopper.creds.peerId });
+  await shopper.rt.next('media.peers');
+  await before?.('shopper joined', c);
+  agent.rt.send({ type: 'media.join', conversationId: c.conversationId, peerId: agentCreds.peerId });
+  expect((await agent.rt.next('media.peers', { where: (m) => m.peers.length === 1 })).peers[0]!.peerId).toBe(shopper.creds.peerId);
+  expect((await shopper.rt.next('media.peers', { where: (m) => m.peers.length === 1 })).peers[0]!.peerId).toBe(agentCreds.peerId);
+  return { ...c, agent };
 }
 
-async function endCall(c: LiveCall): Promise<void> {
-  c.agentRt.send({ type: 'call.hangup', callId: c.callId });
-  await c.shopperRt.next('call.ended');
-  expect(c.agentRt.invalid).toEqual([]);
-  expect(c.shopperRt.invalid).toEqual([]);
-  await Promise.all([c.agentRt.close(), c.shopperRt.close()]);
+async function endConversation(c: LiveConversation): Promise<void> {
+  c.agent.rt.send({ type: 'conversation.end', conversationId: c.conversationId });
+  await c.shopper.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Closed });
+  expect(c.agent.rt.invalid).toEqual([]);
+  expect(c.shopper.rt.invalid).toEqual([]);
 }
 
 describe('PeerServer: who may signal whom', () => {
-  it('relays an OFFER only between the two peers of a live call', async () => {
-    // A peer outside the call: bob's (bob is not available, so no request rings him).
+  it('relays an OFFER only between two peers that joined the same running media session', async () => {
+    // A peer outside the conversation: bob's (bob has no console, so no request is offered to him).
     const intruder = { creds: await rtcCredentials(stack.url, (await login(stack.url, DEMO.bob)).token) };
     const intruderPeer = track(await openPeer(stack, intruder.creds));
 
     const refusedBefore = refusals('signaling.refused_by_policy');
-    const c = await liveCall(DEMO.alice, async ({ agentCreds, shopper, agentPeer, shopperPeer }) => {
-      // Negative: the request only waits in the queue, so the agent's peer is not assigned to this shopper.
-      shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'before assignment'));
-      intruderPeer.send({ type: 'CANDIDATE', dst: agentCreds.peerId, payload: { candidate: 'x' } });
+    const c = await liveConversation(DEMO.alice, async (stage, { agentCreds, shopper, agentPeer, shopperPeer }) => {
+      // Negative while queued, accepted, and joined by one side only: the pair is not in one media session yet.
+      shopperPeer.send(offer(shopper.creds, agentCreds.peerId, `shopper: ${stage}`));
+      if (stage === 'queued') intruderPeer.send({ type: 'CANDIDATE', dst: agentCreds.peerId, payload: { candidate: 'x' } });
+      else agentPeer.send(offer(agentCreds, shopper.creds.peerId, `agent: ${stage}`));
       await agentPeer.expectNone('OFFER', QUIET_MS);
       await agentPeer.expectNone('CANDIDATE', 0);
+      await shopperPeer.expectNone('OFFER', 0);
     });
     const { agentCreds, shopper, agentPeer, shopperPeer } = c;
+    expect(stack.server.conversations.media.maySignal(shopper.creds.peerId, agentCreds.peerId)).toBe(true);
 
-    // Positive control: after the assignment the same OFFER arrives, with the server-set src.
-    shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'after assignment'));
+    // Positive control: once both joined, the same OFFER arrives, with the server-set src.
+    shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'both joined'));
     const got = await agentPeer.next('OFFER');
     expect(got).toMatchObject({ type: 'OFFER', src: shopper.creds.peerId, dst: agentCreds.peerId });
-    expect(JSON.stringify(got.payload)).toContain('after assignment');
+    expect(JSON.stringify(got.payload)).toContain('both joined');
     expect(agentPeer.frames.filter((f) => f.type === 'OFFER')).toHaveLength(1);
     // ...and the answer goes back.
     agentPeer.send({ type: 'ANSWER', dst: shopper.creds.peerId, payload: { sdp: { type: 'answer', sdp: 'v=0' } } });
     expect(await shopperPeer.next('ANSWER')).toMatchObject({ src: agentCreds.peerId });
 
-    // Still negative for a peer outside the call, even while the call is live.
+    // Still negative for a peer outside the conversation, even while its media session runs.
     intruderPeer.send(offer(intruder.creds, agentCreds.peerId, 'intruder'));
     intruderPeer.send({ type: 'OFFER', dst: shopper.creds.peerId, payload: { sdp: 'intruder' } });
     await agentPeer.expectNone('OFFER', QUIET_MS);
@@ -222,16 +244,53 @@ describe('PeerServer: who may signal whom', () => {
     shopperPeer.send(fits);
     expect((await agentPeer.next('OFFER')).src).toBe(shopper.creds.peerId);
 
-    // After the call ends, the pair may no longer signal: the server closes both peers.
-    await endCall(c);
+    // After the conversation ends, the pair may no longer signal: the server closes both peers.
+    await endConversation(c);
     expect((await shopperPeer.closed).code).toBe(1000);
     expect((await agentPeer.closed).code).toBe(1000);
-    // Each dropped frame was counted (not logged one line each): 2 before the assignment, 2 from the intruder.
-    expect(refusals('signaling.refused_by_policy') - refusedBefore).toBe(4);
+    expect(stack.server.conversations.media.maySignal(shopper.creds.peerId, agentCreds.peerId)).toBe(false);
+    // Each dropped frame was counted (not logged one line each): 6 before both joined, 2 from the intruder.
+    expect(refusals('signaling.refused_by_policy') - refusedBefore).toBe(8);
+  });
+
+  it('cuts a participant’s old peer when a new one joins (a reload), and only the new one may signal', async () => {
+    const c = await liveConversation(DEMO.alice);
+    const reload = await rtcCredentials(stack.url, c.shopper.token);
+    expect(reload.peerId).not.toBe(c.shopper.creds.peerId);
+    const reloaded = track(await openPeer(stack, reload));
+    // Connected but not joined: not yet.
+    reloaded.send(offer(reload, c.agentCreds.peerId, 'not joined'));
+    await c.agentPeer.expectNone('OFFER', QUIET_MS);
+    c.shopper.rt.send({ type: 'media.join', conversationId: c.conversationId, peerId: reload.peerId });
+    await c.agent.rt.next('media.peers', { where: (m) => m.peers[0]?.peerId === reload.peerId });
+    expect((await c.shopperPeer.closed).code).toBe(1000);
+    reloaded.send(offer(reload, c.agentCreds.peerId, 'joined'));
+    const got = await c.agentPeer.next('OFFER');
+    expect(got.src).toBe(reload.peerId);
+    expect(JSON.stringify(got.payload)).toContain('"joined"');
+    // The old id, even reconnected with its still-valid token, signals nothing.
+    const old = track(await openPeer(stack, c.shopper.creds));
+    old.send(offer(c.shopper.creds, c.agentCreds.peerId, 'old'));
+    await c.agentPeer.expectNone('OFFER', QUIET_MS);
+    await endConversation(c);
+  });
+
+  it('refuses media.join with a peer id that was not issued to the participant (peer_not_owned)', async () => {
+    const c = await liveConversation(DEMO.bob);
+    const other = await shopperCreds();
+    for (const foreign of [c.agentCreds.peerId, other.creds.peerId, `s-${other.shopperId}-${'0'.repeat(18)}`]) {
+      c.shopper.rt.send({ type: 'media.join', conversationId: c.conversationId, peerId: foreign });
+      expect(await c.shopper.rt.next('error')).toMatchObject({ code: ErrorCode.PeerNotOwned, conversationId: c.conversationId });
+    }
+    // The other shopper, not in this conversation, cannot join its media session at all.
+    other.rt.send({ type: 'media.join', conversationId: c.conversationId, peerId: other.creds.peerId });
+    expect(await other.rt.next('error')).toMatchObject({ code: ErrorCode.ConversationNotFound, conversationId: c.conversationId });
+    expect(stack.server.conversations.media.maySignal(other.creds.peerId, c.agentCreds.peerId)).toBe(false);
+    await endConversation(c);
   });
 
   it('closes a socket that sends more than MAX_SIGNAL_BYTES (1009), relays nothing and keeps running', async () => {
-    const c = await liveCall(DEMO.bob);
+    const c = await liveConversation(DEMO.bob);
     const uncaught = watchUncaught();
     try {
       c.shopperPeer.send(offer(c.shopper.creds, c.agentCreds.peerId, 'x'.repeat(MAX_SIGNAL_BYTES + 1)));
@@ -245,7 +304,7 @@ describe('PeerServer: who may signal whom', () => {
     const again = track(await openPeer(stack, c.shopper.creds));
     again.send(offer(c.shopper.creds, c.agentCreds.peerId, 'small'));
     expect((await c.agentPeer.next('OFFER')).src).toBe(c.shopper.creds.peerId);
-    await endCall(c);
+    await endConversation(c);
   });
 });
 
@@ -378,7 +437,7 @@ describe('PeerServer sockets of a staff session that ends', () => {
 
 describe('PeerServer: a peer that stops reading', () => {
   it('is cut once 1 MiB waits for it, instead of the server buffering the relay without end', async () => {
-    const c = await liveCall(DEMO.alice);
+    const c = await liveConversation(DEMO.alice);
     // The shopper's client stops reading its socket (a stalled or hostile reader).
     (c.shopperPeer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const before = refusals('signaling.slow_reader');
@@ -388,6 +447,6 @@ describe('PeerServer: a peer that stops reading', () => {
     // The sender is not punished for the reader's stall.
     expect(c.agentPeer.ws.readyState).toBe(c.agentPeer.ws.OPEN);
     c.shopperPeer.ws.terminate(); // our stalled client would never read the close
-    await endCall(c);
+    await endConversation(c);
   });
 });

@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const api = (p: string) => `${stack.url}/api${p}`;
 /** A supervisor-only route: 200 for a live supervisor session, 401 once it is revoked. */
-const listCalls = (token: string, base = stack.url) => httpRequest(`${base}/api/calls`, { headers: bearer(token) });
+const listCalls = (token: string, base = stack.url) => httpRequest(`${base}/api/conversations`, { headers: bearer(token) });
 const ticketFor = (token: string, base = stack.url) => httpRequest(`${base}/api/realtime/ticket`, { method: 'POST', headers: bearer(token) });
 const refresh = (refreshToken: string, base = stack.url) => httpRequest(`${base}/api/auth/refresh`, { body: { refreshToken } });
 const logout = (token: string) => httpRequest(api('/auth/logout'), { method: 'POST', headers: bearer(token) });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_PAGE_URL_LENGTH, sanitizePageUrl } from '../../server/src/calls/page-url';
+import { MAX_PAGE_URL_LENGTH, sanitizePageUrl } from '../../server/src/conversations/page-url';
 
 const webUrls = fc.webUrl({
   validSchemes: ['http', 'https'],

@@ -60,6 +60,9 @@ export class Lifecycle {
     await core.store.allReconnecting(core.now() + core.opts.reconnectGraceMs);
     const since = new Date(this.core.now() - core.opts.ringRetryAfterMs).toISOString();
     for (const c of await core.store.loadLive()) {
+      // An offer ringing when the last process stopped rang a console that is gone: back to the queue.
+      if (c.state === S.Offered && c.offeredAgentId !== null && (await core.store.unoffer(c.id, c.offeredAgentId, RingEndReason.ServerRestart, core.iso())))
+        Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
       core.live.set(c.id, c);
       const refused = await core.store.recentlyRefused(c.id, since);
       if (refused.size) this.refused.set(c.id, new Map([...refused].map(([a, at]) => [a, Date.parse(at) + core.opts.ringRetryAfterMs])));
@@ -93,19 +96,22 @@ export class Lifecycle {
     this.creating.add(shopperId);
     try {
       const { customer, product } = await context();
+      // A customer the shop vouched for is named; a guest is not (the UIs say "guest").
+      const shopper = { ...req.shopper, name: customer?.name ?? req.shopper.name };
       if (core.closing) throw new CounterpartError(ErrorCode.Unavailable, 'The service is restarting; try again in a moment');
       const at = this.core.iso();
       const c: Conversation = {
         id: randomUUID(), siteId: req.siteId, shopperId, net: req.net, state: S.Queued, channel: req.channel, customer, product, pageUrl: req.pageUrl,
         lastSeq: 0, offeredAgentId: null, proposal: null, requestedAt: at, offeredAt: null, answeredAt: null, endedAt: null, endedBy: null,
         endReason: null, waitDeadline: this.core.now() + core.opts.queue.maxWaitMs, offerDeadline: null, media: null,
-        participants: [newParticipant(req.shopper, at)],
+        participants: [newParticipant(shopper, at)],
       };
       await core.store.insert(c);
       core.live.set(c.id, c);
       this.armDeadlines(c);
       core.events.publish('changed', c);
-      this.dispatch();
+      // After the caller has answered the start (the shopper learns the conversation id first, then its place).
+      setImmediate(() => this.dispatch());
       return c;
     } finally {
       this.creating.delete(shopperId);
@@ -277,6 +283,7 @@ export class Lifecycle {
   }
 
   async settled(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
     do {
       await this.core.locks.idle();
       await this.dispatching;
@@ -357,7 +364,8 @@ export class Lifecycle {
       const a = core.agents.get(Number(party.id));
       if (a) core.publishAgent(a, true);
     }
-    this.told.clear();
+    // A shopper back on a new page is told where it stands again (only its own conversations).
+    for (const c of mine) this.told.delete(c.id);
     this.dispatch();
     return mine;
   }

@@ -22,8 +22,9 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
 
   r.get('/conversations/:id', requireAuth(sessions, Role.Supervisor, Role.Agent), async (ctx) => {
     const actor = actorOf(principalOf(ctx));
-    if (!(await conversations.chat.mayRead(actor, ctx.params.id!))) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation');
-    ctx.body = await conversationRecord(store, ctx.params.id!);
+    const rec = (await conversations.chat.mayRead(actor, ctx.params.id!)) ? await conversationRecord(store, ctx.params.id!) : null;
+    if (!rec) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation');
+    ctx.body = rec;
   });
 
   r.get('/conversations/:id/context', requireAuth(sessions, Role.Agent), async (ctx) => {
