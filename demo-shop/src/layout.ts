@@ -17,10 +17,10 @@ button,.button{display:inline-block;padding:.7rem 1.4rem;border:0;border-radius:
 .customers{list-style:none;padding:0}.customers li{display:flex;justify-content:space-between;padding:.6rem 0;border-bottom:1px solid #e8e2d9}
 footer{padding:2rem;text-align:center;color:#8b857c;font-size:.85rem}`;
 
-export function storePage(opts: { title: string; customer: Customer | null; body: SafeHtml; scripts?: SafeHtml }): string {
+export function storePage(opts: { title: string; customer: Customer | null; body: SafeHtml; scripts?: SafeHtml; lang?: string }): string {
   const { customer } = opts;
   return html`<!doctype html>
-<html lang="en">
+<html lang="${opts.lang ?? 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

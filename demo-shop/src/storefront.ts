@@ -39,6 +39,12 @@ function signedInCustomer(ctx: RouterContext): Customer | null {
   return findCustomer(Number(raw)) ?? null;
 }
 
+/** The page language: a shop in another language says so in `<html lang>` (here `?lang=zh-CN` for the demo). */
+function pageLang(ctx: RouterContext): string {
+  const q = typeof ctx.query.lang === 'string' ? ctx.query.lang : '';
+  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/.test(q) ? q : 'en';
+}
+
 function sendHtml(ctx: RouterContext, body: string, status = 200): void {
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
@@ -48,6 +54,12 @@ function sendHtml(ctx: RouterContext, body: string, status = 200): void {
 export function createStorefrontRouter(opts: StorefrontOptions): Router {
   const router = new Router();
   const counterpartUrl = opts.counterpartUrl.replace(/\/+$/, '');
+  /** The widget is on every page of the shop, as a real shop embeds it: a conversation follows the shopper around. */
+  const widgetTag = (customer: Customer | null, productId: number | null) => {
+    const identity = customer ? html` data-customer-vouch-url="${VOUCH_PATH}"` : '';
+    const product = productId === null ? '' : html` data-product-id="${productId}"`;
+    return html`<script src="${counterpartUrl}${Paths.widgetLoader}" data-site-key="${opts.siteKey}"${product}${identity} async></script>`;
+  };
 
   router.get('/', (ctx) => {
     const customer = signedInCustomer(ctx);
@@ -60,7 +72,7 @@ ${products.map(
 </li>
 `,
 )}</ul>`;
-    sendHtml(ctx, storePage({ title: 'Shop', customer, body }));
+    sendHtml(ctx, storePage({ title: 'Shop', customer, body, scripts: widgetTag(customer, null), lang: pageLang(ctx) }));
   });
 
   router.get('/products/:slug', (ctx) => {
@@ -70,8 +82,7 @@ ${products.map(
       sendHtml(ctx, storePage({ title: 'Not found', customer, body: html`<h1>Product not found</h1><p><a href="/">Back to the shop</a></p>` }), 404);
       return;
     }
-    const identity = customer ? html` data-customer-vouch-url="${VOUCH_PATH}"` : '';
-    const widget = html`<script src="${counterpartUrl}${Paths.widgetLoader}" data-site-key="${opts.siteKey}" data-product-id="${product.id}"${identity} async></script>`;
+    const more = products.filter((p) => p.id !== product.id).slice(0, 3);
     const body = html`<article class="product" id="product-${product.id}" data-product-id="${product.id}">
   <img src="${productImagePath(product)}" alt="${product.name}">
   <div class="summary">
@@ -85,8 +96,11 @@ ${products.map(
     </form>
     <p><a href="/">← All products</a></p>
   </div>
-</article>`;
-    sendHtml(ctx, storePage({ title: product.name, customer, body, scripts: widget }));
+</article>
+<section class="more"><h2>More from the shop</h2><ul class="grid" id="more-products">
+${more.map((p) => html`<li class="card"><a class="more-product" data-slug="${p.slug}" href="${productPath(p)}"><div class="body"><h2>${p.name}</h2><span class="price">${formatPrice(p.price)}</span></div></a></li>`)}
+</ul></section>`;
+    sendHtml(ctx, storePage({ title: product.name, customer, body, scripts: widgetTag(customer, product.id), lang: pageLang(ctx) }));
   });
 
   // A fresh vouch for the signed-in customer; the widget fetches it each time it opens a session.

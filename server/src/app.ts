@@ -104,6 +104,14 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     capacity: { sockets: config.capacity.realtimeSockets, staffReserve: config.capacity.staffReserve },
   });
   conversations.events.on('peersRetired', (peerIds) => signaling.closePeers(peerIds));
+  // A shopper whose last conversation ended holds no peer at all (also ones it opened and never joined).
+  conversations.events.on('changed', (c) => {
+    if (conversations.core.live.has(c.id)) return;
+    for (const p of c.participants) {
+      const owner = `${p.party.role}:${p.party.id}`;
+      if (p.party.role === Role.Shopper && !conversations.media.shopperInConversation(owner)) signaling.closeOwner(owner);
+    }
+  });
   sessions.onRevoked = (sid) => {
     hub.closeSession(sid, 'session ended');
     signaling.closeSession(sid);

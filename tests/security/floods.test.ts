@@ -1,17 +1,25 @@
 /**
  * Floods and exhaustion: one agent's burst does not fan out to supervisors; queued shoppers hear
  * only their own position changes; one token cannot open hundreds of sockets; and anonymous
- * shoppers that spend every budget still leave room for an agent to connect and take a call.
+ * shoppers that spend every budget still leave room for an agent to connect and take a
+ * conversation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, MediaKind, Presence, ShopperSessionResponse } from '../../protocol/index';
-import { DEMO, SITE, login, rtcCredentials, shopperSession, waitFor, type Stack } from '../helpers/server';
+import { ConversationState, EndReason, EndedBy, ErrorCode, MediaKind, Presence, ShopperSessionResponse, type ServerMessageOf } from '../../protocol/index';
+import { startMessage } from '../helpers/conversations';
+import { DEMO, SITE, login, rtcCredentials, shopperSession, waitFor } from '../helpers/server';
 import { connectPeer, openPeer, openRealtime, type RealtimeClient } from '../helpers/sockets';
-import { expectHealthy, raw, startProcess } from './support';
+import { asStack, expectHealthy, raw, staffOnline, startProcess } from './support';
 
 type Srv = Awaited<ReturnType<typeof startProcess>>;
-const asStack = (srv: Srv) => ({ url: srv.url, wsUrl: srv.url.replace(/^http/, 'ws') }) as Stack;
-const request = { type: 'call.request', media: MediaKind.Video, context: { productId: null, pageUrl: 'http://shop.test/p?order_key=secret#x' } } as const;
+const start = startMessage({ channel: MediaKind.Video, pageUrl: 'http://shop.test/p?order_key=secret#x' });
+/** The id of the conversation a shopper's socket started (from the `conversation.sync` that answered it). */
+const conversationOf = (rt: RealtimeClient) => rt.received.find((m) => m.type === 'conversation.sync')!.conversation.id;
+/** Ends a shopper's conversation and waits until it is told so. */
+async function hangUp(rt: RealtimeClient, conversationId: string): Promise<void> {
+  rt.send({ type: 'conversation.end', conversationId });
+  await rt.next('conversation.update', { where: (m) => m.conversation.id === conversationId && m.conversation.state === ConversationState.Abandoned });
+}
 
 describe('fan-out and queue updates', () => {
   let srv: Srv;
@@ -39,23 +47,29 @@ describe('fan-out and queue updates', () => {
 
   it('40 queued shoppers: each hears its own position, and only when it changes', async () => {
     const shoppers: RealtimeClient[] = [];
-    const callIds: string[] = [];
+    const ids: string[] = [];
+    const queued = (rt: RealtimeClient) => rt.received.filter((m): m is ServerMessageOf<'conversation.queued'> => m.type === 'conversation.queued');
     for (let i = 0; i < 40; i++) {
       const rt = await openRealtime(srv.url, (await shopperSession(srv.url)).token);
-      rt.send(request);
-      const q = await rt.next('call.queued');
-      expect(q).toMatchObject({ position: i + 1, agentAvailable: false });
-      expect(Object.keys(q).sort()).toEqual(['agentAvailable', 'callId', 'position', 'type']);
+      rt.send(start);
+      const { conversation } = await rt.next('conversation.sync');
+      const q = await rt.next('conversation.queued');
+      expect(q).toMatchObject({ conversationId: conversation.id, position: i + 1, agentAvailable: false });
+      // Where it stands, nothing about the others.
+      expect(Object.keys(q).sort()).toEqual(['agentAvailable', 'conversationId', 'position', 'type']);
       shoppers.push(rt);
-      callIds.push(q.callId);
+      ids.push(q.conversationId);
     }
     // Number 20 leaves: only the 20 behind them move up, each told once.
-    shoppers[19]!.send({ type: 'call.hangup', callId: callIds[19]! });
-    await shoppers[39]!.next('call.queued', { where: (m) => m.position === 39 });
+    await hangUp(shoppers[19]!, ids[19]!);
+    await shoppers[39]!.next('conversation.queued', { where: (m) => m.position === 39 });
     await new Promise((r) => setTimeout(r, 200));
-    const total = shoppers.reduce((n, rt) => n + rt.received.filter((m) => m.type === 'call.queued').length, 0);
+    // Nobody was told anything about another shopper's conversation.
+    for (const [i, rt] of shoppers.entries()) expect(queued(rt).every((m) => m.conversationId === ids[i])).toBe(true);
+    // The 19 ahead of the one who left were told their position once.
+    for (const [i, rt] of shoppers.slice(0, 19).entries()) expect(queued(rt).map((m) => m.position)).toEqual([i + 1]);
+    const total = shoppers.reduce((n, rt) => n + queued(rt).length, 0);
     expect(total).toBe(40 + 20);
-    for (const rt of shoppers.slice(0, 19)) expect(rt.received.filter((m) => m.type === 'call.queued')).toHaveLength(1);
     for (const rt of shoppers) await rt.close();
     await expectHealthy(srv);
   });
@@ -90,7 +104,7 @@ describe('shopper capacity', () => {
     await srv?.cleanup();
   });
 
-  it('after anonymous shoppers spend every budget, an agent still connects and gets a call', async () => {
+  it('after anonymous shoppers spend every budget, an agent still connects and takes a conversation', async () => {
     const stack = asStack(srv);
     // 1. Sessions per address: 30 a minute, then 429.
     const results = await Promise.all(
@@ -102,11 +116,11 @@ describe('shopper capacity', () => {
     expect(ok).toHaveLength(30);
     expect(results.filter((r) => r.status === 429).every((r) => JSON.parse(r.body).error.code === ErrorCode.RateLimited)).toBe(true);
 
-    // 2. A session without a call gets no peer id and no TURN credentials.
+    // 2. A session without a conversation gets no peer id and no TURN credentials.
     const before = await raw(`${srv.url}/api/rtc/credentials`, { method: 'POST', headers: { authorization: `Bearer ${ok[0]!.token}` } });
-    expect([before.status, JSON.parse(before.body).error.code]).toEqual([404, ErrorCode.CallNotFound]);
+    expect([before.status, JSON.parse(before.body).error.code]).toEqual([404, ErrorCode.ConversationNotFound]);
 
-    // 3. Shoppers with live requests (from 12 networks: one network holds only a share of the
+    // 3. Shoppers with live conversations (from 12 networks: one network holds only a share of the
     //    queue) fill the PeerServer up to the shoppers' share (12 − 4 = 8).
     const peers: string[] = [];
     let refused = 0;
@@ -117,8 +131,8 @@ describe('shopper capacity', () => {
       });
       const s = ShopperSessionResponse.parse(JSON.parse(made.body));
       const rt = await openRealtime(srv.url, s.token);
-      rt.send(request);
-      await rt.next('call.queued');
+      rt.send(start);
+      await rt.next('conversation.queued');
       const creds = await rtcCredentials(srv.url, s.token);
       const r = await connectPeer(stack, creds.peerId, creds.peerToken);
       if (r.kind === 'open') peers.push(creds.peerId);
@@ -126,14 +140,18 @@ describe('shopper capacity', () => {
     }
     expect([peers.length, refused]).toEqual([8, 4]);
 
-    // 4. The agent still gets in: realtime, a peer from the staff reserve, and the first request rings.
+    // 4. The agent still gets in: realtime, a peer from the staff reserve, and the oldest conversation is offered.
     const alice = await login(srv.url, DEMO.alice);
     const agent = await openRealtime(srv.url, alice.token);
-    await openPeer(stack, await rtcCredentials(srv.url, alice.token));
+    const agentPeer = await rtcCredentials(srv.url, alice.token);
+    await openPeer(stack, agentPeer);
     agent.send({ type: 'presence.set', presence: Presence.Available });
-    const ring = await agent.next('call.ring');
-    agent.send({ type: 'call.accept', callId: ring.callId, peerId: (await rtcCredentials(srv.url, alice.token)).peerId });
-    await waitFor(async () => (agent.received.some((m) => m.type === 'call.connect') ? true : null), 'call.connect to the agent');
+    const offer = await agent.next('offer');
+    agent.send({ type: 'offer.accept', conversationId: offer.conversationId });
+    const active = await agent.next('conversation.update', { where: (m) => m.conversation.id === offer.conversationId && m.conversation.state === ConversationState.Active });
+    expect(active.conversation.media?.kind).toBe(MediaKind.Video);
+    agent.send({ type: 'media.join', conversationId: offer.conversationId, peerId: agentPeer.peerId });
+    await agent.next('media.peers', { where: (m) => m.conversationId === offer.conversationId });
     await expectHealthy(srv);
   });
 
@@ -143,13 +161,14 @@ describe('shopper capacity', () => {
       const rts: RealtimeClient[] = [];
       for (let i = 0; i < 3; i++) {
         const rt = await openRealtime(capped.url, (await shopperSession(capped.url)).token);
-        rt.send(request);
+        rt.send(start);
         rts.push(rt);
       }
-      await rts[0]!.next('call.queued');
-      await rts[1]!.next('call.queued');
+      await rts[0]!.next('conversation.queued');
+      await rts[1]!.next('conversation.queued');
       expect(await rts[2]!.next('error')).toMatchObject({ code: ErrorCode.QueueFull });
-      expect(await rts[0]!.next('call.ended', { timeoutMs: 3000 })).toMatchObject({ reason: 'queue_timeout', endedBy: 'system' });
+      const ended = await rts[0]!.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.TimedOut, timeoutMs: 3000 });
+      expect(ended.conversation).toMatchObject({ endReason: EndReason.QueueTimeout, endedBy: EndedBy.System });
       for (const rt of rts) await rt.close();
     } finally {
       await capped.cleanup();
@@ -157,9 +176,9 @@ describe('shopper capacity', () => {
   });
 });
 
-/** The first `call.queued` or `error` received after index `from`. */
+/** The first `conversation.sync` or `error` received after index `from`. */
 const answerAfter = (rt: RealtimeClient, from: number) =>
-  waitFor(() => rt.received.slice(from).find((m) => m.type === 'call.queued' || m.type === 'error') ?? null, 'an answer to the request');
+  waitFor(() => rt.received.slice(from).find((m) => m.type === 'conversation.sync' || m.type === 'error') ?? null, 'an answer to conversation.start');
 
 describe('per network and per session', () => {
   let srv: Srv;
@@ -170,58 +189,64 @@ describe('per network and per session', () => {
     await srv?.cleanup();
   });
 
-  it('one network holds only a share of the queue, and one session only a few requests', async () => {
+  it('one network holds only a share of the queue, and one session only a few conversations', async () => {
     const rts: RealtimeClient[] = [];
     const answers: string[] = [];
-    // QUEUE_MAX_PER_SITE 50 → a network may hold 5 waiting requests.
+    // QUEUE_MAX_PER_SITE 50 → a network may hold 5 waiting conversations.
     for (let i = 0; i < 6; i++) {
       const rt = await openRealtime(srv.url, (await shopperSession(srv.url)).token);
       const from = rt.received.length;
-      rt.send(request);
+      rt.send(start);
       const m = await answerAfter(rt, from);
-      answers.push(m.type === 'error' ? m.code : 'queued');
-      if (m.type === 'call.queued') rts.push(rt);
+      answers.push(m.type === 'error' ? m.code : m.conversation.state);
+      if (m.type === 'conversation.sync') rts.push(rt);
       else await rt.close();
     }
     expect(answers).toEqual(['queued', 'queued', 'queued', 'queued', 'queued', ErrorCode.QueueFull]);
-    for (const rt of rts) {
-      rt.send({ type: 'call.hangup', callId: rt.received.find((m) => m.type === 'call.queued')!.callId });
-      await rt.next('call.ended');
-    }
+    for (const rt of rts) await hangUp(rt, conversationOf(rt));
     for (const rt of rts) await rt.close();
 
-    // Request, hang up, request again…: 5 requests per session per 10 minutes.
+    // Start, hang up, start again…: 5 conversations per session per 10 minutes.
     const churn = await openRealtime(srv.url, (await shopperSession(srv.url)).token);
     const outcomes: string[] = [];
     for (let i = 0; i < 6; i++) {
       const from = churn.received.length;
-      churn.send(request);
+      churn.send(start);
       const m = await answerAfter(churn, from);
-      outcomes.push(m.type === 'error' ? m.code : 'queued');
-      if (m.type === 'call.queued') {
-        churn.send({ type: 'call.hangup', callId: m.callId });
-        await churn.next('call.ended');
-      }
+      outcomes.push(m.type === 'error' ? m.code : m.conversation.state);
+      if (m.type === 'conversation.sync') await hangUp(churn, m.conversation.id);
     }
     expect(outcomes).toEqual(['queued', 'queued', 'queued', 'queued', 'queued', ErrorCode.RateLimited]);
     await churn.close();
     await expectHealthy(srv);
   });
 
-  it("a shopper's peer token connects only while its call lives, and the call's end closes the peer", async () => {
+  it("a shopper's peers live only as long as its conversation: the end closes them and spare tokens connect nothing", async () => {
     const stack = asStack(srv);
+    const agent = await staffOnline(srv.url, DEMO.alice);
     const s = await shopperSession(srv.url);
     const rt = await openRealtime(srv.url, s.token);
-    rt.send(request);
-    const q = await rt.next('call.queued');
-    const creds = await rtcCredentials(srv.url, s.token);
+    rt.send(start);
+    const offer = await agent.rt.next('offer');
+    agent.rt.send({ type: 'offer.accept', conversationId: offer.conversationId });
+    await rt.next('conversation.update', { where: (m) => m.conversation.media !== null });
+    const joined = await rtcCredentials(srv.url, s.token);
+    const opened = await rtcCredentials(srv.url, s.token);
     const spare = await rtcCredentials(srv.url, s.token);
-    const peer = await openPeer(stack, creds);
-    rt.send({ type: 'call.hangup', callId: q.callId });
-    await rt.next('call.ended');
-    expect((await peer.closed).code).toBe(1000);
+    const joinedPeer = await openPeer(stack, joined);
+    // A peer the page opened but never joined to the media session (a reload mid-setup).
+    const openedPeer = await openPeer(stack, opened);
+    rt.send({ type: 'media.join', conversationId: offer.conversationId, peerId: joined.peerId });
+    await rt.next('media.peers');
+    rt.send({ type: 'conversation.end', conversationId: offer.conversationId });
+    await rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Closed });
+    expect((await joinedPeer.closed).code).toBe(1000);
     expect(await connectPeer(stack, spare.peerId, spare.peerToken)).toEqual({ kind: 'refused', status: 401 });
+    // Every peer of the shopper goes with the conversation, not only the one it joined with.
+    const cut = await Promise.race([openedPeer.closed.then((c) => c.code), new Promise((r) => setTimeout(() => r('still open'), 3000))]);
+    expect(cut, 'a peer opened for the conversation but never joined').toBe(1000);
     await rt.close();
+    await agent.rt.close();
   });
 
 });

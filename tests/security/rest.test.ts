@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { LoginRequest, LoginResponse, RefreshRequest, ShopperSessionRequest, ShopperSessionResponse } from '../../protocol/index';
+import { LoginRequest, LoginResponse, RefreshRequest, ShopperSessionRequest, ShopperSessionResponse, UPLOAD_TYPES } from '../../protocol/index';
 import { DEMO, SITE, signCustomer } from '../helpers/server';
 import { hostileOf } from '../helpers/arbitrary';
 import type { ServerProcess } from '../helpers/process';
@@ -59,7 +59,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/shopper/session', schema: ShopperSessionRequest, ok: [200], refused: [400, 403, 404, 413, 415, 429], origin: true },
   { method: 'POST', path: '/api/realtime/ticket', ok: [200], refused: [400, 401, 413, 415, 429] },
   { method: 'POST', path: '/api/rtc/credentials', ok: [200], refused: [400, 401, 404, 413, 415, 429] },
-  { method: 'GET', path: '/api/calls', ok: [200], refused: [401, 403] },
+  { method: 'GET', path: '/api/conversations', ok: [200], refused: [401, 403] },
 ];
 
 describe('REST endpoints under hostile input', () => {
@@ -99,20 +99,33 @@ describe('REST endpoints under hostile input', () => {
     // A real sign-out still works afterwards, and only for its own session.
     const own = await json(LoginResponse, `${srv.url}/api/auth/login`, DEMO.bob);
     expect((await raw(`${srv.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${own.token}` } })).status).toBe(204);
-    expect((await raw(`${srv.url}/api/calls`, { headers: { authorization: `Bearer ${supervisor.token}` } })).status).toBe(200);
+    expect((await raw(`${srv.url}/api/conversations`, { headers: { authorization: `Bearer ${supervisor.token}` } })).status).toBe(200);
     await expectHealthy(srv);
   });
 
-  it('path parameters and queries: arbitrary call ids and limits', async () => {
+  it('path parameters and queries: arbitrary conversation and file ids, limits and message numbers', async () => {
+    const id = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.uuid(), fc.stringMatching(/^[0-9a-f]{32}$/));
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), fc.nat({ max: auths.length - 1 }), async (id, authIndex) => {
+      fc.asyncProperty(id, fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom(...UPLOAD_TYPES, 'text/html', 'image/svg+xml', 'application/json', ''), fc.nat({ max: auths.length - 1 }), async (raw_id, q, type, authIndex) => {
         const auth = auths[authIndex]!;
         const headers: Record<string, string> = auth.header ? { authorization: auth.header } : {};
-        const enc = encodeURIComponent(id);
-        for (const p of [`/api/calls/${enc}`, `/api/calls/${enc}/context`, `/api/calls?limit=${enc}`]) {
+        const [enc, query] = [encodeURIComponent(raw_id), encodeURIComponent(q)];
+        const paths = [
+          `/api/conversations/${enc}`,
+          `/api/conversations/${enc}/context`,
+          `/api/conversations?limit=${query}`,
+          `/api/conversations/${enc}/messages?after=${query}`,
+          `/api/conversations/${enc}/messages?after=1&after=${query}`,
+          `/api/files/${enc}`,
+        ];
+        for (const p of paths) {
           const r = await raw(`${srv.url}${p}`, { headers });
+          // 204 is no answer: an id that names nothing is a 404 like any other.
           expectClearRefusal(r, [200, 400, 401, 403, 404], `${p} with ${auth.name}`);
         }
+        // An upload to an arbitrary id, of any declared type: refused before a byte is stored.
+        const up = await raw(`${srv.url}/api/conversations/${enc}/files?name=${query}`, { headers: { ...headers, 'content-type': type }, body: q || 'x' });
+        expectClearRefusal(up, [400, 401, 403, 404, 415, 429], `upload to ${JSON.stringify(raw_id)} with ${auth.name}`);
       }),
       { numRuns: RUNS },
     );

@@ -2,19 +2,20 @@
  * The realtime channel (/ws) and the PeerServer (/peerjs) under hostile input: upgrades with no,
  * forged, expired or replayed credentials are refused with HTTP 401 before any socket exists;
  * generated frames (from the ClientMessage schema, mutated, or raw bytes) get an error reply or
- * close only that socket with the right code; nothing ends the process.
+ * close only that socket with the right code; the PeerServer relays only within one running
+ * media session; nothing ends the process.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientMessage, CloseCode, ErrorCode, MAX_REALTIME_BYTES, MAX_SIGNAL_BYTES, Paths } from '../../protocol/index';
+import { ClientMessage, CloseCode, ErrorCode, MAX_REALTIME_BYTES, MAX_SIGNAL_BYTES, MediaKind, Paths } from '../../protocol/index';
 import { hostileOf } from '../helpers/arbitrary';
 import { DEMO, login, rtcCredentials, shopperSession, waitFor, type Stack } from '../helpers/server';
 import { connectPeer, openPeer, openRealtime, openRealtimeWithTicket, realtimeRefusal, realtimeTicket, tryUpgrade } from '../helpers/sockets';
 import type { ServerProcess } from '../helpers/process';
-import { expectHealthy, forge, startProcess } from './support';
+import { acceptedBy, expectHealthy, forge, staffOnline, startProcess } from './support';
 
 let srv: ServerProcess & { cleanup(): Promise<void> };
 /** The socket helpers take a Stack; these tests only need its URLs. */
@@ -33,7 +34,7 @@ describe('/ws upgrades', () => {
     const shopper = await shopperSession(srv.url);
     const used = await realtimeTicket(srv.url, shopper.token);
     (await openRealtimeWithTicket(srv.url, used)).ws.close();
-    const claims = { role: 'shopper', site: 1, cid: null, jti: 'x'.repeat(22), until: Math.floor(Date.now() / 1000) + 600 };
+    const claims = { role: 'shopper', site: 1, cid: null, net: '127.0.0.1', jti: 'x'.repeat(22), until: Math.floor(Date.now() / 1000) + 600 };
     const cases: [string, string | null][] = [
       ['none', null],
       ['garbage', 'not-a-ticket'],
@@ -125,13 +126,16 @@ describe('/ws frames', () => {
           expect((await rt.closed).code).toBe(1009);
           return;
         }
-        const invalid = msgs.filter((m) => !ClientMessage.safeParse(m).success).length;
+        // What the server sees is the JSON on the wire (e.g. an own `__proto__` key does not survive stringify).
+        const invalid = frames.filter((f) => !ClientMessage.safeParse(JSON.parse(f)).success).length;
         for (const f of frames) rt.sendRaw(f);
         // Handled in order: the marker's answer comes after every earlier message's.
-        rt.send({ type: 'call.resume', callId: 'marker' });
-        await rt.next('error', { where: (e) => e.callId === 'marker' });
-        const badRequests = rt.received.filter((m) => m.type === 'error' && m.code === ErrorCode.BadRequest).length;
-        expect(badRequests).toBe(invalid);
+        rt.send({ type: 'conversation.resume', conversationId: 'marker', afterSeq: 0 });
+        await rt.next('error', { where: (e) => e.conversationId === 'marker' });
+        const errors = rt.received.filter((m) => m.type === 'error');
+        expect(errors.filter((m) => m.code === ErrorCode.BadRequest)).toHaveLength(invalid);
+        // A handler that throws something unexpected answers `internal`: never for any input.
+        expect(errors.filter((m) => m.code === ErrorCode.Internal)).toEqual([]);
         expect(rt.invalid).toEqual([]);
         await rt.close();
       }),
@@ -157,12 +161,12 @@ describe('/ws frames', () => {
     expect((await garbage.closed).code).toBe(CloseCode.PolicyViolation);
 
     const flood = await openRealtime(srv.url, shopper.token);
-    for (let i = 0; i < 3000; i++) flood.send({ type: 'call.resume', callId: `c${i}` });
+    for (let i = 0; i < 3000; i++) flood.send({ type: 'conversation.resume', conversationId: `c${i}`, afterSeq: 0 });
     expect((await flood.closed).code).toBe(CloseCode.TooManyMessages);
 
     // The supervisor's socket saw none of it and still works.
-    bystander.send({ type: 'call.resume', callId: 'still-here' });
-    expect(await bystander.next('error', { where: (e) => e.callId === 'still-here' })).toMatchObject({ code: ErrorCode.CallNotFound });
+    bystander.send({ type: 'conversation.resume', conversationId: 'still-here', afterSeq: 0 });
+    expect(await bystander.next('error', { where: (e) => e.conversationId === 'still-here' })).toMatchObject({ code: ErrorCode.ConversationNotFound });
     await bystander.close();
     await expectHealthy(srv);
   });
@@ -184,7 +188,7 @@ describe('/peerjs', () => {
     await expectHealthy(srv);
   });
 
-  it('drops generated frames that are not for the peer of a live call, and closes oversize and invalid UTF-8', async () => {
+  it('drops generated frames that are not for a peer of the same live media session, and closes oversize and invalid UTF-8', async () => {
     const alice = await login(srv.url, DEMO.alice);
     const sender = await openPeer(stack, await rtcCredentials(srv.url, alice.token));
     const target = await openPeer(stack, await rtcCredentials(srv.url, (await login(srv.url, DEMO.bob)).token));
@@ -199,7 +203,7 @@ describe('/peerjs', () => {
       }),
       { numRuns: 30 },
     );
-    // No call joins them: nothing may reach the target.
+    // No media session joins them: nothing may reach the target.
     await target.expectNone('OFFER', 300);
     expect(target.frames.filter((f) => f.type !== 'OPEN')).toEqual([]);
 
@@ -211,6 +215,33 @@ describe('/peerjs', () => {
     bad.ws.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), { binary: false });
     expect((await bad.closed).code).toBe(1007);
     await target.close();
+    await expectHealthy(srv);
+  });
+});
+
+describe('/peerjs policy with conversations', () => {
+  it('relays only between the peers of one running media session; a bystander peer gets nothing and reaches nobody', async () => {
+    const alice = await staffOnline(srv.url, DEMO.alice);
+    const shopper = await acceptedBy(srv.url, alice, MediaKind.Video);
+    const [agentCreds, shopperCreds] = [await rtcCredentials(srv.url, alice.login.token), await rtcCredentials(srv.url, shopper.token)];
+    const [agentPeer, shopperPeer] = [await openPeer(stack, agentCreds), await openPeer(stack, shopperCreds)];
+    alice.rt.send({ type: 'media.join', conversationId: shopper.conversationId, peerId: agentCreds.peerId });
+    shopper.rt.send({ type: 'media.join', conversationId: shopper.conversationId, peerId: shopperCreds.peerId });
+    await shopper.rt.next('media.peers', { where: (m) => m.peers.length === 1 });
+    const bystander = await openPeer(stack, await rtcCredentials(srv.url, (await login(srv.url, DEMO.bob)).token));
+
+    bystander.send({ type: 'OFFER', dst: agentCreds.peerId, payload: { sdp: 'from a bystander' } });
+    shopperPeer.send({ type: 'OFFER', dst: bystander.id, payload: { sdp: 'to a bystander' } });
+    shopperPeer.send({ type: 'OFFER', dst: agentCreds.peerId, payload: { sdp: 'in the session' } });
+    expect((await agentPeer.next('OFFER')).payload).toEqual({ sdp: 'in the session' });
+    await agentPeer.expectNone('OFFER', 300);
+    expect(bystander.frames.filter((f) => f.type !== 'OPEN')).toEqual([]);
+
+    // The end of the conversation ends the session's peers: nothing is relayed after.
+    shopper.rt.send({ type: 'conversation.end', conversationId: shopper.conversationId });
+    expect((await agentPeer.closed).code).toBe(1000);
+    expect((await shopperPeer.closed).code).toBe(1000);
+    for (const c of [shopper.rt, alice.rt, bystander]) await c.close();
     await expectHealthy(srv);
   });
 });

@@ -1,11 +1,25 @@
-/** Shared by the abuse tests: the server as a process, raw HTTP with any bytes, forged tokens. */
+/** Shared by the abuse tests: the server as a process, raw HTTP with any bytes, forged tokens, conversations. */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { SignJWT } from 'jose';
+import knex, { type Knex } from 'knex';
 import { expect } from 'vitest';
-import { ErrorBody } from '../../protocol/index';
+import {
+  AgentState,
+  ConversationState,
+  ErrorBody,
+  MediaKind,
+  Presence,
+  Role,
+  type ChatMessage,
+  type LoginResponse,
+  type ServerMessageOf,
+} from '../../protocol/index';
+import { shopperInConversation, startMessage, type ShopperInConversation } from '../helpers/conversations';
 import { freshDataDir, spawnServer, testEnv, type ServerProcess } from '../helpers/process';
+import { login, type Stack } from '../helpers/server';
+import { openRealtime, type RealtimeClient } from '../helpers/sockets';
 
 /** The bound the abuse suites hold the server's resident memory to (it starts near 170 MB under tsx). */
 export const RSS_BOUND_BYTES = 400 * 1024 * 1024;
@@ -85,4 +99,59 @@ export async function forge(srv: ServerProcess, aud: string, sub: string, claims
     .setIssuedAt(now - 7200)
     .setExpirationTime(now + expSecondsFromNow)
     .sign(new TextEncoder().encode(secret));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversations on a server process
+
+/** The socket helpers take a Stack; a process only needs its URLs. */
+export const asStack = (srv: { url: string }): Stack => ({ url: srv.url, wsUrl: srv.url.replace(/^http/, 'ws') }) as Stack;
+
+/** Opens the process's SQLite database (the truth) for one read or write, then closes it. */
+export async function withDb<T>(dataDir: string, fn: (db: Knex) => Promise<T>): Promise<T> {
+  const db = knex({ client: 'sqlite3', connection: { filename: path.join(dataDir, 'counterpart.sqlite') }, useNullAsDefault: true });
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+export type Agent = { login: LoginResponse; rt: RealtimeClient };
+
+/** A staff member signed in with a realtime socket; agents are set available. */
+export async function staffOnline(url: string, user: { email: string; password: string }, available = true): Promise<Agent> {
+  const session = await login(url, user);
+  const rt = await openRealtime(url, session.token);
+  if (session.user.role === Role.Agent && available) {
+    rt.send({ type: 'presence.set', presence: Presence.Available });
+    await rt.next('agent.self', { where: (m) => m.state === AgentState.Available });
+  }
+  return { login: session, rt };
+}
+
+/** A new shopper's conversation, offered to this (free, available) agent and accepted: both see it active. */
+export async function acceptedBy(url: string, agent: Agent, channel: MediaKind = MediaKind.Chat): Promise<ShopperInConversation> {
+  const shopper = await shopperInConversation(asStack({ url }), { start: startMessage({ channel }) });
+  const offer = await agent.rt.next('offer', { where: (o) => o.conversationId === shopper.conversationId });
+  agent.rt.send({ type: 'offer.accept', conversationId: offer.conversationId });
+  const active = (m: ServerMessageOf<'conversation.update'>) => m.conversation.id === shopper.conversationId && m.conversation.state === ConversationState.Active;
+  await agent.rt.next('conversation.update', { where: active });
+  await shopper.rt.next('conversation.update', { where: active });
+  return shopper;
+}
+
+/** Sends a chat message and waits for its own echo (the stored message). */
+export async function say(rt: RealtimeClient, conversationId: string, clientId: string, text: string): Promise<ChatMessage> {
+  rt.send({ type: 'chat.send', conversationId, clientId, text });
+  return (await rt.next('chat.message', { where: (m) => m.message.clientId === clientId })).message;
+}
+
+/** `POST /api/conversations/:id/files?name=` with these bytes (exact Content-Length) and declared type. */
+export function upload(url: string, token: string | null, conversationId: string, body: Buffer | string, type: string | null, name?: string): Promise<RawResult> {
+  const query = name === undefined ? '' : `?name=${encodeURIComponent(name)}`;
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (type !== null) headers['content-type'] = type;
+  return raw(`${url}/api/conversations/${encodeURIComponent(conversationId)}/files${query}`, { method: 'POST', headers, body });
 }

@@ -86,7 +86,8 @@ class ShopperConversation {
   /** A page of the shop loads with a stored conversation: back into it, with no click. */
   resume(stored: Stored): void {
     this.stored = stored;
-    this.view.show('queued', this.view.t.call.reconnecting);
+    this.view.setReconnecting(true, 'connection');
+    this.view.show('queued');
     this.open(null);
   }
 
@@ -194,7 +195,7 @@ class ShopperConversation {
 
   private messageView(m: ChatMessage): MessageView {
     const mine = Boolean(m.sender && this.me && sameParty(m.sender, this.me));
-    const mark: Mark | null = mine ? 'delivered' : null;
+    const mark: Mark | null = mine ? 'sent' : null;
     return { id: m.id, clientId: m.clientId, seq: m.seq, mine, senderName: mine ? this.view.t.chat.you : m.senderName, kind: m.kind, text: m.text, file: m.file, at: m.at, mark };
   }
 

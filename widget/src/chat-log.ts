@@ -2,7 +2,7 @@ import type { FileRef } from '../../protocol/index';
 import { formatSize, formatTime, type Catalogue, type Lang } from './i18n/index';
 
 /** How far one of the shopper's own messages got. */
-export type Mark = 'sending' | 'delivered' | 'read';
+export type Mark = 'sending' | 'sent' | 'delivered' | 'read';
 
 /** One chat line as the view shows it; the controller builds it from a protocol `ChatMessage`. */
 export type MessageView = {
@@ -30,8 +30,8 @@ export const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
   return e;
 };
 
-const RANK: Record<Mark, number> = { sending: 0, delivered: 1, read: 2 };
-const MARK_GLYPH: Record<Mark, string> = { sending: '○', delivered: '✓', read: '✓✓' };
+const RANK: Record<Mark, number> = { sending: 0, sent: 1, delivered: 2, read: 3 };
+const MARK_GLYPH: Record<Mark, string> = { sending: '○', sent: '✓', delivered: '✓✓', read: '✓✓' };
 
 /** Only URLs that cannot run script may become a `src` or `href`. */
 const safeUrl = (url: string): string | null => {

@@ -43,10 +43,9 @@ export class Chat {
     const senderName = actor ? (participantOf(c, actor.party)?.name ?? actor.name) : '';
     const r = await this.core.store.appendMessage(c.id, { sender: actor?.party ?? null, senderName, ...m }, this.core.iso());
     if (!r) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation');
-    if (r.added) {
-      c.lastSeq = r.message.seq;
-      this.core.events.publish('message', c, r.message);
-    }
+    if (r.added) c.lastSeq = r.message.seq;
+    // A resend (same clientId) is answered with the stored message too: clients drop seqs they hold.
+    this.core.events.publish('message', c, r.message);
     return r.message;
   }
 

@@ -37,11 +37,14 @@ export async function readCapped(stream: AsyncIterable<Buffer | string>, declare
 
 const tooLarge = () => new CounterpartError(ErrorCode.TooLarge, `Files can be at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
 
-/** A file name safe to store and show: no paths, no control characters, at most 200 characters. */
+/**
+ * A file name safe to store and show: no paths, no control characters (C0, C1), no invisible
+ * or direction-changing marks (which can make `invoice‮fdp.exe` look like a PDF), at most 200 characters.
+ */
 export function cleanFileName(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  const clean = base.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, '').trim().slice(0, 200);
   return clean || 'file';
 }
 

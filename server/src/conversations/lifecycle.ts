@@ -109,9 +109,11 @@ export class Lifecycle {
       await core.store.insert(c);
       core.live.set(c.id, c);
       this.armDeadlines(c);
-      core.events.publish('changed', c);
-      // After the caller has answered the start (the shopper learns the conversation id first, then its place).
-      setImmediate(() => this.dispatch());
+      // After the caller has answered the start: the shopper learns the conversation first, then its place.
+      setImmediate(() => {
+        core.events.publish('changed', c);
+        this.dispatch();
+      });
       return c;
     } finally {
       this.creating.delete(shopperId);

@@ -240,6 +240,10 @@ export class ConversationStore {
     await this.db('files').insert({ id: f.id, conversation_id: f.conversationId, name: f.name, type: f.type, size: f.size, created_at: at });
   }
 
+  async removeFile(id: string): Promise<void> {
+    await this.db('files').where({ id }).delete();
+  }
+
   async file(id: string): Promise<{ id: string; conversationId: string; name: string; type: string; size: number } | null> {
     const r = await this.db('files').where({ id }).first<Row | undefined>();
     return r ? { id: String(r.id), conversationId: String(r.conversation_id), name: String(r.name), type: String(r.type), size: Number(r.size) } : null;

@@ -59,6 +59,8 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
       await store.insertFile({ id: fileId, conversationId: id, name, type, size: body.length }, new Date().toISOString());
       ctx.body = await conversations.chat.sendFile(actor, id, { id: fileId, name });
     } catch (err) {
+      // Refused after storing (the conversation ended, the message cap): nothing of it stays.
+      await store.removeFile(fileId).catch(() => {});
       await files.remove(fileId);
       throw err;
     }

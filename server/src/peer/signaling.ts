@@ -48,6 +48,7 @@ export function createSignaling(opts: SignalingOptions) {
   /** Open sockets per staff session, closed when it is revoked; per peer id, closed when its call ends. */
   const bySession = new Map<string, Set<WebSocket>>();
   const byPeer = new Map<string, WebSocket>();
+  const byOwner = new Map<string, Set<WebSocket>>();
   let wss: WebSocketServer | null = null;
   const peerApp = ExpressPeerServer(opts.server, {
     path: '/',
@@ -123,6 +124,8 @@ export function createSignaling(opts: SignalingOptions) {
       if (staff) live.staff++;
       else live.shoppers++;
       byPeer.set(id, ws);
+      const ownerSockets = byOwner.get(claim.owner) ?? new Set<WebSocket>();
+      byOwner.set(claim.owner, ownerSockets.add(ws));
       const sessionSockets = claim.sessionId ? (bySession.get(claim.sessionId) ?? new Set<WebSocket>()) : null;
       if (sessionSockets && claim.sessionId) bySession.set(claim.sessionId, sessionSockets.add(ws));
       ws.once('close', () => {
@@ -130,6 +133,7 @@ export function createSignaling(opts: SignalingOptions) {
         else live.shoppers--;
         if (sessionSockets?.delete(ws) && sessionSockets.size === 0) bySession.delete(claim.sessionId!);
         if (byPeer.get(id) === ws) byPeer.delete(id);
+        if (ownerSockets.delete(ws) && ownerSockets.size === 0 && byOwner.get(claim.owner) === ownerSockets) byOwner.delete(claim.owner);
         const n = (perOwner.get(claim.owner) ?? 1) - 1;
         if (n > 0) perOwner.set(claim.owner, n);
         else perOwner.delete(claim.owner);
@@ -146,6 +150,10 @@ export function createSignaling(opts: SignalingOptions) {
     /** A call ended: its peers have nothing more to signal. */
     closePeers(peerIds: string[]) {
       for (const p of peerIds) byPeer.get(p)?.close(1000, 'call ended');
+    },
+    /** Every peer of an owner (a shopper whose last conversation ended, joined to a media session or not). */
+    closeOwner(owner: string) {
+      for (const ws of byOwner.get(owner) ?? []) ws.close(1000, 'conversation ended');
     },
     /** A staff session was revoked: its peers are cut off. */
     closeSession(sessionId: string) {

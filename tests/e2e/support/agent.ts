@@ -23,6 +23,15 @@ export class AgentSide {
     return new AgentSide(admin, console);
   }
 
+  /** Opens the console again from the overlay (after it was closed): the stored session signs it in. */
+  async reopenConsole(browser: Browser): Promise<AgentSide> {
+    await (await this.waitOverlay('[data-testid=overlay-open-console]', 30_000)).click();
+    const target = await browser.waitForTarget((t) => t.url().endsWith('/console.html'), { timeout: 15_000 });
+    const console = (await target.page())!;
+    await console.waitForSelector('[data-testid=console-online][data-online=true]', { timeout: 15_000 });
+    return new AgentSide(this.admin, console);
+  }
+
   async signIn(serverUrl: string, email: string, password: string): Promise<void> {
     const c = this.console;
     await c.$eval('[data-testid=console-server]', (el, v) => {

@@ -81,6 +81,7 @@ export const en = {
     download: (fileName: string) => `Download ${fileName}`,
     fileUnavailable: 'This file is no longer available.',
     sending: 'Sending',
+    sent: 'Sent',
     delivered: 'Delivered',
     read: 'Read',
   },

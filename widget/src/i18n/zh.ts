@@ -77,6 +77,7 @@ export const zh: Catalogue = {
     download: (fileName: string) => `下载 ${fileName}`,
     fileUnavailable: '该文件已无法查看。',
     sending: '发送中',
+    sent: '已发送',
     delivered: '已送达',
     read: '已读',
   },
