@@ -6,16 +6,19 @@ export type Catalogue = typeof en;
 export type Lang = 'en' | 'zh';
 export const catalogues: Readonly<Record<Lang, Catalogue>> = { en, zh };
 
-/** Chinese for any `zh*` tag; else English. */
+/** The first tag we have a catalogue for decides (`zh*` → Chinese, `en*` → English); else English. */
 export function langOf(tags: readonly (string | null | undefined)[]): Lang {
-  for (const t of tags) if (t && /^zh(-|$)/i.test(t.trim())) return 'zh';
+  for (const t of tags) {
+    if (t && /^zh(-|$)/i.test(t.trim())) return 'zh';
+    if (t && /^en(-|$)/i.test(t.trim())) return 'en';
+  }
   return 'en';
 }
 
-/** The console follows the browser's language. */
+/** The console follows the browser's languages (the user's preference order), then its UI language. */
 export function consoleLang(): Lang {
   const ui = typeof browser !== 'undefined' && browser.i18n?.getUILanguage ? browser.i18n.getUILanguage() : null;
-  return langOf([ui, ...(typeof navigator !== 'undefined' ? navigator.languages : [])]);
+  return langOf([...(typeof navigator !== 'undefined' ? navigator.languages : []), ui]);
 }
 
 /** The overlay follows the admin page's language, else the browser's. */

@@ -7,7 +7,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const EXTENSION_DIR = path.resolve('.output/chrome-mv3');
 
 /** Debian's Chromium, headless, fake camera and microphone, WebRTC allowed on loopback. */
-export async function launchBrowser(opts: { extension?: boolean; denyMedia?: boolean } = {}): Promise<Browser> {
+/** `lang`: the browser's UI language (the console follows it; pages see it in navigator.languages). */
+export async function launchBrowser(opts: { extension?: boolean; denyMedia?: boolean; lang?: string } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   if (opts.extension && !fs.existsSync(path.join(EXTENSION_DIR, 'manifest.json')))
     throw new Error(`Built extension missing in ${EXTENSION_DIR}: run npm run build:ext`);
@@ -17,6 +18,7 @@ export async function launchBrowser(opts: { extension?: boolean; denyMedia?: boo
     headless: true,
     pipe: true,
     userDataDir,
+    ...(opts.lang ? { env: { ...process.env, LANGUAGE: opts.lang.replace('-', '_'), LANG: `${opts.lang.replace('-', '_')}.UTF-8` } } : {}),
     enableExtensions: opts.extension ? [EXTENSION_DIR] : false,
     args: [
       '--no-sandbox',
@@ -35,6 +37,7 @@ export async function launchBrowser(opts: { extension?: boolean; denyMedia?: boo
       '--disable-background-timer-throttling',
       '--disable-backgrounding-occluded-windows',
       '--window-size=1280,900',
+      ...(opts.lang ? [`--lang=${opts.lang}`, `--accept-lang=${opts.lang}`] : []),
     ],
   });
   browser.once('disconnected', () => fs.rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }, () => {}));

@@ -7,10 +7,11 @@ const W = 'counterpart-widget >>> ';
 export class ShopperPage {
   private constructor(readonly page: Page) {}
 
-  static async open(browser: Browser, shopUrl: string, opts: { customerId?: number; product?: string } = {}): Promise<ShopperPage> {
+  /** `lang`: the shop page's language (`<html lang>`), as a shop in that language would set it. */
+  static async open(browser: Browser, shopUrl: string, opts: { customerId?: number; product?: string; lang?: string } = {}): Promise<ShopperPage> {
     const page = await browser.newPage();
     if (opts.customerId) await page.goto(`${shopUrl}/account/login?customer=${opts.customerId}`);
-    await page.goto(`${shopUrl}/products/${opts.product ?? 'oak-serving-board'}`);
+    await page.goto(`${shopUrl}/products/${opts.product ?? 'oak-serving-board'}${opts.lang ? `?lang=${opts.lang}` : ''}`);
     await page.waitForSelector(`${W}[data-testid=cp-launcher]`);
     return new ShopperPage(page);
   }
