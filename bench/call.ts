@@ -182,7 +182,7 @@ async function runProduct(): Promise<void> {
         shopper = await ShopperPage.open(shopperBrowser, stack.shopUrl, i === 0 ? { customerId: 1 } : {});
         await shopper.startVideoCall();
         await agent.waitRing();
-        await shopper.waitState('ringing');
+        await shopper.waitState('offered');
         await sleep(THINK_MS);
         await agent.accept();
         await Promise.all([agent.waitInCall(), shopper.waitState('in-call')]);

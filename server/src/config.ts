@@ -38,7 +38,7 @@ const Env = z.object({
   /** An agent who declined or missed a request is offered it again after this long. */
   RING_RETRY_AFTER_MS: z.coerce.number().int().positive().default(30_000),
   /** How long a party's realtime connection may be gone before its call ends. */
-  RECONNECT_GRACE_MS: z.coerce.number().int().nonnegative().default(15_000),
+  RECONNECT_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   TURN_SECRET: z.string().min(16).optional(),
   TURN_URLS: list.default([]),
   STUN_URLS: list.default([]),
