@@ -315,6 +315,8 @@ export class ConversationSession extends Emitter<ConversationEvents> {
       return this.emit('gone');
     }
     if (this.id === null) this.starting = null;
+    // A refused message is not resent: it leaves the pending list (the error says why).
+    if (m.clientId && this.outbox.drop(m.clientId)) this.emit('pending', this.outbox.list);
     // A refused resume would leave pending messages waiting for a sync: ask again a little later.
     if (this.flushAfterSync && !this.retryTimer)
       this.retryTimer = setTimeout(() => {
@@ -326,6 +328,8 @@ export class ConversationSession extends Emitter<ConversationEvents> {
 
   private setView(view: ConversationView): void {
     this.current = view;
+    // Over: nothing pending will be stored any more.
+    if (TERMINAL_STATES.has(view.state) && this.outbox.clear()) this.emit('pending', this.outbox.list);
     this.emit('conversation', view);
     this.syncMedia();
     this.persist();

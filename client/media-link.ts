@@ -77,6 +77,10 @@ async function readPath(pc: RTCPeerConnection | undefined): Promise<PathReading>
  * watch on each path, and a fresh call (a new ICE gathering, TURN included) when a path this side
  * calls stays dead. PeerJS cannot renegotiate a connection, so a re-call is the ICE restart.
  */
+/** PeerJS errors that mean this id or token will never be accepted. */
+const FINAL_PEER_ERRORS: ReadonlySet<string> = new Set(['invalid-key', 'invalid-id', 'unavailable-id', 'browser-incompatible']);
+const OPEN_TIMEOUT_MS = 10_000;
+
 export class MediaLink extends Emitter<MediaLinkEvents> {
   private readonly opts: MediaLinkOptions;
   private readonly remotes = new Map<string, Remote>();
@@ -106,7 +110,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     this.poll = setInterval(() => void this.check(), this.opts.pollMs);
   }
 
-  /** Gets a peer id, token and ICE servers from the server, then connects to the PeerServer with them. */
+  /** Gets a peer id, token and ICE servers from the server, then connects to the PeerServer with them (or fails within OPEN_TIMEOUT_MS). */
   static async open(o: { baseUrl: string; token: string; localStream: MediaStream } & Partial<MediaLinkOptions>): Promise<MediaLink> {
     const { baseUrl, token, localStream, ...opts } = o;
     const creds = await apiRequest(baseUrl, '/api/rtc/credentials', RtcCredentials, { token, body: {} });
@@ -123,16 +127,21 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
       config: { iceServers: creds.iceServers, iceTransportPolicy: creds.iceTransportPolicy },
     });
     let refused: ((err: PeerError<`${PeerErrorType}`>) => void) | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        refused = (err) => reject(new CounterpartError(ErrorCode.Unauthorized, `Signaling refused: ${err.type}`, undefined, { cause: err }));
+        // Only a refused id or token is final; a network failure, a full or restarting server is tried again.
+        refused = (err) =>
+          reject(new CounterpartError(FINAL_PEER_ERRORS.has(err.type) ? ErrorCode.Unauthorized : ErrorCode.Unavailable, `Signaling failed: ${err.type}`, undefined, { cause: err }));
         peer.once('open', () => resolve());
         peer.once('error', refused);
+        timer = setTimeout(() => reject(new CounterpartError(ErrorCode.Unavailable, 'Signaling did not answer')), OPEN_TIMEOUT_MS);
       });
     } catch (err) {
       peer.destroy();
       throw err;
     } finally {
+      clearTimeout(timer);
       if (refused) peer.off('error', refused);
     }
     const expiresAt = Date.parse(creds.expiresAt);

@@ -93,6 +93,14 @@ export class Outbox {
     return true;
   }
 
+  /** Drops one the server refused (its `error` names the clientId); true when it was there. */
+  drop(clientId: string): boolean {
+    const left = this.items.filter((p) => p.clientId !== clientId);
+    if (left.length === this.items.length) return false;
+    this.items = left;
+    return true;
+  }
+
   clear(): boolean {
     if (this.items.length === 0) return false;
     this.items = [];

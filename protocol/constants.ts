@@ -159,7 +159,14 @@ export enum MediaEndReason {
 export enum RingEndReason {
   Declined = 'declined',
   Timeout = 'timeout',
+  /** The shopper left before the agent answered. */
   Cancelled = 'cancelled',
+  /** The agent set themselves away. */
+  AgentAway = 'agent_away',
+  /** The agent's console disconnected. */
+  AgentGone = 'agent_gone',
+  /** The request waited longer than the shop's maximum wait. */
+  Expired = 'expired',
   Accepted = 'accepted',
   ServerRestart = 'server_restart',
 }

@@ -63,7 +63,8 @@ export type MediaPeer = z.infer<typeof MediaPeer>;
 
 export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), protocol: z.literal(PROTOCOL_VERSION), role: z.enum(Role), userId: z.string() }),
-  z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), conversationId: z.string().optional() }),
+  /** A refusal; `conversationId` and `clientId` (of a refused `chat.send`) say what it answers. */
+  z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), conversationId: z.string().optional(), clientId: z.string().optional() }),
   /** The session's socket now lives until `expiresAt` (answer to `session.renew`). */
   z.object({ type: z.literal('session.renewed'), expiresAt: z.string() }),
   // to agents

@@ -1,4 +1,4 @@
-import type { AgentState, ConversationContext, Presence } from '../../protocol/index';
+import type { AgentState, ConversationContext, MediaKind, Presence } from '../../protocol/index';
 
 /**
  * Messages inside the extension only (console page ↔ admin-page overlay ↔ background). The
@@ -18,6 +18,8 @@ export type OverlayState = {
     conversationId: string;
     remoteName: string;
     phase: 'chat' | 'connecting' | 'in-call';
+    /** The running call's kind (null: chat only). */
+    kind: MediaKind.Voice | MediaKind.Video | null;
     reconnecting: boolean;
     muted: boolean;
     cameraOff: boolean;

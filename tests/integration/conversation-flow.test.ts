@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentState, ConversationState, EndReason, EndedBy, MediaKind, MediaPath, ParticipantState, Presence, RingEndReason, Role } from '../../protocol/index';
-import { DEMO, login, startStack, waitFor, type Stack } from '../helpers/server';
+import { DEMO, login, shopperSession, startStack, waitFor, type Stack } from '../helpers/server';
 import { peerCredentials, shopperInConversation, startMessage } from '../helpers/conversations';
 import { openRealtime, type RealtimeClient } from '../helpers/sockets';
 
@@ -144,5 +144,23 @@ describe('a conversation from start to end', () => {
     await shopper.rt.close();
     const ended = await alice.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Closed, timeoutMs: 3000 });
     expect(ended.conversation).toMatchObject({ endedBy: EndedBy.Shopper, endReason: EndReason.Disconnected });
+  });
+
+  it('a shopper who leaves while the conversation is being created is not left queued: it ends abandoned after the grace', async () => {
+    const session = await shopperSession(stack.url);
+    const rt = await openRealtime(stack, session.token);
+    rt.send(startMessage({ channel: MediaKind.Chat }));
+    await rt.close();
+    const row = await waitFor(
+      async () => (await stack.server.db('conversations').where({ shopper_id: session.shopperId }).first<{ state: string; end_reason: string } | undefined>()) ?? null,
+      'the conversation row',
+    );
+    expect([ConversationState.Queued, ConversationState.Abandoned]).toContain(row.state);
+    const ended = await waitFor(
+      async () => (await stack.server.db('conversations').where({ shopper_id: session.shopperId, state: ConversationState.Abandoned }).first<{ ended_by: string; end_reason: string } | undefined>()) ?? null,
+      'abandoned after the grace',
+      4000,
+    );
+    expect(ended).toMatchObject({ ended_by: EndedBy.Shopper, end_reason: EndReason.Abandoned });
   });
 });

@@ -302,7 +302,7 @@ describe('routing', () => {
     const away = await offeredOne(left, id);
     // That one sets away while it rings: the offer ends for it, the last agent gets it.
     away.rt.send({ type: 'presence.set', presence: Presence.Away });
-    expect(await away.rt.next('offer.end')).toEqual({ type: 'offer.end', conversationId: id, reason: RingEndReason.Cancelled });
+    expect(await away.rt.next('offer.end')).toEqual({ type: 'offer.end', conversationId: id, reason: RingEndReason.AgentAway });
     await away.rt.next('agent.self', { where: (m) => m.state === AgentState.Away });
     const last = left.find((a) => a !== away)!;
     await acceptOffer(last, id);
@@ -312,8 +312,8 @@ describe('routing', () => {
     s.rt.send({ type: 'conversation.end', conversationId: id });
     const rec = await endedRecord(id);
     expect(rec.offers.map((o) => [o.agentId, o.outcome])).toEqual([
-      [gone.id, RingEndReason.Cancelled],
-      [away.id, RingEndReason.Cancelled],
+      [gone.id, RingEndReason.AgentGone],
+      [away.id, RingEndReason.AgentAway],
       [last.id, RingEndReason.Accepted],
     ]);
     expect(rec).toMatchObject({ state: ConversationState.Closed, endedBy: EndedBy.Shopper, endReason: EndReason.Hangup });

@@ -261,7 +261,15 @@ describe('uploads', () => {
   });
 
   it("uploads have a per-owner budget: the 21st in ten minutes is rate_limited with Retry-After", async () => {
-    const c = await shopperInConversation(asStack(srv), { start: startMessage({ channel: MediaKind.Chat }) });
+    // Files are taken once an agent has joined: a fresh shopper, taken by bob once his conversation with B is over.
+    const waiting = await shopperInConversation(asStack(srv), { start: startMessage({ channel: MediaKind.Chat }) });
+    expect(code(await upload(srv.url, waiting.token, waiting.conversationId, 'x', 'text/plain', 'x.txt'))).toBe('409 invalid_transition');
+    waiting.rt.send({ type: 'conversation.end', conversationId: waiting.conversationId });
+    await waiting.rt.next('conversation.update', { where: (u) => u.conversation.endedAt !== null });
+    waiting.rt.ws.terminate();
+    b.rt.send({ type: 'conversation.end', conversationId: b.conversationId });
+    await bob.rt.next('conversation.update', { where: (u) => u.conversation.id === b.conversationId && u.conversation.endedAt !== null });
+    const c = await acceptedBy(srv.url, bob);
     const statuses: number[] = [];
     let last: RawResult | null = null;
     for (let i = 0; i < 21; i++) statuses.push((last = await upload(srv.url, c.token, c.conversationId, `note ${i}`, 'text/plain', `n${i}.txt`)).status);

@@ -326,7 +326,8 @@ describe('the message cap', () => {
           id: randomUUID(), conversation_id: id, seq: i + 2, sender_role: 'shopper', sender_id: s.shopperId, sender_name: '', kind: 'text', text: `m${i + 2}`, file_id: null, client_id: null, created_at: at,
         }));
         await db.batchInsert('messages', rows, 150);
-        await db('conversations').where({ id }).update({ last_seq: MAX - 1 });
+        // …and an agent has taken it (files are taken only then).
+        await db('conversations').where({ id }).update({ last_seq: MAX - 1, state: 'active', answered_at: at, wait_deadline: null });
       });
       proc = await spawnServer(env);
       const rt = await openRealtime(proc.url, s.token);

@@ -49,6 +49,8 @@ class ShopperConversation {
   private stored: Stored | null = null;
   private held: MediaStream | null = null;
   private done = false;
+  /** Cancelled before the server answered the start: ended as soon as it does. */
+  private cancelled = false;
   private readonly messages = new Map<number, ChatMessage>();
 
   constructor(
@@ -66,14 +68,17 @@ class ShopperConversation {
         view.setCall(channel as CallKind);
         view.show('starting');
         this.held = await getLocalMedia(channel as CallKind);
+        // Cancelled while the browser asked for the devices: give them back at once.
+        if (this.done) return this.stopHeld();
         view.localVideo.srcObject = this.held;
       }
       view.show('queued');
       const vouch = await fetchVouch(config.vouchUrl);
+      if (this.done) return this.stopHeld();
       const s = await apiRequest(config.baseUrl, '/api/shopper/session', ShopperSessionResponse, {
         body: { siteKey: config.siteKey, ...(vouch ? { customer: vouch } : {}) },
       });
-      if (this.done) return;
+      if (this.done) return this.stopHeld();
       this.stored = { token: s.token, shopperId: s.shopperId, expiresAt: s.expiresAt, conversationId: null, open: true };
       saveStored(config.siteKey, this.stored);
       this.open(s.ticket).start(channel, { productId: config.productId, pageUrl: location.origin + location.pathname });
@@ -124,6 +129,7 @@ class ShopperConversation {
       if (view.panel.hidden !== true && document.visibilityState === 'visible') session.markSeen();
     });
     session.on('pending', (list) => {
+      view.keepPending(new Set(list.map((p) => p.clientId)));
       for (const p of list) view.addMessage({ id: p.clientId, clientId: p.clientId, seq: null, mine: true, senderName: view.t.chat.you, kind: 'text', text: p.text, file: null, at: p.at, mark: 'sending' });
     });
     session.on('typing', (w) => view.setTyping(w.name || view.t.panel.agent));
@@ -139,13 +145,21 @@ class ShopperConversation {
       });
     });
     session.on('mediaPath', (p) => view.setReconnecting(p === MediaPath.Reconnecting, 'media'));
-    session.on('mediaError', (err) => view.showChatError(err instanceof MediaDeniedError ? view.t.start.deniedVoice : errorText(view.t, err.code)));
+    // Devices refused for a call the agent proposed: say so (the call is stopped; the chat goes on). Link
+    // failures are retried by the session and shown as "reconnecting", not as an error.
+    session.on('mediaError', (err) => {
+      if (err instanceof MediaDeniedError) view.showChatError(session.view?.media?.kind === MediaKind.Video ? view.t.start.deniedVideo : view.t.start.deniedVoice);
+    });
     session.on('persist', (p) => {
       if (!p || !this.stored) return;
       this.stored.conversationId = p.conversationId;
       saveStored(config.siteKey, this.stored);
     });
-    session.on('error', (err) => view.showChatError(errorText(view.t, err.code)));
+    session.on('error', (err) => {
+      // The start itself was refused (queue full, too many attempts, restarting): nothing to wait for.
+      if (!session.conversationId) return this.fail(err);
+      view.showChatError(errorText(view.t, err.code));
+    });
     session.on('gone', () => this.finish(view.t.errors[ErrorCode.ConversationNotFound]));
     rt.connect();
     return session;
@@ -158,6 +172,10 @@ class ShopperConversation {
   /** The widget follows the conversation's state: the server's view is the truth. */
   private render(v: ConversationView): void {
     const { view } = this;
+    if (this.cancelled) {
+      if (!TERMINAL_STATES.has(v.state)) return this.session?.end();
+      return this.finish(view.t.ended.abandoned);
+    }
     const agent = this.agentOf(v);
     view.setAgent(agent?.name || null);
     view.setReconnecting(agent?.state === ParticipantState.Reconnecting || agent?.media === MediaPath.Reconnecting, 'agent');
@@ -253,8 +271,14 @@ class ShopperConversation {
 
   /** Cancels the request or ends the conversation (for everyone). */
   hangup(): void {
-    if (this.session?.conversationId) this.session.end();
-    else this.finish(this.view.t.ended.abandoned);
+    const s = this.session;
+    if (s?.conversationId) return s.end();
+    if (!s) return this.finish(this.view.t.ended.abandoned);
+    // Asked, not answered yet: end it as soon as the server names it (render sees `cancelled`).
+    this.cancelled = true;
+    this.stopHeld();
+    clearStored(this.config.siteKey);
+    this.view.show('ended', this.view.t.ended.abandoned);
   }
 
   setOpen(open: boolean): void {

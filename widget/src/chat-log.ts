@@ -66,6 +66,16 @@ export class ChatLog {
     return this.byId.size;
   }
 
+  /** Removes the pending lines (never stored: the server refused them) whose ids are not in `keep`. */
+  dropPending(keep: ReadonlySet<string>): void {
+    for (const [id, li] of [...this.byId]) if (li.dataset.mark === 'sending' && !this.hasSeq(li) && !keep.has(id)) this.forget(li);
+  }
+
+  private hasSeq(li: HTMLLIElement): boolean {
+    for (const v of this.bySeq.values()) if (v === li) return true;
+    return false;
+  }
+
   /** Adds a message, or replaces the line with the same id (or the pending line with its clientId). */
   add(m: MessageView): void {
     const old = this.byId.get(m.id) ?? (m.clientId ? this.byId.get(m.clientId) : undefined);

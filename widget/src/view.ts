@@ -243,6 +243,11 @@ export class WidgetView {
     this.render();
   }
 
+  /** The own messages still pending are exactly these (others were refused, and leave the log). */
+  keepPending(clientIds: ReadonlySet<string>): void {
+    this.log.dropPending(clientIds);
+  }
+
   updateMark(id: string, mark: Mark): void {
     this.log.updateMark(id, mark);
   }

@@ -1,4 +1,5 @@
 import { ConversationSession, type PendingMessage } from '../../../client/conversation';
+import { MediaDeniedError } from '../../../client/local-media';
 import { playStream } from '../../../client/media';
 import { RealtimeClient, ticketsFor } from '../../../client/realtime';
 import { keepSessionFresh, signOutSession } from '../../../client/session';
@@ -247,7 +248,8 @@ export class AgentConsole {
       const c = live();
       if (c) c.mediaPath = p;
     });
-    s.on('mediaError', () => (this.error = this.t.errors.camera));
+    // Devices refused or missing; link failures are retried by the session (and shown as reconnecting).
+    s.on('mediaError', (err) => err instanceof MediaDeniedError && (this.error = this.t.errors.camera));
     s.on('error', (err) => (this.error = errorText(this.t, err)));
     s.on('gone', () => this.closeConversation());
     return s;
@@ -352,6 +354,7 @@ export class AgentConsole {
             conversationId: c.id,
             remoteName: this.shopperName(),
             phase: !c.view?.media ? 'chat' : c.playing ? 'in-call' : 'connecting',
+            kind: c.view?.media?.kind ?? null,
             reconnecting: c.mediaPath === MediaPath.Reconnecting || c.view?.participants.some((p) => p.state === 'reconnecting' || p.media === MediaPath.Reconnecting) === true,
             muted: c.muted,
             cameraOff: c.cameraOff,

@@ -16,6 +16,7 @@ import { admitRequest } from './admission';
 import { pickAgent } from './agents';
 import type { Actor, Core } from './core';
 import { agentParty, isLive, participantOf, presentParties, type Conversation, type MediaSession, type Participant, type Party } from './model';
+import { partyKey } from '../../../protocol/index';
 import { Event, endingOf, next, sourcesOf } from './states';
 
 const graceKey = (id: string, p: Party) => `grace:${id}:${p.role}:${p.id}`;
@@ -36,8 +37,10 @@ export type NewConversation = {
  * its event is published; every deadline is a stored column with a timer armed from it.
  */
 export class Lifecycle {
-  /** Shoppers whose conversation is being created (the shop is being asked for context). */
-  private readonly creating = new Set<string>();
+  /** Conversations being created (the shop is being asked for context), by shopper: they count in admission. */
+  private readonly creating = new Map<string, { shopperId: string; siteId: number; net: string; state: S }>();
+  /** Parties with a realtime connection to this node (told by the transport: connected / disconnected). */
+  private readonly online = new Set<string>();
   /** Agents who refused a conversation → until when they are not offered it again (per conversation). */
   private readonly refused = new Map<string, Map<number, number>>();
   /** What each waiting shopper was last told: sent again only when it changes. */
@@ -92,8 +95,8 @@ export class Lifecycle {
     const { core } = this;
     if (core.closing) throw new CounterpartError(ErrorCode.Unavailable, 'The service is restarting; try again in a moment');
     const shopperId = req.shopper.party.id;
-    admitRequest(core.live.values(), { shopperId, siteId: req.siteId, net: req.net, pending: this.creating.has(shopperId) }, core.opts.queue);
-    this.creating.add(shopperId);
+    admitRequest([...core.live.values(), ...this.creating.values()], { shopperId, siteId: req.siteId, net: req.net, pending: this.creating.has(shopperId) }, core.opts.queue);
+    this.creating.set(shopperId, { shopperId, siteId: req.siteId, net: req.net, state: S.Queued });
     try {
       const { customer, product } = await context();
       // A customer the shop vouched for is named; a guest is not (the UIs say "guest").
@@ -109,6 +112,8 @@ export class Lifecycle {
       await core.store.insert(c);
       core.live.set(c.id, c);
       this.armDeadlines(c);
+      // The shopper's socket closed while the shop was asked or the row written: it is reconnecting, with its grace.
+      if (!this.online.has(partyKey(req.shopper.party))) await core.locks.run(c.id, () => this.markReconnecting(c, req.shopper.party));
       // After the caller has answered the start: the shopper learns the conversation first, then its place.
       setImmediate(() => {
         core.events.publish('changed', c);
@@ -162,7 +167,7 @@ export class Lifecycle {
     core.timers.disarmAll(`offer:${c.id}`);
     core.timers.disarmAll(`grace:${c.id}:`);
     if (media) core.timers.disarm(`connect:${media.id}`);
-    if (offered !== null) core.events.publish('offerEnded', c, offered, RingEndReason.Cancelled);
+    if (offered !== null) core.events.publish('offerEnded', c, offered, ending.by === 'system' ? RingEndReason.Expired : RingEndReason.Cancelled);
     core.events.publish('changed', c);
     for (const party of c.participants.map((p) => p.party)) if (party.role === Role.Agent) this.agentFreed(Number(party.id));
     core.publishAgents();
@@ -183,7 +188,7 @@ export class Lifecycle {
       a.presence = presence;
       if (presence === Presence.Available) a.idleSince = this.core.now();
       const offered = this.core.offeredTo(a.id);
-      if (presence === Presence.Away && offered) await this.unoffer(offered.id, a.id, RingEndReason.Cancelled);
+      if (presence === Presence.Away && offered) await this.unoffer(offered.id, a.id, RingEndReason.AgentAway);
     }
     this.core.publishAgent(a, true);
     this.dispatch();
@@ -324,7 +329,7 @@ export class Lifecycle {
     return core.locks.run(id, async () => {
       const c = core.live.get(id);
       const a = core.agents.get(agentId);
-      if (!c || !a || c.state !== S.Queued || core.offeredTo(agentId) || core.activeOf(agentId)) return false;
+      if (!c || !a || !a.connected || a.presence !== Presence.Available || c.state !== S.Queued || core.offeredTo(agentId) || core.activeOf(agentId)) return false;
       next(c.state, Event.Offer);
       const at = this.core.iso();
       const deadline = this.core.now() + core.opts.ringTimeoutMs;
@@ -348,6 +353,7 @@ export class Lifecycle {
   /** A party's first realtime socket opened (again): it is back in every conversation it is in. */
   async connected(party: Party): Promise<Conversation[]> {
     const { core } = this;
+    this.online.add(partyKey(party));
     if (party.role === Role.Agent) {
       const a = core.agents.get(Number(party.id));
       if (a) a.connected = true;
@@ -377,27 +383,34 @@ export class Lifecycle {
     const { core } = this;
     // Shutting down: every socket closes now; the next start gives every participant its grace.
     if (core.closing) return;
+    const key = partyKey(party);
+    this.online.delete(key);
     if (party.role === Role.Agent) {
       const a = core.agents.get(Number(party.id));
       if (a) a.connected = false;
       const offered = core.offeredTo(Number(party.id));
-      if (offered) await this.unoffer(offered.id, Number(party.id), RingEndReason.Cancelled);
+      if (offered) await this.unoffer(offered.id, Number(party.id), RingEndReason.AgentGone);
     }
-    for (const c of [...core.live.values()])
-      await core.locks.run(c.id, async () => {
-        const p = participantOf(c, party);
-        if (!p || p.leftAt || p.state === ParticipantState.Reconnecting || !core.live.has(c.id)) return;
-        const deadline = this.core.now() + core.opts.reconnectGraceMs;
-        if (!(await core.store.updateParticipant(c.id, party, { state: ParticipantState.Reconnecting, grace_deadline: deadline }))) return void (await core.reload(c.id));
-        Object.assign(p, { state: ParticipantState.Reconnecting, graceDeadline: deadline });
-        core.timers.arm(graceKey(c.id, party), deadline, () => void this.graceEnded(c.id, party));
-        core.events.publish('changed', c);
-      });
+    const mine = [...core.live.values()].filter((c) => participantOf(c, party)?.leftAt === null);
+    for (const c of mine) await core.locks.run(c.id, () => this.markReconnecting(c, party));
     if (party.role === Role.Agent) {
       const a = core.agents.get(Number(party.id));
       if (a) core.publishAgent(a);
     }
     this.dispatch();
+  }
+
+  /** A participant's connection is gone: stored as reconnecting, with its grace armed (under the conversation's lock). */
+  private async markReconnecting(c: Conversation, party: Party): Promise<void> {
+    const { core } = this;
+    const p = participantOf(c, party);
+    // Back already (a new page's socket opened while this waited for the lock): nothing to wait for.
+    if (this.online.has(partyKey(party)) || !p || p.leftAt || p.state === ParticipantState.Reconnecting || !core.live.has(c.id)) return;
+    const deadline = core.now() + core.opts.reconnectGraceMs;
+    if (!(await core.store.updateParticipant(c.id, party, { state: ParticipantState.Reconnecting, grace_deadline: deadline }))) return void (await core.reload(c.id));
+    Object.assign(p, { state: ParticipantState.Reconnecting, graceDeadline: deadline });
+    core.timers.arm(graceKey(c.id, party), deadline, () => void this.graceEnded(c.id, party));
+    core.events.publish('changed', c);
   }
 
   private graceEnded(id: string, party: Party): Promise<void> {

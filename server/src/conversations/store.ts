@@ -137,7 +137,7 @@ export class ConversationStore {
       if (!ok) return false;
       await trx('participants').where({ conversation_id: id }).whereNull('left_at').update({ left_at: at, state: 'left', grace_deadline: null, media_path: null });
       await trx('media_sessions').where({ conversation_id: id }).whereNull('ended_at').update({ ended_at: at, end_reason: MediaEndReason.ConversationEnded, connect_deadline: null });
-      await this.closeOffers(trx, id, RingEndReason.Cancelled, at);
+      await this.closeOffers(trx, id, by === 'system' ? RingEndReason.Expired : RingEndReason.Cancelled, at);
       return true;
     });
   }
@@ -238,6 +238,12 @@ export class ConversationStore {
 
   async insertFile(f: { id: string; conversationId: string; name: string; type: string; size: number }, at: string): Promise<void> {
     await this.db('files').insert({ id: f.id, conversation_id: f.conversationId, name: f.name, type: f.type, size: f.size, created_at: at });
+  }
+
+  /** How many files, and how many bytes, a conversation holds. */
+  async fileUsage(conversationId: string): Promise<{ files: number; bytes: number }> {
+    const [row] = (await this.db('files').where({ conversation_id: conversationId }).count({ n: '*' }).sum({ b: 'size' })) as [{ n: number | string; b: number | string | null }];
+    return { files: Number(row.n), bytes: Number(row.b ?? 0) };
   }
 
   async removeFile(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import fs from 'node:fs';
-import { CounterpartError, ErrorCode, MessagePage, Role, SYNC_PAGE, type ConversationContext } from '../../../protocol/index';
+import { ConversationState, CounterpartError, ErrorCode, MessagePage, Role, SYNC_PAGE, type ConversationContext } from '../../../protocol/index';
 import { cleanFileName, readCapped, uploadType } from '../conversations/files';
 import { actorOf } from '../conversations/service';
 import type { ApiDeps } from './api';
@@ -9,6 +9,9 @@ import { conversationRecord, listConversations } from './conversation-records';
 import { RequestBudget } from './limits';
 
 const SYNC_LIMIT = SYNC_PAGE;
+/** Per conversation: files, and bytes in all. */
+const MAX_FILES = 30;
+const MAX_CONVERSATION_BYTES = 50 * 1024 * 1024;
 
 /** Conversations over REST: records for supervisors and agents, context, history, files. */
 export function conversationRoutes(r: Router, { sessions, conversations, files, shop, cors }: ApiDeps): void {
@@ -48,8 +51,12 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
     const p = principalOf(ctx);
     const actor = actorOf(p);
     const id = ctx.params.id!;
-    conversations.core.participantIn(actor, id);
+    const c = conversations.core.participantIn(actor, id);
+    // Files once someone can look at them (an agent has joined), and a bounded share of the disk per conversation.
+    if (c.state !== ConversationState.Active) throw new CounterpartError(ErrorCode.InvalidTransition, 'Files can be sent once an agent has joined');
     await uploads.take(ctx, `${actor.party.role}:${actor.party.id}`);
+    const used = await store.fileUsage(id);
+    if (used.files >= MAX_FILES || used.bytes >= MAX_CONVERSATION_BYTES) throw new CounterpartError(ErrorCode.TooLarge, 'This conversation has reached its file limit');
     const type = uploadType(ctx.get('content-type'));
     const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : null;
     const body = await readCapped(ctx.req, Number.isFinite(declared) ? declared : null);

@@ -157,7 +157,14 @@ export function createRealtime(opts: RealtimeOptions) {
           const e = err instanceof CounterpartError ? err : null;
           if (!e) log.error({ err }, 'realtime handler failed');
           const conversationId = 'conversationId' in msg.value ? msg.value.conversationId : undefined;
-          hub.sendTo(conn, { type: 'error', code: e?.code ?? ErrorCode.Internal, message: e?.message ?? 'Internal error', ...(conversationId ? { conversationId } : {}) });
+          const clientId = msg.value.type === 'chat.send' ? msg.value.clientId : undefined;
+          hub.sendTo(conn, {
+            type: 'error',
+            code: e?.code ?? ErrorCode.Internal,
+            message: e?.message ?? 'Internal error',
+            ...(conversationId ? { conversationId } : {}),
+            ...(clientId ? { clientId } : {}),
+          });
         }),
       );
     });
