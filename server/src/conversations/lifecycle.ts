@@ -13,7 +13,7 @@ import {
   type ProductSummary,
 } from '../../../protocol/index';
 import { admitRequest } from './admission';
-import { pickAgent } from './agents';
+import { Dispatcher } from './dispatch';
 import type { Actor, Core } from './core';
 import { agentParty, isLive, participantOf, presentParties, type Conversation, type MediaSession, type Participant, type Party } from './model';
 import { partyKey } from '../../../protocol/index';
@@ -41,16 +41,21 @@ export class Lifecycle {
   private readonly creating = new Map<string, { shopperId: string; siteId: number; net: string; state: S }>();
   /** Parties with a realtime connection to this node (told by the transport: connected / disconnected). */
   private readonly online = new Set<string>();
-  /** Agents who refused a conversation → until when they are not offered it again (per conversation). */
-  private readonly refused = new Map<string, Map<number, number>>();
-  /** What each waiting shopper was last told: sent again only when it changes. */
-  private readonly told = new Map<string, string>();
-  private dispatching: Promise<void> | null = null;
-  private dispatchAgain = false;
+  readonly dispatcher: Dispatcher;
   /** Called when a media session ends (the media service retires its peers). */
   onMediaEnded: (c: Conversation, m: MediaSession) => void = () => {};
 
-  constructor(private readonly core: Core) {}
+  constructor(private readonly core: Core) {
+    this.dispatcher = new Dispatcher(core);
+  }
+
+  dispatch(): void {
+    this.dispatcher.dispatch();
+  }
+
+  settled(): Promise<void> {
+    return this.dispatcher.settled();
+  }
 
   // ---- start: take over what the database holds ------------------------------------------------
 
@@ -67,8 +72,7 @@ export class Lifecycle {
       if (c.state === S.Offered && c.offeredAgentId !== null && (await core.store.unoffer(c.id, c.offeredAgentId, RingEndReason.ServerRestart, core.iso())))
         Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
       core.live.set(c.id, c);
-      const refused = await core.store.recentlyRefused(c.id, since);
-      if (refused.size) this.refused.set(c.id, new Map([...refused].map(([a, at]) => [a, Date.parse(at) + core.opts.ringRetryAfterMs])));
+      this.dispatcher.remember(c.id, await core.store.recentlyRefused(c.id, since));
       this.armDeadlines(c);
     }
     return core.live.size;
@@ -77,10 +81,7 @@ export class Lifecycle {
   armDeadlines(c: Conversation): void {
     const { timers } = this.core;
     if (c.waitDeadline !== null && (c.state === S.Queued || c.state === S.Offered)) timers.arm(`wait:${c.id}`, c.waitDeadline, () => void this.deadline(c.id, 'wait'));
-    if (c.offerDeadline !== null && c.offeredAgentId !== null) {
-      const agentId = c.offeredAgentId;
-      timers.arm(`offer:${c.id}`, c.offerDeadline, () => void this.offerTimedOut(c.id, agentId));
-    }
+    this.dispatcher.armOffer(c);
     for (const p of c.participants)
       if (p.graceDeadline !== null && !p.leftAt) timers.arm(graceKey(c.id, p.party), p.graceDeadline, () => void this.graceEnded(c.id, p.party));
     if (c.media?.connectDeadline != null) {
@@ -161,8 +162,7 @@ export class Lifecycle {
     }
     core.live.delete(c.id);
     core.lastQos.delete(c.id);
-    this.refused.delete(c.id);
-    this.told.delete(c.id);
+    this.dispatcher.forget(c.id);
     core.timers.disarmAll(`wait:${c.id}`);
     core.timers.disarmAll(`offer:${c.id}`);
     core.timers.disarmAll(`grace:${c.id}:`);
@@ -188,7 +188,7 @@ export class Lifecycle {
       a.presence = presence;
       if (presence === Presence.Available) a.idleSince = this.core.now();
       const offered = this.core.offeredTo(a.id);
-      if (presence === Presence.Away && offered) await this.unoffer(offered.id, a.id, RingEndReason.AgentAway);
+      if (presence === Presence.Away && offered) await this.dispatcher.unoffer(offered.id, a.id, RingEndReason.AgentAway);
     }
     this.core.publishAgent(a, true);
     this.dispatch();
@@ -211,7 +211,7 @@ export class Lifecycle {
       this.core.timers.disarm(`offer:${c.id}`);
       this.core.timers.disarm(`wait:${c.id}`);
       if (media) this.armDeadlines(c);
-      this.told.delete(c.id);
+      this.dispatcher.retell(c.id);
       this.core.events.publish('offerEnded', c, a.id, RingEndReason.Accepted);
       this.core.events.publish('changed', c);
       this.core.publishAgent(a);
@@ -231,121 +231,7 @@ export class Lifecycle {
     const a = this.core.requireAgent(actor);
     const c = this.core.live.get(id);
     if (!c || c.state !== S.Offered || c.offeredAgentId !== a.id) throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is not offered to you');
-    return this.unoffer(id, a.id, RingEndReason.Declined);
-  }
-
-  /** The offer to an agent stops without an answer: the conversation waits for the next agent. */
-  private unoffer(id: string, agentId: number, reason: RingEndReason): Promise<void> {
-    return this.core.locks.run(id, () => this.unofferLocked(id, agentId, reason));
-  }
-
-  private async unofferLocked(id: string, agentId: number, reason: RingEndReason): Promise<void> {
-    const c = this.core.live.get(id);
-    if (!c || c.state !== S.Offered || c.offeredAgentId !== agentId) return;
-    next(c.state, Event.Unoffer);
-    if (!(await this.core.store.unoffer(id, agentId, reason, this.core.iso()))) return void (await this.core.reload(id));
-    Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
-    this.core.timers.disarm(`offer:${id}`);
-    let refused = this.refused.get(id);
-    if (!refused) this.refused.set(id, (refused = new Map()));
-    refused.set(agentId, this.core.now() + this.core.opts.ringRetryAfterMs);
-    this.told.delete(id);
-    this.core.events.publish('offerEnded', c, agentId, reason);
-    this.core.events.publish('changed', c);
-    const a = this.core.agents.get(agentId);
-    if (a) this.core.publishAgent(a);
-    this.dispatch();
-  }
-
-  /** An agent who lets an offer ring out is not at the desk: set away, so offers stop going there. */
-  private offerTimedOut(id: string, agentId: number): Promise<void> {
-    return this.core.locks
-      .run(id, async () => {
-        const a = this.core.agents.get(agentId);
-        if (!a || this.core.live.get(id)?.offeredAgentId !== agentId) return;
-        if (a.presence !== Presence.Away) {
-          await this.core.store.setPresence(a.id, Presence.Away, this.core.iso());
-          a.presence = Presence.Away;
-        }
-        await this.unofferLocked(id, agentId, RingEndReason.Timeout);
-      })
-      .catch((err: unknown) => this.core.log.error({ err, id }, 'offer timeout handling failed'));
-  }
-
-  // ---- dispatch ---------------------------------------------------------------------------
-
-  /** Offers every waiting conversation that can get an agent; tells the rest where they stand. Coalesced. */
-  dispatch(): void {
-    if (this.core.closing) return;
-    if (this.dispatching) {
-      this.dispatchAgain = true;
-      return;
-    }
-    this.dispatching = (async () => {
-      do {
-        this.dispatchAgain = false;
-        await this.dispatchOnce().catch((err: unknown) => this.core.log.error({ err }, 'dispatch failed'));
-      } while (this.dispatchAgain && !this.core.closing);
-    })().finally(() => (this.dispatching = null));
-  }
-
-  async settled(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
-    do {
-      await this.core.locks.idle();
-      await this.dispatching;
-    } while (this.dispatching);
-    await this.core.locks.idle();
-  }
-
-  private async dispatchOnce(): Promise<void> {
-    const { core } = this;
-    const now = this.core.now();
-    const waiting = [...core.live.values()].filter((c) => c.state === S.Queued || c.state === S.Offered).sort((x, y) => x.requestedAt.localeCompare(y.requestedAt));
-    const agentAvailable = [...core.agents.values()].some((a) => a.connected && a.presence === Presence.Available);
-    const free = (a: { id: number }) => !core.activeOf(a.id) && !core.offeredTo(a.id);
-    let position = 0;
-    let wake = Infinity;
-    for (const c of waiting) {
-      if (c.state === S.Offered) continue;
-      const refused = this.refused.get(c.id) ?? new Map<number, number>();
-      const agent = pickAgent(core.agents.values(), free, refused, now);
-      if (agent && (await this.offer(c.id, agent.id))) continue;
-      for (const until of refused.values()) if (until > now) wake = Math.min(wake, until);
-      if (core.live.get(c.id)?.state === S.Queued) this.tellQueued(c, ++position, agentAvailable);
-    }
-    if (wake < Infinity) core.timers.arm('dispatch', wake + 10, () => this.dispatch());
-  }
-
-  private tellQueued(c: Conversation, position: number, agentAvailable: boolean): void {
-    const key = `${position}:${agentAvailable}`;
-    if (this.told.get(c.id) === key) return;
-    this.told.set(c.id, key);
-    this.core.events.publish('queued', c, position, agentAvailable);
-  }
-
-  private offer(id: string, agentId: number): Promise<boolean> {
-    const { core } = this;
-    return core.locks.run(id, async () => {
-      const c = core.live.get(id);
-      const a = core.agents.get(agentId);
-      if (!c || !a || !a.connected || a.presence !== Presence.Available || c.state !== S.Queued || core.offeredTo(agentId) || core.activeOf(agentId)) return false;
-      next(c.state, Event.Offer);
-      const at = this.core.iso();
-      const deadline = this.core.now() + core.opts.ringTimeoutMs;
-      if (!(await core.store.offer(id, agentId, at, deadline))) {
-        await core.reload(id);
-        return false;
-      }
-      Object.assign(c, { state: S.Offered, offeredAgentId: agentId, offerDeadline: deadline, offeredAt: c.offeredAt ?? at });
-      this.armDeadlines(c);
-      this.told.delete(id);
-      const preview = (await core.store.messagesAfter(id, 0, 20)).messages;
-      core.events.publish('offer', c, agentId, preview, core.opts.ringTimeoutMs);
-      core.events.publish('changed', c);
-      core.publishAgent(a);
-      return true;
-    });
+    return this.dispatcher.unoffer(id, a.id, RingEndReason.Declined);
   }
 
   // ---- connections ------------------------------------------------------------------------
@@ -373,7 +259,7 @@ export class Lifecycle {
       if (a) core.publishAgent(a, true);
     }
     // A shopper back on a new page is told where it stands again (only its own conversations).
-    for (const c of mine) this.told.delete(c.id);
+    for (const c of mine) this.dispatcher.retell(c.id);
     this.dispatch();
     return mine;
   }
@@ -389,7 +275,7 @@ export class Lifecycle {
       const a = core.agents.get(Number(party.id));
       if (a) a.connected = false;
       const offered = core.offeredTo(Number(party.id));
-      if (offered) await this.unoffer(offered.id, Number(party.id), RingEndReason.AgentGone);
+      if (offered) await this.dispatcher.unoffer(offered.id, Number(party.id), RingEndReason.AgentGone);
     }
     const mine = [...core.live.values()].filter((c) => participantOf(c, party)?.leftAt === null);
     for (const c of mine) await core.locks.run(c.id, () => this.markReconnecting(c, party));
