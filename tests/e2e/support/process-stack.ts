@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startShop } from '../../../demo-shop/src/app';
 import { DEMO_ENV } from '../../../server/src/config';
 import { pickFreePort } from '../../../turn/launch';
 import { spawnServer, type ServerProcess } from '../../helpers/process';
+import { startDemoShop } from './stack';
 
 /**
  * The demo with the server as a child process on a fixed port, so a test can `kill -9` it and
@@ -29,14 +29,7 @@ export async function startProcessStack(env: Record<string, string> = {}): Promi
     STATIC_DIR: path.resolve('dist'),
     ...env,
   };
-  const shop = await startShop({
-    port: shopPort,
-    counterpartUrl: serverUrl,
-    siteKey: 'demo-shop',
-    identitySecret: DEMO_ENV.SITE_IDENTITY_SECRET,
-    consumerKey: 'ck_demo',
-    consumerSecret: 'cs_demo',
-  });
+  const shop = await startDemoShop(shopPort, serverUrl);
   const stack: ProcessStack = {
     serverUrl,
     shopUrl,

@@ -29,14 +29,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { ipOri
     }),
   );
   const serverUrl = `http://localhost:${server.port}`;
-  const shop = await startShop({
-    port: shopPort,
-    counterpartUrl: serverUrl,
-    siteKey: 'demo-shop',
-    identitySecret: DEMO_ENV.SITE_IDENTITY_SECRET,
-    consumerKey: 'ck_demo',
-    consumerSecret: 'cs_demo',
-  });
+  const shop = await startDemoShop(shopPort, serverUrl);
   return {
     server,
     serverUrl,
@@ -48,4 +41,16 @@ export async function startStack(env: Record<string, string> = {}, opts: { ipOri
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The demo shop on this port, embedding the widget of the Counterpart server at `serverUrl`. */
+export function startDemoShop(port: number, serverUrl: string): ReturnType<typeof startShop> {
+  return startShop({
+    port,
+    counterpartUrl: serverUrl,
+    siteKey: 'demo-shop',
+    identitySecret: DEMO_ENV.SITE_IDENTITY_SECRET,
+    consumerKey: 'ck_demo',
+    consumerSecret: 'cs_demo',
+  });
 }

@@ -18,6 +18,14 @@ export async function up(knex: Knex): Promise<void> {
     t.string('identity_secret', 255).notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable();
   });
+  await createCallTables(knex);
+}
+
+/**
+ * The two-party call tables of the first schema (replaced by conversations in
+ * 20261125_003_conversations, whose `down` brings them back with this).
+ */
+export async function createCallTables(knex: Knex): Promise<void> {
   await knex.schema.createTable('calls', (t) => {
     t.string('id', 36).primary();
     t.integer('site_id').unsigned().notNullable().references('id').inTable('sites');
