@@ -67,10 +67,17 @@ describe('a shopper ↔ agent video call', () => {
     expect(await agent.admin.evaluate(() => location.pathname)).toBe('/admin/orders/1007');
     const afterNav = await videoProgress(await agent.remoteVideo());
     expect(afterNav.after).toBeGreaterThan(afterNav.before);
+    // Back and forward (the back/forward cache keeps the page): the overlay reconnects to the console.
+    await agent.admin.goBack();
+    await agent.waitOverlay('[data-testid=overlay-call][data-phase=in-call]');
+    await agent.admin.goForward();
+    await agent.waitOverlay('[data-testid=overlay-call][data-phase=in-call]');
 
     // The compact controls drive the call: the agent hangs up from the overlay.
     await (await agent.waitOverlay('[data-testid=overlay-hangup]')).click();
     await shopper.waitState('ended');
+    // The overlay never shows a conversation that has ended.
+    await agent.waitOverlay('[data-testid=overlay][data-state=available]');
     expect(await shopper.statusText()).toContain('agent ended the conversation');
     await supervisor.waitNoCall(callId);
     await supervisor.waitAgentState('alice@counterpart.test', 'available');
