@@ -122,10 +122,19 @@ describe('channels: voice when the camera is refused, and chat only — in Chine
     await agent.sendChat('可以的，表面是食品级木蜡油。');
     await shopper.waitChat('可以的，表面是食品级木蜡油。');
 
+    // The agent proposes a voice call; the shopper accepts; back to chat; the history stays.
+    await agent.console.click('[data-testid=propose-voice]');
+    await shopper.click('cp-proposal-accept');
+    await Promise.all([agent.waitInCall(), shopper.waitState('in-call')]);
+    await agent.console.click('[data-testid=call-stop-media]');
+    await shopper.waitState('chatting');
+    await shopper.waitChat('可以的，表面是食品级木蜡油。');
+
     const id = (await storedId(shopper))!;
     await shopper.hangup();
     await shopper.waitState('ended');
     const rec = await record(id);
-    expect(rec).toMatchObject({ channel: MediaKind.Chat, messages: 3, mediaSessions: [], endedBy: 'shopper', endReason: 'hangup' });
+    expect(rec).toMatchObject({ channel: MediaKind.Chat, messages: 3, endedBy: 'shopper', endReason: 'hangup' });
+    expect(rec.mediaSessions.map((m) => [m.kind, m.endReason])).toEqual([[MediaKind.Voice, 'stopped']]);
   });
 });

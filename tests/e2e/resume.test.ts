@@ -7,6 +7,7 @@ import { launchBrowser } from './support/browser';
 import { expectConnected } from './support/checks';
 import { ShopperPage } from './support/shopper';
 import { startStack, type Stack } from './support/stack';
+import { SupervisorPage } from './support/supervisor';
 import { sleep } from './support/util';
 
 /**
@@ -130,7 +131,9 @@ describe('a conversation that resumes by itself', () => {
     await endIt(shopper);
   });
 
-  it('a 3 s network blackout: both sides say "reconnecting" and media comes back by itself', async () => {
+  it('a 3 s network blackout: both sides (and the supervisor) say "reconnecting" and media comes back by itself', async () => {
+    const supervisorBrowser = await launchBrowser();
+    const supervisor = await SupervisorPage.open(supervisorBrowser, stack.serverUrl, 'sam@counterpart.test', 'sam-demo-pass');
     const shopper = await videoCall();
     const id = (await storedId(shopper))!;
     const both = (on: boolean) => Promise.all([shopper.waitReconnecting(on, 15_000), agent.waitReconnecting(on, 15_000)]);
@@ -150,6 +153,10 @@ describe('a conversation that resumes by itself', () => {
     const recovered = Date.now() - t1;
     console.log(`[measure] blackout 3 s: both sides showed reconnecting after ${detected} ms; media back ${recovered} ms after the network returned`);
     await expectConnected(agent, shopper);
+    // The supervisor saw it too (each side reports its media path), and sees it over.
+    expect(supervisor.sawReconnecting(id)).toBe(true);
+    await supervisor.waitReconnecting(id, false);
+    await supervisorBrowser.close();
     const rec = await record(id);
     expect(rec.state).toBe(ConversationState.Active);
     await endIt(shopper);

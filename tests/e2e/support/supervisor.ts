@@ -4,6 +4,14 @@ import type { Browser, Page } from 'puppeteer-core';
 export class SupervisorPage {
   private constructor(readonly page: Page) {}
 
+  /** Conversations whose row has shown "reconnecting" at some point since the page opened. */
+  private readonly reconnected = new Set<string>();
+
+  /** Whether this conversation's row has shown someone reconnecting (watched from the page's start). */
+  sawReconnecting(id: string): boolean {
+    return this.reconnected.has(id);
+  }
+
   static async open(browser: Browser, serverUrl: string, email: string, password: string): Promise<SupervisorPage> {
     const page = await browser.newPage();
     await page.goto(`${serverUrl}/dashboard/`);
@@ -11,7 +19,17 @@ export class SupervisorPage {
     await page.type('[data-testid=login-password]', password);
     await page.click('[data-testid=login-submit]');
     await page.waitForSelector('[data-testid=agent-row]', { timeout: 15_000 });
-    return new SupervisorPage(page);
+    const sup = new SupervisorPage(page);
+    // A blackout is short: record every row that shows "reconnecting", whenever it does.
+    await page.exposeFunction('__cpReconnecting', (id: string) => void sup.reconnected.add(id));
+    await page.evaluate(() => {
+      const seen = () =>
+        document.querySelectorAll<HTMLElement>('[data-testid=conversation-row][data-reconnecting=true]').forEach((r) => {
+          (window as unknown as { __cpReconnecting(id: string): void }).__cpReconnecting(r.dataset.conversationId ?? '');
+        });
+      new MutationObserver(seen).observe(document.body, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-reconnecting'] });
+    });
+    return sup;
   }
 
   async waitAgentState(email: string, state: string, timeout = 30_000): Promise<void> {
