@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import Koa from 'koa';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CounterpartError, ErrorCode, Paths, Role } from '../../protocol/index';
+import { CounterpartError, ErrorCode, Paths, Role, partyKey } from '../../protocol/index';
 import { NonceStore } from './auth/nonces';
 import { StaffSessions } from './auth/sessions';
 import { Tickets } from './auth/tickets';
@@ -108,7 +108,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   conversations.events.on('changed', (c) => {
     if (conversations.core.live.has(c.id)) return;
     for (const p of c.participants) {
-      const owner = `${p.party.role}:${p.party.id}`;
+      const owner = partyKey(p.party);
       if (p.party.role === Role.Shopper && !conversations.media.shopperInConversation(owner)) signaling.closeOwner(owner);
     }
   });

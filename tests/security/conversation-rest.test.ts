@@ -12,10 +12,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatMessage, ConversationContext, ConversationRecord, ErrorCode, MAX_UPLOAD_BYTES, MessagePage, MediaKind } from '../../protocol/index';
 import { shopperInConversation, startMessage, type ShopperInConversation } from '../helpers/conversations';
-import { DEMO } from '../helpers/server';
-import { acceptedBy, asStack, expectClearRefusal, expectHealthy, raw, say, staffOnline, startProcess, upload, withDb, type Agent, type RawResult } from './support';
+import { acceptedBy, asStack, expectClearRefusal, expectHealthy, raw, say, twoConversations, upload, withDb, type Agent, type RawResult, type TwoConversations } from './support';
 
-let srv: Awaited<ReturnType<typeof startProcess>>;
+let srv: TwoConversations['srv'];
 let alice: Agent, bob: Agent, sam: Agent;
 /** X: shopper A with alice. Y: shopper B with bob. */
 let a: ShopperInConversation, b: ShopperInConversation;
@@ -24,13 +23,7 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 beforeAll(async () => {
-  srv = await startProcess({ RECONNECT_GRACE_MS: '5000' });
-  alice = await staffOnline(srv.url, DEMO.alice);
-  a = await acceptedBy(srv.url, alice);
-  X = a.conversationId;
-  bob = await staffOnline(srv.url, DEMO.bob);
-  b = await acceptedBy(srv.url, bob);
-  sam = await staffOnline(srv.url, DEMO.sam);
+  ({ srv, alice, a, X, bob, b, sam } = await twoConversations({ RECONNECT_GRACE_MS: '5000' }));
   await say(a.rt, X, 'hello-0001', 'Hello from A');
 });
 afterAll(async () => {

@@ -28,24 +28,18 @@ import {
 import { hostileOf } from '../helpers/arbitrary';
 import { shopperInConversation, startMessage, type ShopperInConversation } from '../helpers/conversations';
 import { freshDataDir, spawnServer, testEnv } from '../helpers/process';
-import { DEMO, bearer, delay, httpRequest, rtcCredentials } from '../helpers/server';
+import { bearer, delay, httpRequest, rtcCredentials } from '../helpers/server';
 import { openRealtime, type RealtimeClient } from '../helpers/sockets';
-import { acceptedBy, asStack, expectClearRefusal, expectHealthy, say, staffOnline, startProcess, upload, withDb, type Agent } from './support';
+import { asStack, expectClearRefusal, expectHealthy, say, twoConversations, upload, withDb, type Agent, type TwoConversations } from './support';
 
-let srv: Awaited<ReturnType<typeof startProcess>>;
+let srv: TwoConversations['srv'];
 let alice: Agent, bob: Agent, sam: Agent;
 /** X: shopper A with alice. Y: shopper B with bob. */
 let a: ShopperInConversation, b: ShopperInConversation;
 let X: string;
 
 beforeAll(async () => {
-  srv = await startProcess({ RECONNECT_GRACE_MS: '5000' });
-  alice = await staffOnline(srv.url, DEMO.alice);
-  a = await acceptedBy(srv.url, alice);
-  X = a.conversationId;
-  bob = await staffOnline(srv.url, DEMO.bob);
-  b = await acceptedBy(srv.url, bob);
-  sam = await staffOnline(srv.url, DEMO.sam);
+  ({ srv, alice, a, X, bob, b, sam } = await twoConversations({ RECONNECT_GRACE_MS: '5000' }));
   await sam.rt.next('snapshot');
 });
 afterAll(async () => {

@@ -18,7 +18,7 @@ import {
 } from '../../protocol/index';
 import { shopperInConversation, startMessage, type ShopperInConversation } from '../helpers/conversations';
 import { freshDataDir, spawnServer, testEnv, type ServerProcess } from '../helpers/process';
-import { login, type Stack } from '../helpers/server';
+import { DEMO, login, type Stack } from '../helpers/server';
 import { openRealtime, type RealtimeClient } from '../helpers/sockets';
 
 /** The bound the abuse suites hold the server's resident memory to (it starts near 170 MB under tsx). */
@@ -139,6 +139,44 @@ export async function acceptedBy(url: string, agent: Agent, channel: MediaKind =
   await agent.rt.next('conversation.update', { where: active });
   await shopper.rt.next('conversation.update', { where: active });
   return shopper;
+}
+
+export type TwoConversations = {
+  srv: Awaited<ReturnType<typeof startProcess>>;
+  alice: Agent;
+  /** Shopper A, in conversation X with alice. */
+  a: ShopperInConversation;
+  X: string;
+  bob: Agent;
+  /** Shopper B, in a conversation with bob. */
+  b: ShopperInConversation;
+  /** The supervisor, online. */
+  sam: Agent;
+};
+
+/**
+ * A server process with two accepted conversations: X (shopper A with alice) and one of shopper B
+ * with bob; sam the supervisor online. If a step fails, what was started is stopped.
+ */
+export async function twoConversations(extra: Record<string, string> = {}): Promise<TwoConversations> {
+  const srv = await startProcess(extra);
+  const sockets: RealtimeClient[] = [];
+  const opened = <T extends { rt: RealtimeClient }>(x: T): T => {
+    sockets.push(x.rt);
+    return x;
+  };
+  try {
+    const alice = opened(await staffOnline(srv.url, DEMO.alice));
+    const a = opened(await acceptedBy(srv.url, alice));
+    const bob = opened(await staffOnline(srv.url, DEMO.bob));
+    const b = opened(await acceptedBy(srv.url, bob));
+    const sam = opened(await staffOnline(srv.url, DEMO.sam));
+    return { srv, alice, a, X: a.conversationId, bob, b, sam };
+  } catch (err) {
+    for (const rt of sockets) rt.ws.terminate();
+    await srv.cleanup();
+    throw err;
+  }
 }
 
 /** Sends a chat message and waits for its own echo (the stored message). */

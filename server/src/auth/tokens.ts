@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, errors, type JWTPayload } from 'jose';
-import { Role } from '../../../protocol/index';
+import { Role, partyKey, type Party } from '../../../protocol/index';
 
 /** Who a request or socket is, proven by a token this server issued. */
 export type Principal =
@@ -14,9 +14,14 @@ export type TicketClaim = { principal: Principal; jti: string; expiresAt: Date; 
 /** A peer id, its owner, and for staff the session it belongs to (revoking it closes the peer). */
 export type PeerClaim = { peerId: string; owner: string; sessionId: string | null };
 
-/** A stable string naming a principal, e.g. `agent:3` or `shopper:s_…`. */
+/** The party a principal is (a shopper's session id, a staff member's user id). */
+export function partyOfPrincipal(p: Principal): Party {
+  return p.role === Role.Shopper ? { role: Role.Shopper, id: p.shopperId } : { role: p.role, id: String(p.userId) };
+}
+
+/** A stable string naming a principal, e.g. `agent:3` or `shopper:…`: its party's key. */
 export function ownerOf(p: Principal): string {
-  return p.role === Role.Shopper ? `shopper:${p.shopperId}` : `${p.role}:${p.userId}`;
+  return partyKey(partyOfPrincipal(p));
 }
 
 const ISSUER = 'counterpart';

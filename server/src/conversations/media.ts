@@ -9,13 +9,13 @@ import {
   type MediaKind,
   type MediaPeer,
   type QosSample,
+  partyKey,
 } from '../../../protocol/index';
 import type { Actor, Core } from './core';
 import type { Lifecycle } from './lifecycle';
 import { isLive, participantOf, sameParty, type Conversation, type Party } from './model';
 import { peerOwnedBy } from './peer-ids';
 
-const ownerOf = (p: Party) => `${p.role}:${p.id}`;
 
 /**
  * Voice and video inside a conversation: proposals, the media session's peers (PeerJS
@@ -93,7 +93,7 @@ export class Media {
       async (c) => {
         const m = c.media;
         if (!m) throw new CounterpartError(ErrorCode.InvalidTransition, 'No call is running in this conversation');
-        if (!peerOwnedBy(peerId, ownerOf(actor.party))) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
+        if (!peerOwnedBy(peerId, partyKey(actor.party))) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
         const p = participantOf(c, actor.party)!;
         if (p.peerId === peerId) return this.tellPeers(c);
         const old = p.peerId;
@@ -115,7 +115,7 @@ export class Media {
   /** Tells every participant with a peer who the others are, and whom it calls. */
   private tellPeers(c: Conversation): void {
     const joined = c.participants.filter((p) => p.peerId && !p.leftAt);
-    const order = (p: (typeof joined)[number]) => `${p.peerJoinedAt ?? ''}|${ownerOf(p.party)}`;
+    const order = (p: (typeof joined)[number]) => `${p.peerJoinedAt ?? ''}|${partyKey(p.party)}`;
     for (const me of joined) {
       const peers: MediaPeer[] = joined
         .filter((o) => o !== me)
@@ -150,7 +150,7 @@ export class Media {
     const c = this.core.participantIn(actor, id);
     if (!c.media) return;
     // Each end samples every QOS_INTERVAL_MS; faster senders are dropped, not stored.
-    const key = `${id}:${ownerOf(actor.party)}`;
+    const key = `${id}:${partyKey(actor.party)}`;
     if (this.core.now() - (this.lastQos.get(key) ?? 0) < QOS_INTERVAL_MS / 2) return;
     this.lastQos.set(key, this.core.now());
     if (this.lastQos.size > 10_000) this.lastQos.clear();
@@ -183,7 +183,7 @@ export class Media {
   /** A shopper may hold a peer (and TURN credentials) only while in a live conversation. */
   shopperInConversation(owner: string): boolean {
     for (const c of this.core.live.values())
-      if (isLive(c)) for (const p of c.participants) if (!p.leftAt && p.party.role === Role.Shopper && ownerOf(p.party) === owner) return true;
+      if (isLive(c)) for (const p of c.participants) if (!p.leftAt && p.party.role === Role.Shopper && partyKey(p.party) === owner) return true;
     return false;
   }
 }

@@ -13,6 +13,7 @@ import {
   type ParticipantState,
   type Party,
   type ProductSummary,
+  partyKey,
 } from '../../../protocol/index';
 import { iso } from '../db/index';
 
@@ -78,7 +79,8 @@ const str = <T extends string>(v: unknown): T | null => (v === null || v === und
 
 export const isLive = (c: Pick<Conversation, 'state'>): boolean => !TERMINAL_STATES.has(c.state);
 export const partyOfRow = (role: unknown, id: unknown): Party => ({ role: role as Role, id: String(id) });
-export const encodeParty = (p: Party): string => `${p.role}:${p.id}`;
+/** How a party is stored in one column (the same text as its owner key). */
+export const encodeParty = (p: Party): string => partyKey(p);
 export function decodeParty(v: unknown): Party | null {
   const s = str(v);
   const i = s?.indexOf(':') ?? -1;

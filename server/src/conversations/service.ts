@@ -1,5 +1,5 @@
 import { Presence, Role, type ClientMessageOf, type ConversationView, type ChatMessage, type AgentView } from '../../../protocol/index';
-import type { Principal } from '../auth/tokens';
+import { partyOfPrincipal, type Principal } from '../auth/tokens';
 import type { Logger } from '../log';
 import type { ShopAdapter } from '../shop/adapter';
 import { requestContext } from '../shop/context';
@@ -16,8 +16,7 @@ export type { ConversationOptions };
 
 /** The actor a principal is in the domain: its party and display name. */
 export function actorOf(p: Principal): Actor {
-  if (p.role === Role.Shopper) return { party: { role: Role.Shopper, id: p.shopperId }, name: '' };
-  return { party: { role: p.role, id: String(p.userId) }, name: p.name };
+  return { party: partyOfPrincipal(p), name: p.role === Role.Shopper ? '' : p.name };
 }
 
 type Shopper = Extract<Principal, { role: Role.Shopper }>;

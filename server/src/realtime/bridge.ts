@@ -1,6 +1,6 @@
-import { Role, partyKey, type ServerMessage } from '../../../protocol/index';
+import { partyKey, type ServerMessage } from '../../../protocol/index';
 import type { Conversations } from '../conversations/service';
-import { presentParties, type Conversation } from '../conversations/model';
+import { agentParty, presentParties, shopperParty, type Conversation } from '../conversations/model';
 import type { Hub } from './hub';
 
 /**
@@ -20,12 +20,12 @@ export function bridgeToHub(conversations: Conversations, hub: Hub): () => void 
       hub.toSupervisors(msg);
     }),
     ev.on('queued', (c, position, agentAvailable) =>
-      hub.send(`${Role.Shopper}:${c.shopperId}`, { type: 'conversation.queued', conversationId: c.id, position, agentAvailable }),
+      hub.send(partyKey(shopperParty(c.shopperId)), { type: 'conversation.queued', conversationId: c.id, position, agentAvailable }),
     ),
     ev.on('offer', (c, agentId, preview, timeoutMs) =>
-      hub.send(`${Role.Agent}:${agentId}`, { type: 'offer', conversationId: c.id, channel: c.channel, customer: c.customer, product: c.product, preview, timeoutMs }),
+      hub.send(partyKey(agentParty(agentId)), { type: 'offer', conversationId: c.id, channel: c.channel, customer: c.customer, product: c.product, preview, timeoutMs }),
     ),
-    ev.on('offerEnded', (c, agentId, reason) => hub.send(`${Role.Agent}:${agentId}`, { type: 'offer.end', conversationId: c.id, reason })),
+    ev.on('offerEnded', (c, agentId, reason) => hub.send(partyKey(agentParty(agentId)), { type: 'offer.end', conversationId: c.id, reason })),
     ev.on('message', (c, message) => {
       for (const p of presentParties(c)) hub.send(partyKey(p), { type: 'chat.message', message });
     }),
@@ -37,7 +37,7 @@ export function bridgeToHub(conversations: Conversations, hub: Hub): () => void 
     ),
     ev.on('agent', (agent, presence) => {
       hub.toSupervisors({ type: 'agent.update', agent });
-      hub.send(`${Role.Agent}:${agent.id}`, { type: 'agent.self', state: agent.state, presence });
+      hub.send(partyKey(agentParty(agent.id)), { type: 'agent.self', state: agent.state, presence });
     }),
     ev.on('qos', (c, from, at, sample) => hub.toSupervisors({ type: 'qos.update', conversationId: c.id, from, at, sample })),
   ];
