@@ -6,7 +6,8 @@
  *
  * Env: BENCH_CALLS (10) measured calls per side, BENCH_WARMUP (1) unmeasured calls per side
  * first, BENCH_THINK_MS (1500) how long the agent looks at the ring card before accepting (the
- * product pre-warms camera and peer while ringing; the baseline waits as long after its pre-warm).
+ * baseline waits as long after its pre-warm; the product opens camera and peer on accept — pre-connecting
+ * while ringing is roadmap issue 7).
  *
  * Needs root in a network namespace (scripts/in-netns.sh) so WebRTC stays on loopback.
  */
