@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EndedBy, EndReason, ErrorCode, MediaEndReason } from '../../protocol/index';
-import { catalogues, endText, errorText, formatSize, formatTime, launcherText, mediaEndText, pickLanguage, type Catalogue } from '../../widget/src/i18n/index';
+import { catalogueSuite, type Samples } from '../helpers/catalogue';
+import { catalogues, endText, errorText, formatSize, formatTime, launcherText, mediaEndText, pickLanguage } from '../../widget/src/i18n/index';
 
 const { en, zh } = catalogues;
 
@@ -8,7 +9,7 @@ const { en, zh } = catalogues;
  * Arguments to try for every parameterised text, and what the result must contain. A new function
  * in the catalogue without an entry here fails the walk below: add its samples.
  */
-const SAMPLES: Record<string, { args: unknown[]; contains?: string }[]> = {
+const SAMPLES: Samples = {
   'wait.position': [{ args: [1] }, { args: [2], contains: '2' }, { args: [17], contains: '17' }],
   'call.connecting': [{ args: ['Anna'], contains: 'Anna' }],
   'call.inVideo': [{ args: ['Anna'], contains: 'Anna' }],
@@ -22,64 +23,9 @@ const SAMPLES: Record<string, { args: unknown[]; contains?: string }[]> = {
   'chat.download': [{ args: ['invoice.pdf'], contains: 'invoice.pdf' }],
 };
 
-type Leaf = { path: string; value: unknown };
-
-function leaves(node: unknown, path = ''): Leaf[] {
-  if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
-  return [{ path, value: node }];
-}
-
-const at = (c: Catalogue, path: string): unknown => path.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], c);
-
-/** Every text a leaf can produce: the string itself, or the function's result for each sample. */
-function texts(leaf: Leaf): { text: string; contains?: string }[] {
-  if (typeof leaf.value === 'string') return [{ text: leaf.value }];
-  if (typeof leaf.value !== 'function') throw new Error(`${leaf.path} is neither a string nor a function`);
-  const samples = SAMPLES[leaf.path];
-  if (!samples) throw new Error(`${leaf.path} is a function without samples in SAMPLES`);
-  return samples.map((s) => ({ text: (leaf.value as (...a: unknown[]) => unknown)(...s.args) as string, contains: s.contains }));
-}
-
-const HAN = /\p{Script=Han}/u;
+catalogueSuite('widget', { en, zh }, SAMPLES, { minKeys: 50 });
 
 describe('widget string catalogue', () => {
-  it('has the same keys in both languages, each a string or a function in both', () => {
-    const enLeaves = leaves(en);
-    expect(leaves(zh).map((l) => l.path).sort()).toEqual(enLeaves.map((l) => l.path).sort());
-    expect(enLeaves.length).toBeGreaterThan(50);
-    for (const { path, value } of enLeaves) expect(typeof at(zh, path), path).toBe(typeof value);
-  });
-
-  it('has a sample for every function and no sample for a key that is gone', () => {
-    const fns = leaves(en).filter((l) => typeof l.value === 'function').map((l) => l.path).sort();
-    expect(Object.keys(SAMPLES).sort()).toEqual(fns);
-  });
-
-  for (const [name, c] of Object.entries(catalogues)) {
-    it(`${name}: every text is non-empty, trimmed and carries its values`, () => {
-      for (const leaf of leaves(c)) {
-        for (const { text, contains } of texts(leaf)) {
-          expect(typeof text, leaf.path).toBe('string');
-          expect(text.trim().length, leaf.path).toBeGreaterThan(0);
-          expect(text, leaf.path).toBe(text.trim());
-          expect(text, leaf.path).not.toMatch(/undefined|NaN|\[object /);
-          if (contains) expect(text, leaf.path).toContain(contains);
-        }
-      }
-    });
-  }
-
-  it('zh is Chinese wherever English has words', () => {
-    for (const leaf of leaves(en)) {
-      const zhLeaf = { path: leaf.path, value: at(zh, leaf.path) };
-      const pairs = texts(leaf).map((e, i) => [e.text, texts(zhLeaf)[i]!.text] as const);
-      for (const [e, z] of pairs) {
-        if (/[A-Za-z]{2}/.test(e)) expect(z, `${leaf.path}: "${z}"`).toMatch(HAN);
-        expect(z, leaf.path).not.toBe(e);
-      }
-    }
-  });
-
   it('has a text for every error code, end reason and media end reason, in both languages', () => {
     for (const c of [en, zh]) {
       for (const code of Object.values(ErrorCode)) expect(c.errors[code], code).toBeTruthy();

@@ -41,7 +41,7 @@ export const en = {
       [RingEndReason.AgentAway]: 'You set yourself away; the request went back to the queue.',
       [RingEndReason.AgentGone]: 'The console lost its connection; the request went back to the queue.',
       [RingEndReason.Expired]: 'The request waited too long and was closed.',
-      [RingEndReason.Accepted]: '',
+      [RingEndReason.Accepted]: 'You took it.',
       [RingEndReason.ServerRestart]: 'The service restarted; the request went back to the queue.',
     } satisfies Record<RingEndReason, string>,
   },

@@ -9,8 +9,8 @@ export const catalogues: Readonly<Record<Lang, Catalogue>> = { en, zh };
 /** The first tag we have a catalogue for decides (`zh*` → Chinese, `en*` → English); else English. */
 export function langOf(tags: readonly (string | null | undefined)[]): Lang {
   for (const t of tags) {
-    if (t && /^zh(-|$)/i.test(t.trim())) return 'zh';
-    if (t && /^en(-|$)/i.test(t.trim())) return 'en';
+    if (t && /^zh([-_]|$)/i.test(t.trim())) return 'zh';
+    if (t && /^en([-_]|$)/i.test(t.trim())) return 'en';
   }
   return 'en';
 }

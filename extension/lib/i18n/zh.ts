@@ -42,7 +42,7 @@ export const zh: Catalogue = {
       [RingEndReason.AgentAway]: '你已设为离开，该请求已回到队列。',
       [RingEndReason.AgentGone]: '控制台连接中断，该请求已回到队列。',
       [RingEndReason.Expired]: '该请求等待时间过长，已关闭。',
-      [RingEndReason.Accepted]: '',
+      [RingEndReason.Accepted]: '你已接听。',
       [RingEndReason.ServerRestart]: '服务已重启，该请求已回到队列。',
     },
   },
