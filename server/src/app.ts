@@ -85,6 +85,12 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const files = new FileStore(path.join(config.dataDir, 'files'));
 
   const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
+  // What fails after the answer began (a client that hangs up during a download) is the client's
+  // doing: counted, not printed as a stack. Anything else is logged.
+  app.on('error', (err: Error & { code?: string }) => {
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') refusals.count('http.client_aborted', {});
+    else log.error({ err }, 'request failed after the response began');
+  });
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000 });
   const signaling = createSignaling({
     server,
