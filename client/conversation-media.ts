@@ -13,7 +13,7 @@ import type { MediaLink } from './media-link';
 import { recallDelayMs } from './path-monitor';
 
 export type MediaSessionKind = MediaKind.Voice | MediaKind.Video;
-/** What a conversation uses of a MediaLink (a fake one in tests). */
+/** What a conversation uses of a MediaLink (the `openLink` option makes another one; tests fake only PeerJS under it). */
 export type MediaLinkPort = Pick<MediaLink, 'peerId' | 'setPeers' | 'close' | 'on'>;
 
 export type ConversationMediaEvents = {

@@ -120,7 +120,11 @@ export class ConversationSession extends Emitter<ConversationEvents> {
     const rt = this.rt;
     this.off.push(
       rt.on('connected', () => this.onConnected()),
-      rt.on('disconnected', () => (this.resuming = false)),
+      rt.on('disconnected', () => {
+        this.resuming = false;
+        // Until the next resume's sync, new messages wait behind the pending ones (even once the socket is open again).
+        if (this.id) this.flushAfterSync = true;
+      }),
       rt.on('conversation.sync', (m) => this.onSync(m)),
       rt.on('conversation.update', (m) => m.conversation.id === this.id && this.setView(m.conversation)),
       rt.on('conversation.queued', (m) => this.onQueued(m)),
@@ -350,7 +354,8 @@ export class ConversationSession extends Emitter<ConversationEvents> {
 
   /** chat.seen with what this client holds (delivered) and what was shown (read), at most every `seenIntervalMs`. */
   private reportSeen(): void {
-    if (!this.id || this.seenTimer || this.closed) return;
+    // An ended conversation takes no marks (the server answers conversation_not_found, which would read as gone).
+    if (!this.id || this.seenTimer || this.closed || this.terminal) return;
     const wait = this.sentSeen.at + this.opts.seenIntervalMs - Date.now();
     if (wait > 0) {
       this.seenTimer = setTimeout(() => {

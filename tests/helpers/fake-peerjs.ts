@@ -1,0 +1,193 @@
+/**
+ * PeerJS and the browser's media for Node, where neither exists: a `Peer` with PeerJS's surface as
+ * MediaLink uses it (open, call, answer, close, destroy, disconnected), whose calls connect peers
+ * of this process directly, with getStats() readings that grow while a call is answered; and a
+ * `navigator.mediaDevices.getUserMedia` that hands out track-like objects.
+ *
+ * Only third-party and browser code is replaced: our MediaLink, ConversationMedia and
+ * ConversationSession run as they are, against the real server (credentials, media.join,
+ * media.peers, media.path). Use with `vi.mock('peerjs', …)` and `installMediaDevices()`.
+ */
+import { EventEmitter } from 'node:events';
+
+export type FakeTrack = { kind: 'audio' | 'video'; enabled: boolean; readyState: 'live' | 'ended'; stops: number; stop(): void };
+export type FakeStream = {
+  readonly n: number;
+  readonly tracks: FakeTrack[];
+  getTracks(): FakeTrack[];
+  getAudioTracks(): FakeTrack[];
+  getVideoTracks(): FakeTrack[];
+};
+
+let streams = 0;
+function fakeStream(video: boolean): FakeStream {
+  const track = (kind: FakeTrack['kind']): FakeTrack => ({
+    kind,
+    enabled: true,
+    readyState: 'live',
+    stops: 0,
+    stop() {
+      this.stops++;
+      this.readyState = 'ended';
+    },
+  });
+  const tracks = video ? [track('audio'), track('video')] : [track('audio')];
+  return {
+    n: ++streams,
+    tracks,
+    getTracks: () => tracks,
+    getAudioTracks: () => tracks.filter((t) => t.kind === 'audio'),
+    getVideoTracks: () => tracks.filter((t) => t.kind === 'video'),
+  };
+}
+
+/** `navigator.mediaDevices.getUserMedia`: every stream handed out, or a refusal while `refuse` is set. */
+export const media = {
+  refuse: false,
+  given: [] as { constraints: MediaStreamConstraints; stream: FakeStream }[],
+};
+
+/** Installs the fake `navigator` (Node 20 has none); returns a function that removes it. */
+export function installMediaDevices(): () => void {
+  const g = globalThis as { navigator?: unknown };
+  const before = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  Object.defineProperty(globalThis, 'navigator', {
+    configurable: true,
+    value: {
+      mediaDevices: {
+        async getUserMedia(constraints: MediaStreamConstraints) {
+          if (media.refuse) throw Object.assign(new Error('Permission denied'), { name: 'NotAllowedError' });
+          const stream = fakeStream(Boolean(constraints.video));
+          media.given.push({ constraints, stream });
+          return stream;
+        },
+      },
+    },
+  });
+  return () => {
+    if (before) Object.defineProperty(globalThis, 'navigator', before);
+    else delete g.navigator;
+  };
+}
+
+/** An RTCPeerConnection as MediaLink reads it: inbound bytes grow while the call is up. */
+class FakePc {
+  iceConnectionState: RTCIceConnectionState = 'new';
+  connectionState: RTCPeerConnectionState = 'new';
+  private since: number | null = null;
+
+  up(): void {
+    this.since = Date.now();
+    this.iceConnectionState = 'connected';
+    this.connectionState = 'connected';
+  }
+  close(): void {
+    this.since = null;
+    this.iceConnectionState = 'closed';
+    this.connectionState = 'closed';
+  }
+  async getStats(): Promise<Map<string, Record<string, unknown>>> {
+    const ms = this.since === null ? 0 : Date.now() - this.since;
+    return new Map<string, Record<string, unknown>>([
+      ['in', { id: 'in', type: 'inbound-rtp', bytesReceived: ms * 100, packetsReceived: ms, packetsLost: 0, jitter: 0.002 }],
+      ['pair', { id: 'pair', type: 'candidate-pair', nominated: true, state: 'succeeded', localCandidateId: 'l', remoteCandidateId: 'r', currentRoundTripTime: 0.02 }],
+      ['l', { id: 'l', type: 'local-candidate', candidateType: 'host' }],
+      ['r', { id: 'r', type: 'remote-candidate', candidateType: 'host' }],
+    ]);
+  }
+}
+
+/** One end of a call (PeerJS's MediaConnection). */
+export class FakeConn extends EventEmitter {
+  readonly peerConnection = new FakePc();
+  other: FakeConn | null = null;
+  open = true;
+
+  constructor(
+    /** The remote peer's id. */
+    readonly peer: string,
+    public stream: unknown,
+  ) {
+    super();
+  }
+
+  answer(stream: unknown): void {
+    const other = this.other;
+    if (!this.open || !other?.open) return;
+    this.stream = stream;
+    this.peerConnection.up();
+    other.peerConnection.up();
+    setTimeout(() => {
+      if (this.open && other.open) {
+        this.emit('stream', other.stream);
+        other.emit('stream', stream);
+      }
+    }, 0);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.peerConnection.close();
+    this.emit('close');
+    this.other?.close();
+  }
+}
+
+const registry = new Map<string, FakePeer>();
+
+/** PeerJS's Peer: `open` on the next tick; `call` reaches a peer of this process by id. */
+export class FakePeer extends EventEmitter {
+  static readonly all: FakePeer[] = [];
+  destroyed = false;
+  disconnected = false;
+  readonly placed: FakeConn[] = [];
+  readonly received: FakeConn[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly options: unknown,
+  ) {
+    super();
+    registry.set(id, this);
+    FakePeer.all.push(this);
+    setTimeout(() => !this.destroyed && this.emit('open', id), 0);
+  }
+
+  static byId(id: string): FakePeer | undefined {
+    return FakePeer.all.find((p) => p.id === id);
+  }
+
+  call(peerId: string, stream: unknown): FakeConn | undefined {
+    if (this.destroyed || this.disconnected) return undefined;
+    const mine = new FakeConn(peerId, stream);
+    this.placed.push(mine);
+    const target = registry.get(peerId);
+    if (target && !target.destroyed) {
+      const theirs = new FakeConn(this.id, null);
+      mine.other = theirs;
+      theirs.other = mine;
+      target.received.push(theirs);
+      setTimeout(() => target.emit('call', theirs), 0);
+    }
+    return mine;
+  }
+
+  /** The signaling socket dropped (PeerJS's `disconnected`). */
+  dropSignaling(): void {
+    this.disconnected = true;
+    this.emit('disconnected', this.id);
+  }
+
+  reconnect(): void {
+    this.disconnected = false;
+    this.emit('open', this.id);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    registry.delete(this.id);
+    for (const c of [...this.placed, ...this.received]) c.close();
+  }
+}
