@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 /**
  * The client library's ConversationSession and RealtimeClient, run in Node against a real test
  * stack: the `ws` package stands in for the browser's WebSocket, a WebSocket proxy sits between
@@ -284,3 +285,15 @@ export async function insertMessages(stack: Stack, conversationId: string, shopp
 
 export const seqs = (ms: readonly { seq: number }[]): number[] => ms.map((m) => m.seq);
 export const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+
+/** The world of the current test file: a live binding set by `useWorld()`'s hooks. */
+export let w: World;
+
+/** Registers the file's hooks: one stack for the file, cleaned after each test, stopped at the end. */
+export function useWorld(opts: StackOptions = {}): void {
+  beforeAll(async () => {
+    w = await startWorld(opts);
+  });
+  afterEach(() => cleanup(w));
+  afterAll(() => stopWorld(w));
+}

@@ -3,7 +3,7 @@
  * start and adoption, an agent's accept, chat both ways with every message shown once in seq
  * order, typing, seen marks, a refused message, the end.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConversationState, CounterpartError, ErrorCode, MAX_CHAT_CHARS, MediaKind, Role } from '../../protocol/index';
 import { delay, waitFor } from '../helpers/server';
 import {
@@ -11,23 +11,16 @@ import {
   acceptWith,
   agentClient,
   chatWithAgent,
-  cleanup,
   range,
   seqs,
   sessionOn,
   shopperClient,
-  startWorld,
-  stopWorld,
   storedMessages,
-  type World,
+  useWorld,
+  w,
 } from '../helpers/session-clients';
 
-let w: World;
-beforeAll(async () => {
-  w = await startWorld();
-});
-afterEach(() => cleanup(w));
-afterAll(() => stopWorld(w));
+useWorld();
 
 describe('start', () => {
   it('starts once connected, adopts the conversation of the sync, reports the queue and persists the id', async () => {

@@ -7,7 +7,7 @@
  * order, and every message either side sent was stored exactly once, in the order it was sent.
  */
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConversationState, MediaKind, TERMINAL_STATES, type ChatMessage } from '../../protocol/index';
 import { delay, waitFor } from '../helpers/server';
 import {
@@ -15,22 +15,15 @@ import {
   FORWARD,
   acceptWith,
   agentClient,
-  cleanup,
   shopperClient,
-  startWorld,
-  stopWorld,
   storedMessages,
   type AgentClient,
   type ProxyPolicy,
-  type World,
+  useWorld,
+  w,
 } from '../helpers/session-clients';
 
-let w: World;
-beforeAll(async () => {
-  w = await startWorld();
-});
-afterEach(() => cleanup(w));
-afterAll(() => stopWorld(w));
+useWorld();
 
 /** What the proxy does with the next frame (either direction). */
 type Fault = { kind: 'pass' } | { kind: 'dup' } | { kind: 'delay'; ms: number } | { kind: 'cut' } | { kind: 'cutAfter' };

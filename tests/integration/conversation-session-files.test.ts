@@ -4,28 +4,21 @@
  * into an object URL (Node's Blob URL registry stands in for the browser's), revoked on close.
  */
 import { resolveObjectURL } from 'node:buffer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConversationState, CounterpartError, ErrorCode, MAX_UPLOAD_BYTES } from '../../protocol/index';
 import { delay, waitFor } from '../helpers/server';
 import {
   acceptWith,
   agentClient,
   chatWithAgent,
-  cleanup,
   shopperInChat,
-  startWorld,
-  stopWorld,
   storedMessages,
   type ShopperClient,
-  type World,
+  useWorld,
+  w,
 } from '../helpers/session-clients';
 
-let w: World;
-beforeAll(async () => {
-  w = await startWorld();
-});
-afterEach(() => cleanup(w));
-afterAll(() => stopWorld(w));
+useWorld();
 
 /** The PNG signature and an IHDR chunk: what the server checks an image/png upload by. */
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('0000000d49484452000000010000000108060000001f15c489', 'hex')]);

@@ -4,32 +4,25 @@
  * reload, long histories in pages, a conversation that is gone, a channel shared by sessions.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConversationState, ErrorCode, MediaKind, SYNC_PAGE, parseServerMessage, type ClientMessageOf } from '../../protocol/index';
 import { delay, waitFor } from '../helpers/server';
 import {
   CONTEXT,
   chatWithAgent,
-  cleanup,
   insertMessages,
   range,
   seqs,
   sessionOn,
   shopperClient,
   shopperInChat,
-  startWorld,
-  stopWorld,
   storedMessages,
   tap,
-  type World,
+  useWorld,
+  w,
 } from '../helpers/session-clients';
 
-let w: World;
-beforeAll(async () => {
-  w = await startWorld();
-});
-afterEach(() => cleanup(w));
-afterAll(() => stopWorld(w));
+useWorld();
 
 const resumes = (frames: { type: string }[]) => frames.filter((m): m is ClientMessageOf<'conversation.resume'> => m.type === 'conversation.resume');
 

@@ -17,7 +17,8 @@ export function langOf(tags: readonly (string | null | undefined)[]): Lang {
 
 /** The console follows the browser's languages (the user's preference order), then its UI language. */
 export function consoleLang(): Lang {
-  const ui = typeof browser !== 'undefined' && browser.i18n?.getUILanguage ? browser.i18n.getUILanguage() : null;
+  // `chrome.i18n` in extension pages (read through globalThis: this module also loads in tests).
+  const ui = (globalThis as { chrome?: { i18n?: { getUILanguage?: () => string } } }).chrome?.i18n?.getUILanguage?.() ?? null;
   return langOf([...(typeof navigator !== 'undefined' ? navigator.languages : []), ui]);
 }
 
