@@ -1,4 +1,5 @@
 import type { FileRef } from '../../protocol/index';
+import { el } from './dom';
 import { formatSize, formatTime, type Catalogue, type Lang } from './i18n/index';
 
 /** How far one of the shopper's own messages got. */
@@ -20,14 +21,6 @@ export type MessageView = {
   at: string;
   /** For the shopper's own messages; null for the others'. */
   mark: Mark | null;
-};
-
-/** A DOM element with attributes and text. Text is always `textContent`: names and messages are hostile input. */
-export const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text = ''): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
 };
 
 const RANK: Record<Mark, number> = { sending: 0, sent: 1, delivered: 2, read: 3 };

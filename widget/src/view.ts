@@ -1,5 +1,6 @@
 import { MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaKind, UPLOAD_TYPES, ErrorCode } from '../../protocol/index';
-import { ChatLog, el, type Mark, type MessageView } from './chat-log';
+import { ChatLog, type Mark, type MessageView } from './chat-log';
+import { button, el, paperclip, toggle } from './dom';
 import { LOCALES, catalogue, type Catalogue, type Lang } from './i18n/index';
 import { css } from './styles';
 
@@ -59,17 +60,6 @@ const TERMINAL: ReadonlySet<WidgetState> = new Set(['idle', 'ended', 'error']);
 const TALKING: ReadonlySet<WidgetState> = new Set([...WAITING, ...LIVE, 'chatting']);
 const REASONS: readonly ReconnectReason[] = ['connection', 'media', 'agent'];
 
-/** A paperclip drawn as SVG (no icon font or emoji needed on the shop's page). */
-function paperclip(): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  const path = document.createElementNS(ns, 'path');
-  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '18', height: '18', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
-  path.setAttribute('d', 'M21 11l-9 9a6 6 0 0 1-8.5-8.5l9-9a4 4 0 0 1 5.7 5.7l-9 9a2 2 0 0 1-2.8-2.8l8.3-8.3');
-  svg.append(path);
-  return svg;
-}
-
 /** The widget's DOM inside its shadow root; the controller only calls these methods. */
 export class WidgetView {
   readonly t: Catalogue;
@@ -81,9 +71,9 @@ export class WidgetView {
   private readonly reconnecting = el('p', { class: 'banner reconnecting', 'data-testid': 'cp-reconnecting', role: 'status' });
   private readonly choices = el('div', { class: 'row choices' });
   private readonly denied = el('div', { class: 'row' });
-  private readonly fallbackVoice = this.button('cp-fallback-voice', 'act');
-  private readonly retryBtn = this.button('cp-retry', 'act primary');
-  private readonly again = this.button('cp-start-again', 'act primary');
+  private readonly fallbackVoice = button('cp-fallback-voice', 'act');
+  private readonly retryBtn = button('cp-retry', 'act primary');
+  private readonly again = button('cp-start-again', 'act primary');
   private readonly media = el('div', { class: 'media', 'data-testid': 'cp-media' });
   private readonly voiceCard = el('div', { class: 'voice-card', 'data-testid': 'cp-voice-card' });
   private readonly avatar = el('span', { class: 'avatar', 'aria-hidden': 'true' });
@@ -92,12 +82,12 @@ export class WidgetView {
   private readonly proposalText = el('span');
   private readonly proposing = el('p', { class: 'note', 'data-testid': 'cp-proposing' });
   private readonly controls = el('div', { class: 'row controls' });
-  private readonly muteBtn = this.button('cp-mute', 'act');
-  private readonly cameraBtn = this.button('cp-camera', 'act');
-  private readonly toChat = this.button('cp-to-chat', 'act');
-  private readonly hangupBtn = this.button('cp-hangup', 'act danger');
-  private readonly proposeVoice = this.button('cp-propose-voice', 'act');
-  private readonly proposeVideo = this.button('cp-propose-video', 'act');
+  private readonly muteBtn = button('cp-mute', 'act');
+  private readonly cameraBtn = button('cp-camera', 'act');
+  private readonly toChat = button('cp-to-chat', 'act');
+  private readonly hangupBtn = button('cp-hangup', 'act danger');
+  private readonly proposeVoice = button('cp-propose-voice', 'act');
+  private readonly proposeVideo = button('cp-propose-video', 'act');
   private readonly chat = el('div', { class: 'chat' });
   private readonly form = el('form', { class: 'compose' });
   private readonly input = el('input', { 'data-testid': 'cp-chat-input', maxlength: String(MAX_CHAT_CHARS), autocomplete: 'off', enterkeyhint: 'send' });
@@ -125,7 +115,7 @@ export class WidgetView {
     this.panel.lang = LOCALES[lang];
     this.panel.setAttribute('aria-label', t.panel.title);
 
-    const close = this.button('cp-close', 'close', '×', () => {
+    const close = button('cp-close', 'close', '×', () => {
       this.panel.hidden = true;
       on.close();
     });
@@ -134,13 +124,13 @@ export class WidgetView {
     header.append(el('span', {}, t.panel.title), close);
 
     this.choices.append(
-      this.button('cp-start-chat', 'act', t.start.chat, () => on.start(MediaKind.Chat)),
-      this.button('cp-start-voice', 'act', t.start.voice, () => on.start(MediaKind.Voice)),
-      this.button('cp-start-video', 'act primary', t.start.video, () => on.start(MediaKind.Video)),
+      button('cp-start-chat', 'act', t.start.chat, () => on.start(MediaKind.Chat)),
+      button('cp-start-voice', 'act', t.start.voice, () => on.start(MediaKind.Voice)),
+      button('cp-start-video', 'act primary', t.start.video, () => on.start(MediaKind.Video)),
     );
     this.fallbackVoice.textContent = t.start.fallbackVoice;
     this.fallbackVoice.addEventListener('click', () => on.fallback(MediaKind.Voice));
-    this.denied.append(this.fallbackVoice, this.button('cp-fallback-chat', 'act', t.start.fallbackChat, () => on.fallback(MediaKind.Chat)));
+    this.denied.append(this.fallbackVoice, button('cp-fallback-chat', 'act', t.start.fallbackChat, () => on.fallback(MediaKind.Chat)));
     this.retryBtn.textContent = t.start.retry;
     this.retryBtn.addEventListener('click', () => on.retry());
     this.again.textContent = t.start.again;
@@ -152,16 +142,16 @@ export class WidgetView {
 
     this.proposal.append(
       this.proposalText,
-      this.button('cp-proposal-accept', 'act primary', t.chatting.accept, () => on.acceptProposal()),
-      this.button('cp-proposal-decline', 'act', t.chatting.decline, () => on.declineProposal()),
+      button('cp-proposal-accept', 'act primary', t.chatting.accept, () => on.acceptProposal()),
+      button('cp-proposal-decline', 'act', t.chatting.decline, () => on.declineProposal()),
     );
     this.proposeVoice.textContent = t.chatting.proposeVoice;
     this.proposeVoice.addEventListener('click', () => on.propose(MediaKind.Voice));
     this.proposeVideo.textContent = t.chatting.proposeVideo;
     this.proposeVideo.addEventListener('click', () => on.propose(MediaKind.Video));
 
-    this.toggle(this.muteBtn, t.call.unmute, t.call.mute, (p) => on.mute(p));
-    this.toggle(this.cameraBtn, t.call.cameraOn, t.call.cameraOff, (p) => on.camera(p));
+    toggle(this.muteBtn, t.call.unmute, t.call.mute, (p) => on.mute(p));
+    toggle(this.cameraBtn, t.call.cameraOn, t.call.cameraOff, (p) => on.camera(p));
     this.toChat.textContent = t.call.toChat;
     this.toChat.addEventListener('click', () => on.stopMedia());
     this.hangupBtn.addEventListener('click', () => on.hangup());
@@ -356,7 +346,7 @@ export class WidgetView {
 
   private wireCompose(t: Catalogue): void {
     this.input.setAttribute('aria-label', t.chat.label);
-    const attach = this.button('cp-attach', 'icon', '', () => this.fileInput.click());
+    const attach = button('cp-attach', 'icon', '', () => this.fileInput.click());
     attach.append(paperclip());
     attach.setAttribute('aria-label', t.chat.attach);
     attach.title = t.chat.attach;
@@ -386,24 +376,6 @@ export class WidgetView {
       if (!ok || file.size > MAX_UPLOAD_BYTES) return this.showChatError(t.errors[ok ? ErrorCode.TooLarge : ErrorCode.UnsupportedType]);
       this.showChatError(null);
       this.on.attach(file);
-    });
-  }
-
-  private button(testid: string, cls: string, text = '', onClick?: () => void): HTMLButtonElement {
-    const b = el('button', { type: 'button', class: cls, 'data-testid': testid }, text);
-    if (onClick) b.addEventListener('click', onClick);
-    return b;
-  }
-
-  /** A pressed/unpressed button: `pressed` is the label while pressed (e.g. "Unmute"). */
-  private toggle(btn: HTMLButtonElement, pressed: string, unpressed: string, apply: (pressed: boolean) => void): void {
-    btn.setAttribute('aria-pressed', 'false');
-    btn.textContent = unpressed;
-    btn.addEventListener('click', () => {
-      const now = btn.getAttribute('aria-pressed') !== 'true';
-      btn.setAttribute('aria-pressed', String(now));
-      btn.textContent = now ? pressed : unpressed;
-      apply(now);
     });
   }
 }
