@@ -30,6 +30,16 @@ async function availableAgent(user = DEMO.alice): Promise<{ rt: RealtimeClient; 
   return { rt: a, token: session.token, id: session.user.id };
 }
 
+/** A shopper's chat conversation, offered to and accepted by an available agent. */
+async function acceptedChat() {
+  const alice = await availableAgent();
+  const shopper = await shopperInConversation(stack, { start: startMessage({ channel: MediaKind.Chat }) });
+  const offer = await alice.rt.next('offer');
+  alice.rt.send({ type: 'offer.accept', conversationId: offer.conversationId });
+  await alice.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Active });
+  return { alice, shopper, offer };
+}
+
 describe('a conversation from start to end', () => {
   it('queues, offers with the messages typed while waiting, is accepted, chats exactly once and ends with true records', async () => {
     const shopper = await shopperInConversation(stack, { start: startMessage({ channel: MediaKind.Chat }) });
@@ -119,11 +129,7 @@ describe('a conversation from start to end', () => {
   });
 
   it('a shopper whose socket drops is reconnecting, not gone; coming back within the grace keeps the conversation', async () => {
-    const alice = await availableAgent();
-    const shopper = await shopperInConversation(stack, { start: startMessage({ channel: MediaKind.Chat }) });
-    const offer = await alice.rt.next('offer');
-    alice.rt.send({ type: 'offer.accept', conversationId: offer.conversationId });
-    await alice.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Active });
+    const { alice, shopper, offer } = await acceptedChat();
     await shopper.rt.close();
     await alice.rt.next('conversation.update', { where: (m) => m.conversation.participants.some((p) => p.state === ParticipantState.Reconnecting) });
     const back = await rt(shopper.token);
@@ -136,11 +142,7 @@ describe('a conversation from start to end', () => {
   });
 
   it('ends with disconnected only when the grace runs out', async () => {
-    const alice = await availableAgent();
-    const shopper = await shopperInConversation(stack, { start: startMessage({ channel: MediaKind.Chat }) });
-    const offer = await alice.rt.next('offer');
-    alice.rt.send({ type: 'offer.accept', conversationId: offer.conversationId });
-    await alice.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Active });
+    const { alice, shopper } = await acceptedChat();
     await shopper.rt.close();
     const ended = await alice.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Closed, timeoutMs: 3000 });
     expect(ended.conversation).toMatchObject({ endedBy: EndedBy.Shopper, endReason: EndReason.Disconnected });
