@@ -4,9 +4,11 @@
  * (client/media.ts): the `peerjs` npm package, a stock PeerServer, fake media, `iceServers: []`.
  *
  *   prepare(id)   open a fresh Peer with this id and get camera+mic (untimed pre-warm)
- *   place(remote) the accepting side calls the other peer and resolves with the ms from
- *                 `peer.call()` to the remote <video> playing (videoWidth > 0 and not paused)
+ *   place(remote) the accepting side calls the other peer; resolves with the epoch ms of
+ *                 `peer.call()` and of its remote <video> playing (videoWidth > 0, not paused)
+ *   playedAt()    the epoch ms the callee's remote <video> started playing (null until then)
  *   reset()       close the call and the Peer, stop the tracks
+ * Epoch ms (timeOrigin + now) so that two browsers on one machine compare.
  */
 import { Peer, type MediaConnection } from 'peerjs';
 import { playStream } from '../client/media';
@@ -16,6 +18,8 @@ type Server = { host: string; port: number };
 let peer: Peer | null = null;
 let local: MediaStream | null = null;
 let media: MediaConnection | null = null;
+let calleePlayed: number | null = null;
+const epoch = () => performance.timeOrigin + performance.now();
 const video = document.createElement('video');
 video.muted = true;
 video.playsInline = true;
@@ -34,28 +38,34 @@ async function prepare(id: string, server: Server): Promise<void> {
     media = call;
     call.answer(local!);
     // The callee shows the caller too, like the product's shopper does.
-    call.on('stream', (stream) => void playStream(video, stream));
-  });
-  peer = p;
-}
-
-function place(remoteId: string): Promise<number> {
-  if (!peer || !local) throw new Error('not prepared');
-  const t0 = performance.now();
-  const call = peer.call(remoteId, local);
-  media = call;
-  return new Promise<number>((resolve, reject) => {
     let got = false;
     call.on('stream', (stream) => {
       if (got) return; // PeerJS emits once per track
       got = true;
-      void playStream(video, stream).then(() => resolve(performance.now() - t0));
+      void playStream(video, stream).then(() => (calleePlayed = epoch()));
+    });
+  });
+  peer = p;
+}
+
+function place(remoteId: string): Promise<{ calledAt: number; playedAt: number }> {
+  if (!peer || !local) throw new Error('not prepared');
+  const t0 = epoch();
+  const call = peer.call(remoteId, local);
+  media = call;
+  return new Promise((resolve, reject) => {
+    let got = false;
+    call.on('stream', (stream) => {
+      if (got) return; // PeerJS emits once per track
+      got = true;
+      void playStream(video, stream).then(() => resolve({ calledAt: t0, playedAt: epoch() }));
     });
     call.on('error', (err) => reject(new Error(`media connection: ${err.message}`)));
   });
 }
 
 function reset(): void {
+  calleePlayed = null;
   media?.close();
   media = null;
   peer?.destroy();
@@ -65,5 +75,5 @@ function reset(): void {
   video.srcObject = null;
 }
 
-Object.assign(window, { bench: { prepare, place, reset } });
+Object.assign(window, { bench: { prepare, place, playedAt: () => calleePlayed, reset } });
 document.title = 'bare-ready';

@@ -7,6 +7,7 @@ import {
   type MediaPeer,
   type MediaSessionView,
   type Party,
+  partyKey,
 } from '../protocol/index';
 import { Emitter } from './emitter';
 import type { MediaLink } from './media-link';
@@ -14,7 +15,7 @@ import { recallDelayMs } from './path-monitor';
 
 export type MediaSessionKind = MediaKind.Voice | MediaKind.Video;
 /** What a conversation uses of a MediaLink (the `openLink` option makes another one; tests fake only PeerJS under it). */
-export type MediaLinkPort = Pick<MediaLink, 'peerId' | 'setPeers' | 'close' | 'on'>;
+export type MediaLinkPort = Pick<MediaLink, 'peerId' | 'setPeers' | 'setSending' | 'close' | 'on'>;
 
 export type ConversationMediaEvents = {
   localStream: (stream: MediaStream | null) => void;
@@ -30,7 +31,7 @@ export type ConversationMediaDeps = {
   token: () => string | null;
   post: (msg: ClientMessage) => boolean;
   getLocalMedia: (kind: MediaSessionKind) => Promise<MediaStream>;
-  openLink: (o: { baseUrl: string; token: string; localStream: MediaStream }) => Promise<MediaLinkPort>;
+  openLink: (o: { baseUrl: string; token: string; localStream: MediaStream; sending: boolean }) => Promise<MediaLinkPort>;
   mic: boolean;
   camera: boolean;
 };
@@ -47,9 +48,18 @@ export const asError = (err: unknown, fallback: string): CounterpartError =>
  * link, `media.join`, the path and QoS reports. Made when the view shows the session running,
  * closed when it stops; a page that resumes a conversation with media running makes one too,
  * and its join (the later one) makes it place the calls: that is how a call survives a reload.
+ *
+ * Made with no session, it is the pre-connect of a ringing conversation: the link is negotiated
+ * with the other end but sends nothing, remote streams are held back, and nothing is reported;
+ * `adopt(session)` on accept attaches the local tracks (no renegotiation) and releases the streams.
  */
 export class ConversationMedia extends Emitter<ConversationMediaEvents> {
+  private current: MediaSessionView | null;
+  /** Remote streams that arrived while warm, shown once the session is adopted. */
+  private readonly held = new Map<string, { party: Party; stream: MediaStream }>();
   private stream: MediaStream | null = null;
+  /** Local media refused while warm: said, and the media session stopped, once it is adopted. */
+  private refused: CounterpartError | null = null;
   private link: MediaLinkPort | null = null;
   private peers: readonly MediaPeer[] | null = null;
   private path: MediaPath = MediaPath.Connecting;
@@ -58,10 +68,35 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
   private closed = false;
 
   constructor(
-    readonly session: MediaSessionView,
+    session: MediaSessionView | null,
+    readonly kind: MediaSessionKind,
     private readonly deps: ConversationMediaDeps,
   ) {
     super();
+    this.current = session;
+  }
+
+  /** The running media session; null while warm (the conversation rings). */
+  get session(): MediaSessionView | null {
+    return this.current;
+  }
+
+  /** The conversation was accepted: this warm link is the session's; media flows at once. */
+  adopt(session: MediaSessionView): void {
+    if (this.closed || this.current?.id === session.id) return;
+    this.current = session;
+    // For the timeline of a call (bench:call): when this side's tracks go out.
+    performance.mark('counterpart:sending', { detail: this.deps.conversationId });
+    if (this.refused) {
+      this.emit('mediaError', this.refused);
+      this.deps.post({ type: 'media.stop', conversationId: this.deps.conversationId });
+      return;
+    }
+    this.link?.setSending(true);
+    if (this.stream) this.emit('localStream', this.stream);
+    for (const { party, stream } of this.held.values()) this.emit('remoteStream', party, stream);
+    this.held.clear();
+    if (this.link) this.deps.post({ type: 'media.join', conversationId: this.deps.conversationId, peerId: this.link.peerId });
   }
 
   /** Local media, then the link and the join. Refused local media stops the media session (chat goes on). */
@@ -69,10 +104,13 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     const { deps } = this;
     let stream: MediaStream;
     try {
-      stream = await deps.getLocalMedia(this.session.kind);
+      stream = await deps.getLocalMedia(this.kind);
     } catch (err) {
       if (this.closed) return;
-      this.emit('mediaError', asError(err, 'Camera or microphone unavailable'));
+      const e = asError(err, 'Camera or microphone unavailable');
+      // A refusal while ringing is said when the call starts; the warm-up just stops here.
+      if (!this.current) return void (this.refused = e);
+      this.emit('mediaError', e);
       deps.post({ type: 'media.stop', conversationId: deps.conversationId });
       return;
     }
@@ -80,7 +118,8 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     this.stream = stream;
     this.setMic(deps.mic);
     this.setCamera(deps.camera);
-    this.emit('localStream', stream);
+    // Warm, nothing is shown yet: `adopt` shows the local stream when the call starts.
+    if (this.current) this.emit('localStream', stream);
     await this.openLink();
   }
 
@@ -115,6 +154,7 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.link?.close({ keepLocalTracks: true });
     this.link = null;
+    this.held.clear();
     for (const t of this.stream?.getTracks() ?? []) t.stop();
     if (this.stream && !quiet) this.emit('localStream', null);
   }
@@ -125,7 +165,7 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     try {
       const token = deps.token();
       if (!token) throw new CounterpartError(ErrorCode.Unauthorized, 'Signed out');
-      link = await deps.openLink({ baseUrl: deps.baseUrl, token, localStream: this.stream! });
+      link = await deps.openLink({ baseUrl: deps.baseUrl, token, localStream: this.stream!, sending: this.current !== null });
     } catch (err) {
       if (this.closed) return;
       const e = asError(err, 'Cannot open the media link');
@@ -140,12 +180,22 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     if (this.closed) return link.close({ keepLocalTracks: true });
     this.link = link;
     this.attempts = 0;
+    link.setSending(this.current !== null);
     const mine = () => this.link === link && !this.closed;
-    link.on('remoteStream', (party, stream) => mine() && this.emit('remoteStream', party, stream));
-    link.on('remoteLeft', (party) => mine() && this.emit('remoteLeft', party));
+    link.on('remoteStream', (party, stream) => {
+      if (!mine()) return;
+      if (this.current) this.emit('remoteStream', party, stream);
+      else this.held.set(partyKey(party), { party, stream });
+    });
+    link.on('remoteLeft', (party) => {
+      if (!mine()) return;
+      this.held.delete(partyKey(party));
+      this.emit('remoteLeft', party);
+    });
     link.on('qos', (sample) => mine() && deps.post({ type: 'qos.sample', conversationId: deps.conversationId, sample }));
     link.on('path', (path) => {
-      if (!mine()) return;
+      // A warm link carries no media: its path means nothing to anyone yet.
+      if (!mine() || !this.current) return;
       this.path = path;
       deps.post({ type: 'media.path', conversationId: deps.conversationId, path });
       this.emit('mediaPath', path);

@@ -44,7 +44,7 @@ export type ConversationOptions = {
   /** Messages up to this seq are already held by the page: resume after it. */
   lastSeq: number;
   getLocalMedia: (kind: MediaSessionKind) => Promise<MediaStream>;
-  openLink: (o: { baseUrl: string; token: string; localStream: MediaStream }) => Promise<MediaLinkPort>;
+  openLink: (o: { baseUrl: string; token: string; localStream: MediaStream; sending: boolean }) => Promise<MediaLinkPort>;
   typingIntervalMs: number;
   seenIntervalMs: number;
 };

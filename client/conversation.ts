@@ -12,6 +12,7 @@ import {
   type ClientMessage,
   type ClientMessageOf,
   type ConversationView,
+  type MediaSessionView,
   type ServerMessageOf,
 } from '../protocol/index';
 import { Emitter } from './emitter';
@@ -54,6 +55,8 @@ export class ConversationSession extends Emitter<ConversationEvents> {
   private mic = true;
   private camera = true;
   private persisted: string;
+  /** Agent: the conversation rings for this console and its media is warming up (not yet accepted). */
+  private ringing = false;
   private isGone = false;
   private closed = false;
 
@@ -114,8 +117,20 @@ export class ConversationSession extends Emitter<ConversationEvents> {
    * handles one socket's messages in order, so the resume sees the accepted conversation).
    */
   accept(): void {
+    this.ringing = false;
     this.post({ type: 'offer.accept', conversationId: this.requireId() });
     this.resume();
+  }
+
+  /**
+   * Agent, while the conversation rings for it: pre-connect the call (camera and microphone on,
+   * link negotiated with the shopper's) with no audio or video going either way until `accept`.
+   */
+  warm(kind: MediaSessionKind): void {
+    this.requireId();
+    if (this.current || this.media) return;
+    this.ringing = true;
+    this.openMedia(kind, null);
   }
 
   /** Asks for the state and the messages after `lastSeq` (done by itself on every reconnect). */
@@ -227,7 +242,9 @@ export class ConversationSession extends Emitter<ConversationEvents> {
 
   private onConnected(): void {
     this.resuming = false;
-    if (this.id) this.resume();
+    // Not a participant yet (ringing): nothing to resume, only the warm peer to tell again.
+    if (this.ringing) this.media?.rejoin();
+    else if (this.id) this.resume();
     else if (this.starting) this.post(this.starting);
   }
 
@@ -329,15 +346,27 @@ export class ConversationSession extends Emitter<ConversationEvents> {
 
   // ------------------------------------------------------------------------------ media
 
-  /** Opens or closes this client's media to match the view's running media session. */
+  /**
+   * Opens or closes this client's media to match the view: the running media session, or the
+   * pre-connect while a voice or video conversation rings (kept, and adopted, when it is accepted).
+   */
   private syncMedia(): void {
     const v = this.current;
-    const want = v && v.state === ConversationState.Active && v.media && v.media.endedAt === null && !this.isGone && this.id ? v.media : null;
-    if (this.media && this.media.session.id === want?.id) return;
+    const live = v !== null && !this.isGone && this.id !== null;
+    const session = live && v.state === ConversationState.Active && v.media && v.media.endedAt === null ? v.media : null;
+    const ringing = live && v.state === ConversationState.Offered && v.channel !== MediaKind.Chat;
+    const m = this.media;
+    if (m && session && (m.session?.id === session.id || (m.session === null && m.kind === session.kind))) return m.adopt(session);
+    if (m && !session && m.session === null && ringing) return;
     this.closeMedia();
-    if (!want || !this.id) return;
+    if (session) this.openMedia(session.kind, session);
+    else if (ringing) this.openMedia(v.channel as MediaSessionKind, null);
+  }
+
+  private openMedia(kind: MediaSessionKind, session: MediaSessionView | null): void {
+    if (!this.id) return;
     const { baseUrl, token, getLocalMedia, openLink } = this.opts;
-    const media = (this.media = new ConversationMedia(want, {
+    const media = (this.media = new ConversationMedia(session, kind, {
       conversationId: this.id,
       baseUrl,
       token,
@@ -356,12 +385,16 @@ export class ConversationSession extends Emitter<ConversationEvents> {
   }
 
   private onPeers(msg: ServerMessageOf<'media.peers'>): void {
-    if (msg.conversationId === this.id && msg.mediaId === this.media?.session.id) this.media.setPeers(msg.peers);
+    const m = this.media;
+    if (msg.conversationId !== this.id || !m) return;
+    // `mediaId: null`: the ring's warm connection, for a link still warming up.
+    if (msg.mediaId === null ? m.session === null : msg.mediaId === m.session?.id) m.setPeers(msg.peers);
   }
 
   private closeMedia(): void {
     const m = this.media;
     this.media = null;
+    this.ringing = false;
     m?.close(this.closed);
   }
 }

@@ -34,8 +34,14 @@ export type MediaLinkOptions = PathOptions & {
   earlyHoldMs: number;
   /** When the peer token expires (ms since the epoch): a signaling drop after it is not retried. */
   expiresAt: number;
+  /**
+   * Whether the local tracks go out. `false` warms the link up (pre-connect while ringing): calls
+   * are placed and answered, ICE, DTLS and codecs negotiated, but every sender carries no track, so
+   * no audio or video leaves; `setSending(true)` attaches them without renegotiating.
+   */
+  sending: boolean;
 };
-const DEFAULTS: Readonly<MediaLinkOptions> = { ...PATH_DEFAULTS, pollMs: 1000, earlyHoldMs: 10_000, expiresAt: Infinity };
+const DEFAULTS: Readonly<MediaLinkOptions> = { ...PATH_DEFAULTS, pollMs: 1000, earlyHoldMs: 10_000, expiresAt: Infinity, sending: true };
 
 type Remote = {
   readonly party: Party;
@@ -91,6 +97,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   private qosConn: MediaConnection | null = null;
   private qosAbort: AbortController | null = null;
   private signalBackoff = 1000;
+  private sending: boolean;
   private checking = false;
   private closed = false;
 
@@ -102,6 +109,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   ) {
     super();
     this.opts = { ...DEFAULTS, ...opts };
+    this.sending = this.opts.sending;
     peer.on('open', () => (this.signalBackoff = 1000));
     peer.on('disconnected', () => this.signalingLost());
     peer.on('error', (err) => this.peerError(err));
@@ -196,6 +204,24 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     this.report();
   }
 
+  /** Attaches (or detaches) the local tracks on every connection's senders: no renegotiation, media flows (or stops) at once. */
+  setSending(on: boolean): void {
+    if (this.sending === on || this.closed) return;
+    this.sending = on;
+    const now = Date.now();
+    for (const r of this.remotes.values()) {
+      if (!r.conn) continue;
+      this.applySending(r.conn);
+      // The connect timeout counts from when media may flow, not from the warm-up.
+      if (on) r.health.newConnection(now);
+    }
+    this.updateQos();
+  }
+
+  get isSending(): boolean {
+    return this.sending;
+  }
+
   setMicEnabled(on: boolean): void {
     for (const t of this.localStream.getAudioTracks()) t.enabled = on;
   }
@@ -254,14 +280,32 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
   private accept(r: Remote, call: MediaConnection): void {
     this.drop(r);
     call.answer(this.localStream);
+    this.applySending(call);
     this.attach(r, call);
   }
 
   private place(r: Remote): void {
     // PeerJS returns nothing while the signaling socket is down: try again with the backoff.
     const call = this.peer.call(r.peerId, this.localStream) as MediaConnection | undefined;
+    if (call) this.applySending(call);
     if (call) this.attach(r, call);
     else this.recall(r);
+  }
+
+  /**
+   * Each sender carries the local track of its kind, or none while not sending. PeerJS adds the
+   * tracks when it creates the connection; this runs in the same task, before any answer can
+   * come back, so a warm connection never sends a frame.
+   */
+  private applySending(call: MediaConnection): void {
+    const pc = call.peerConnection as RTCPeerConnection | undefined;
+    if (!pc || pc.signalingState === 'closed') return;
+    for (const t of pc.getTransceivers()) {
+      if (t.currentDirection === 'stopped') continue;
+      const kind = t.receiver.track.kind;
+      const track = this.sending ? (this.localStream.getTracks().find((x) => x.kind === kind) ?? null) : null;
+      if (t.sender.track !== track) t.sender.replaceTrack(track).catch(() => {});
+    }
   }
 
   private attach(r: Remote, call: MediaConnection): void {
@@ -324,7 +368,8 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
           if (this.closed || r.conn !== conn) return;
           const now = Date.now();
           if (r.health.observe(now, reading) === MediaPath.Flowing) r.recalls = 0;
-          else if (conn && r.placeCall && r.health.recallDue(now)) this.recall(r);
+          // A warm connection carries no media by design: only a failed ICE makes it worth a new call.
+          else if (conn && r.placeCall && (this.sending ? r.health.recallDue(now) : reading?.ice === 'failed')) this.recall(r);
         }),
       );
       if (!this.closed) this.report();
@@ -340,9 +385,9 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     this.emit('path', path);
   }
 
-  /** QoS samples follow the first remote's live connection. */
+  /** QoS samples follow the first remote's live connection (none while warm: no media to measure). */
   private updateQos(): void {
-    const conn = [...this.remotes.values()].find((r) => r.conn?.peerConnection)?.conn ?? null;
+    const conn = this.sending ? ([...this.remotes.values()].find((r) => r.conn?.peerConnection)?.conn ?? null) : null;
     if (conn === this.qosConn || this.closed) return;
     this.qosAbort?.abort();
     this.qosAbort = null;

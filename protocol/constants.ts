@@ -1,5 +1,5 @@
 /** Constants, paths and enums of the wire protocol. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Paths shared by the server and every client. */
 export const Paths = {

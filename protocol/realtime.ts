@@ -45,7 +45,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('media.answer'), conversationId, accept: z.boolean() }),
   /** Back to chat only. */
   z.object({ type: z.literal('media.stop'), conversationId }),
-  /** This client's PeerJS peer for the running media session (issued by `POST /api/rtc/credentials`). */
+  /** This client's PeerJS peer (issued by `POST /api/rtc/credentials`) for the running media session or, while a voice/video conversation rings, for its pre-connect. */
   z.object({ type: z.literal('media.join'), conversationId, peerId: id }),
   z.object({ type: z.literal('media.path'), conversationId, path: z.enum(MediaPath) }),
   z.object({ type: z.literal('qos.sample'), conversationId, sample: QosSample }),
@@ -96,7 +96,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat.message'), message: ChatMessage }),
   z.object({ type: z.literal('chat.typing'), conversationId: z.string(), party: Party, name: z.string() }),
   /** The other peers of the running media session (sent again whenever one joins or rejoins). */
-  z.object({ type: z.literal('media.peers'), conversationId: z.string(), mediaId: z.string(), kind: mediaKind, peers: z.array(MediaPeer) }),
+  /** The other peers of the running media session; `mediaId: null` while ringing: the warm connection to the ringing agent (no media until accept). */
+  z.object({ type: z.literal('media.peers'), conversationId: z.string(), mediaId: z.string().nullable(), kind: mediaKind, peers: z.array(MediaPeer) }),
   // to supervisors
   z.object({ type: z.literal('snapshot'), agents: z.array(AgentView), conversations: z.array(ConversationView) }),
   z.object({ type: z.literal('agent.update'), agent: AgentView }),

@@ -70,30 +70,79 @@ export function installMediaDevices(): () => void {
   };
 }
 
-/** An RTCPeerConnection as MediaLink reads it: inbound bytes grow while the call is up. */
+/** A transceiver as MediaLink uses it: the receiver's kind and a sender whose track can be replaced (null: nothing sent). */
+type FakeTransceiver = {
+  currentDirection: string;
+  receiver: { track: { kind: string } };
+  sender: { track: FakeTrack | null; replaceTrack(t: FakeTrack | null): Promise<void> };
+};
+
+/**
+ * An RTCPeerConnection as MediaLink reads it: one transceiver per local track (PeerJS adds them
+ * when it creates the connection), and inbound bytes that grow only while the connection is up
+ * and the remote end's senders carry a track — a warm connection (no tracks attached) reads 0.
+ */
 class FakePc {
   iceConnectionState: RTCIceConnectionState = 'new';
   connectionState: RTCPeerConnectionState = 'new';
-  private since: number | null = null;
+  signalingState: RTCSignalingState = 'stable';
+  remote: FakePc | null = null;
+  private upAt: number | null = null;
+  private sentBefore = 0;
+  private sendingSince: number | null = null;
+  private transceivers: FakeTransceiver[] = [];
 
-  up(): void {
-    this.since = Date.now();
+  addTracks(stream: unknown): void {
+    const tracks = (stream as FakeStream | null)?.getTracks?.() ?? [];
+    for (const track of tracks) {
+      const sender = {
+        track: track as FakeTrack | null,
+        replaceTrack: async (t: FakeTrack | null) => {
+          sender.track = t;
+          this.resync();
+        },
+      };
+      this.transceivers.push({ currentDirection: 'sendrecv', receiver: { track: { kind: track.kind } }, sender });
+    }
+  }
+  getTransceivers(): FakeTransceiver[] {
+    return this.transceivers;
+  }
+  up(remote: FakePc): void {
+    this.remote = remote;
+    this.upAt = Date.now();
     this.iceConnectionState = 'connected';
     this.connectionState = 'connected';
+    this.resync();
   }
   close(): void {
-    this.since = null;
+    this.upAt = null;
+    this.resync();
     this.iceConnectionState = 'closed';
     this.connectionState = 'closed';
+    this.signalingState = 'closed';
+  }
+  /** How long this end has sent media (ms). */
+  sentMs(): number {
+    return this.sentBefore + (this.sendingSince === null ? 0 : Date.now() - this.sendingSince);
   }
   async getStats(): Promise<Map<string, Record<string, unknown>>> {
-    const ms = this.since === null ? 0 : Date.now() - this.since;
+    const ms = this.upAt === null ? 0 : (this.remote?.sentMs() ?? 0);
     return new Map<string, Record<string, unknown>>([
-      ['in', { id: 'in', type: 'inbound-rtp', bytesReceived: ms * 100, packetsReceived: ms, packetsLost: 0, jitter: 0.002 }],
+      ['in', { id: 'in', type: 'inbound-rtp', kind: 'video', bytesReceived: ms * 100, packetsReceived: ms, packetsLost: 0, jitter: 0.002 }],
       ['pair', { id: 'pair', type: 'candidate-pair', nominated: true, state: 'succeeded', localCandidateId: 'l', remoteCandidateId: 'r', currentRoundTripTime: 0.02 }],
       ['l', { id: 'l', type: 'local-candidate', candidateType: 'host' }],
       ['r', { id: 'r', type: 'remote-candidate', candidateType: 'host' }],
     ]);
+  }
+  private resync(): void {
+    const now = Date.now();
+    const active = this.upAt !== null && this.transceivers.some((t) => t.sender.track !== null);
+    if (active && this.sendingSince === null) this.sendingSince = now;
+    if (!active && this.sendingSince !== null) {
+      this.sentBefore += now - this.sendingSince;
+      this.sendingSince = null;
+    }
   }
 }
 
@@ -115,13 +164,14 @@ export class FakeConn extends EventEmitter {
     const other = this.other;
     if (!this.open || !other?.open) return;
     this.stream = stream;
-    this.peerConnection.up();
-    other.peerConnection.up();
+    this.peerConnection.addTracks(stream);
+    // Like ICE and DTLS, the connection comes up after the answer's task.
     setTimeout(() => {
-      if (this.open && other.open) {
-        this.emit('stream', other.stream);
-        other.emit('stream', stream);
-      }
+      if (!this.open || !other.open) return;
+      this.peerConnection.up(other.peerConnection);
+      other.peerConnection.up(this.peerConnection);
+      this.emit('stream', other.stream);
+      other.emit('stream', stream);
     }, 0);
   }
 
@@ -161,6 +211,7 @@ export class FakePeer extends EventEmitter {
   call(peerId: string, stream: unknown): FakeConn | undefined {
     if (this.destroyed || this.disconnected) return undefined;
     const mine = new FakeConn(peerId, stream);
+    mine.peerConnection.addTracks(stream);
     this.placed.push(mine);
     const target = registry.get(peerId);
     if (target && !target.destroyed) {

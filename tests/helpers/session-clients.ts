@@ -243,7 +243,10 @@ export async function acceptWith(w: World, agent: AgentClient, conversationId: s
   const s = new ConversationSession({ rt: agent.rt, baseUrl: w.stack.url, token: () => agent.login.token, me: agent.me, conversationId });
   w.sessions.push(s);
   const r = record(s);
+  // The `conversation.update` of the accept comes first; the resume's sync brings the messages.
+  const synced = nextEvent(agent.rt, 'conversation.sync', (m) => m.conversation.id === conversationId && m.conversation.state === ConversationState.Active);
   s.accept();
+  await synced;
   await waitFor(() => (s.view?.state === ConversationState.Active ? true : null), 'the accepted conversation, active');
   return { rt: agent.rt, s, r, me: agent.me, token: agent.login.token };
 }

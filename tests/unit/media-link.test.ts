@@ -28,10 +28,27 @@ class Events {
   }
 }
 
+/** A sender as MediaLink drives it: PeerJS put a track on it; `replaceTrack` swaps it without renegotiation. */
+class FakeSender {
+  track: unknown = { kind: 'peerjs-added' };
+  replaced: unknown[] = [];
+  async replaceTrack(t: unknown): Promise<void> {
+    this.track = t;
+    this.replaced.push(t);
+  }
+}
+
 class FakePc {
   iceConnectionState: RTCIceConnectionState = 'connected';
   connectionState: RTCPeerConnectionState = 'connected';
   bytes = 0;
+  readonly transceivers = (['audio', 'video'] as const).map((kind) => ({ currentDirection: 'sendrecv', receiver: { track: { kind } }, sender: new FakeSender() }));
+  getTransceivers() {
+    return this.transceivers;
+  }
+  trackOf(kind: 'audio' | 'video'): unknown {
+    return this.transceivers.find((t) => t.receiver.track.kind === kind)!.sender.track;
+  }
   async getStats(): Promise<Map<string, Record<string, unknown>>> {
     return new Map([['in', { id: 'in', type: 'inbound-rtp', bytesReceived: this.bytes }]]);
   }
@@ -103,7 +120,7 @@ let link: MediaLink;
 let paths: MediaPath[];
 let errors: CounterpartError[];
 
-function makeLink(opts: { expiresAt?: number } = {}): MediaLink {
+function makeLink(opts: { expiresAt?: number; sending?: boolean } = {}): MediaLink {
   const l = new MediaLink(peer as unknown as Peer, stream as unknown as MediaStream, opts);
   l.on('path', (p) => paths.push(p));
   l.on('error', (e) => errors.push(e));
@@ -271,6 +288,60 @@ describe('MediaLink: media path', () => {
     peer.calls[0]!.close();
     await vi.advanceTimersByTimeAsync(1000);
     expect(peer.calls).toHaveLength(2);
+  });
+});
+
+describe('MediaLink: warm (pre-connect while ringing)', () => {
+  beforeEach(() => {
+    link.close({ keepLocalTracks: true });
+    peer = new FakePeer('me-warm');
+    link = makeLink({ sending: false });
+  });
+
+  it('places and answers calls with no track on any sender; setSending attaches the local tracks without a new call', () => {
+    link.setPeers([peerOf(shopper, 'p-shopper', true), peerOf(agent, 'p-agent', false)]);
+    const answered = peer.ring('p-agent');
+    const placed = peer.calls[0]!;
+    for (const c of [placed, answered]) {
+      expect(c.peerConnection.trackOf('audio')).toBeNull();
+      expect(c.peerConnection.trackOf('video')).toBeNull();
+    }
+    link.setSending(true);
+    for (const c of [placed, answered]) {
+      expect(c.peerConnection.trackOf('audio')).toBe(stream.tracks[0]);
+      expect(c.peerConnection.trackOf('video')).toBe(stream.tracks[1]);
+      expect(c.closed).toBe(false);
+    }
+    expect(peer.calls).toHaveLength(1);
+    expect(link.isSending).toBe(true);
+  });
+
+  it('a warm connection carrying no media is not re-called, nor reported, however long the ring', async () => {
+    link.setPeers([peerOf(shopper, 'p-shopper', true)]);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(peer.calls).toHaveLength(1);
+    expect(peer.calls[0]!.closed).toBe(false);
+    expect(paths).toEqual([]);
+  });
+
+  it('a warm connection whose ICE failed is called again', async () => {
+    link.setPeers([peerOf(shopper, 'p-shopper', true)]);
+    peer.calls[0]!.peerConnection.iceConnectionState = 'failed';
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(peer.calls[0]!.closed).toBe(true);
+    expect(peer.calls.length).toBeGreaterThanOrEqual(2);
+    expect(peer.calls.at(-1)!.peerConnection.trackOf('video')).toBeNull();
+  });
+
+  it('once sending, the connect timeout counts from then: media flowing makes it flowing', async () => {
+    link.setPeers([peerOf(shopper, 'p-shopper', true)]);
+    await vi.advanceTimersByTimeAsync(20_000);
+    link.setSending(true);
+    const conn = peer.calls[0]!;
+    conn.peerConnection.bytes += 1000;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(paths).toEqual([MediaPath.Flowing]);
+    expect(peer.calls).toHaveLength(1);
   });
 });
 

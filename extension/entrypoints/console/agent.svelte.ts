@@ -70,6 +70,8 @@ export class AgentConsole {
   private abort: AbortController | null = null;
   private rt: RealtimeClient | null = null;
   private session: ConversationSession | null = null;
+  /** The offered conversation's session while it rings: its call is pre-connected (nothing flows until accept). */
+  private ring: ConversationSession | null = null;
   private me: Party | null = null;
   /** The presence the agent chose, restored after a reconnect. */
   private wanted: Presence.Available | Presence.Away | null = null;
@@ -127,6 +129,7 @@ export class AgentConsole {
     void clearSession();
     this.abort?.abort();
     this.abort = null;
+    this.endRing();
     this.closeConversation();
     this.rt?.close();
     this.rt = null;
@@ -150,16 +153,18 @@ export class AgentConsole {
       this.agentState = m.state;
       if (m.presence !== Presence.Offline) this.wanted = m.presence;
       // The server is the truth: an offer it no longer has is gone here too.
-      if (m.state !== AgentState.Ringing) this.offer = null;
+      if (m.state !== AgentState.Ringing) this.endRing();
     });
     rt.on('offer', (m) => {
+      if (this.ring?.conversationId !== m.conversationId) this.endRing();
       this.offer = m;
       this.notice = null;
       this.error = null;
+      if (m.channel !== MediaKind.Chat && !this.ring) (this.ring = this.newSession(m.conversationId)).warm(m.channel);
     });
     rt.on('offer.end', (m) => {
       if (this.offer?.conversationId !== m.conversationId) return;
-      this.offer = null;
+      this.endRing();
       if (m.reason !== RingEndReason.Accepted) this.notice = this.t.offer.ended[m.reason];
     });
     // A conversation of ours that this console does not hold (reopened after a close or crash): take it up.
@@ -190,17 +195,30 @@ export class AgentConsole {
     const offer = this.offer;
     if (!offer || !this.rt) return;
     performance.mark('counterpart:accept', { detail: offer.conversationId });
-    this.attach(offer.conversationId).accept();
+    const warm = this.ring?.conversationId === offer.conversationId ? this.ring : null;
+    this.ring = null;
+    this.attach(offer.conversationId, warm).accept();
+  }
+
+  /** The ring is over (answered elsewhere, declined, timed out): its warm call closes. */
+  private endRing(): void {
+    this.offer = null;
+    this.ring?.close();
+    this.ring = null;
+  }
+
+  private newSession(id: string): ConversationSession {
+    return new ConversationSession({ rt: this.rt!, baseUrl: this.baseUrl, token: () => this.token, me: this.me!, conversationId: id });
   }
 
   decline(): void {
     if (this.offer) this.rt?.send({ type: 'offer.decline', conversationId: this.offer.conversationId });
   }
 
-  /** Opens the client session of a conversation this agent takes part in. */
-  private attach(id: string): ConversationSession {
+  /** Opens the client session of a conversation this agent takes part in (or takes the one that pre-connected while ringing). */
+  private attach(id: string, warm: ConversationSession | null = null): ConversationSession {
     this.closeConversation();
-    const s = (this.session = new ConversationSession({ rt: this.rt!, baseUrl: this.baseUrl, token: () => this.token, me: this.me!, conversationId: id }));
+    const s = (this.session = warm ?? this.newSession(id));
     const conv: OpenConversation = { id, view: null, messages: [], pending: [], typing: null, playing: false, mediaPath: null, muted: false, cameraOff: false, context: null, uploading: null };
     this.conv = conv;
     const live = () => (this.session === s ? this.conv : null);

@@ -39,6 +39,10 @@ export class Core {
   /** Latest QoS sample per conversation (supervisors' view; samples themselves are stored). */
   readonly lastQos = new Map<string, NonNullable<ConversationView['lastQos']>>();
   closing = false;
+  /** Called when the peers of a conversation lose their permission to signal (media or ring ended): the media service retires them. */
+  peersEnded: (c: Conversation) => void = () => {};
+  /** Called when an agent accepted (after the change is published): a warm connection becomes the call's. */
+  ringAccepted: (c: Conversation) => void = () => {};
 
   constructor(
     readonly store: ConversationStore,

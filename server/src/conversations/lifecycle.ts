@@ -42,8 +42,6 @@ export class Lifecycle {
   /** Parties with a realtime connection to this node (told by the transport: connected / disconnected). */
   private readonly online = new Set<string>();
   readonly dispatcher: Dispatcher;
-  /** Called when a media session ends (the media service retires its peers). */
-  onMediaEnded: (c: Conversation, m: MediaSession) => void = () => {};
 
   constructor(private readonly core: Core) {
     this.dispatcher = new Dispatcher(core);
@@ -69,8 +67,10 @@ export class Lifecycle {
     const since = new Date(this.core.now() - core.opts.ringRetryAfterMs).toISOString();
     for (const c of await core.store.loadLive()) {
       // An offer ringing when the last process stopped rang a console that is gone: back to the queue.
-      if (c.state === S.Offered && c.offeredAgentId !== null && (await core.store.unoffer(c.id, c.offeredAgentId, RingEndReason.ServerRestart, core.iso())))
-        Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
+      if (c.state === S.Offered && c.offeredAgentId !== null && (await core.store.unoffer(c.id, c.offeredAgentId, RingEndReason.ServerRestart, core.iso()))) {
+        Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null, ringPeerId: null });
+        for (const p of c.participants) Object.assign(p, { peerId: null, peerJoinedAt: null });
+      }
       core.live.set(c.id, c);
       this.dispatcher.remember(c.id, await core.store.recentlyRefused(c.id, since));
       this.armDeadlines(c);
@@ -106,7 +106,7 @@ export class Lifecycle {
       const at = this.core.iso();
       const c: Conversation = {
         id: randomUUID(), siteId: req.siteId, shopperId, net: req.net, state: S.Queued, channel: req.channel, customer, product, pageUrl: req.pageUrl,
-        lastSeq: 0, offeredAgentId: null, proposal: null, requestedAt: at, offeredAt: null, answeredAt: null, endedAt: null, endedBy: null,
+        lastSeq: 0, offeredAgentId: null, ringPeerId: null, proposal: null, requestedAt: at, offeredAt: null, answeredAt: null, endedAt: null, endedBy: null,
         endReason: null, waitDeadline: this.core.now() + core.opts.queue.maxWaitMs, offerDeadline: null, media: null,
         participants: [newParticipant(shopper, at)],
       };
@@ -158,8 +158,8 @@ export class Lifecycle {
     if (media) {
       Object.assign(media, { endedAt: at, endReason: 'conversation_ended' as MediaEndReason, connectDeadline: null });
       c.media = null;
-      this.onMediaEnded(c, media);
     }
+    core.peersEnded(c);
     core.live.delete(c.id);
     core.lastQos.delete(c.id);
     this.dispatcher.forget(c.id);
@@ -201,12 +201,14 @@ export class Lifecycle {
       next(c.state, Event.Accept);
       const at = this.core.iso();
       const agent = newParticipant(actor, at);
+      // Pre-connect: the peer this console warmed up while ringing is its peer in the call.
+      if (c.ringPeerId) Object.assign(agent, { peerId: c.ringPeerId, peerJoinedAt: at });
       const media = c.channel === MediaKind.Chat ? null : this.newMedia(c.channel, at);
       if (!(await this.core.store.accept(c.id, a.id, agent, media, at))) {
         await this.core.reload(c.id);
         throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is no longer offered to you');
       }
-      Object.assign(c, { state: S.Active, offeredAgentId: null, offerDeadline: null, waitDeadline: null, answeredAt: at, media });
+      Object.assign(c, { state: S.Active, offeredAgentId: null, offerDeadline: null, waitDeadline: null, answeredAt: at, media, ringPeerId: null });
       c.participants.push(agent);
       this.core.timers.disarm(`offer:${c.id}`);
       this.core.timers.disarm(`wait:${c.id}`);
@@ -214,6 +216,7 @@ export class Lifecycle {
       this.dispatcher.retell(c.id);
       this.core.events.publish('offerEnded', c, a.id, RingEndReason.Accepted);
       this.core.events.publish('changed', c);
+      this.core.ringAccepted(c);
       this.core.publishAgent(a);
       this.dispatch();
       return c;
@@ -334,7 +337,7 @@ export class Lifecycle {
     c.media = null;
     for (const p of c.participants) p.mediaPath = null;
     this.core.timers.disarm(`connect:${m.id}`);
-    this.onMediaEnded(c, m);
+    this.core.peersEnded(c);
     this.core.events.publish('changed', c);
   }
 

@@ -5,15 +5,15 @@ import {
   MediaEndReason,
   MediaPath,
   QOS_INTERVAL_MS,
+  MediaKind,
   Role,
-  type MediaKind,
   type MediaPeer,
   type QosSample,
   partyKey,
 } from '../../../protocol/index';
 import type { Actor, Core } from './core';
 import type { Lifecycle } from './lifecycle';
-import { isLive, participantOf, sameParty, type Conversation, type Party } from './model';
+import { agentParty, isLive, participantOf, sameParty, type Conversation, type Party } from './model';
 import { peerOwnedBy } from './peer-ids';
 
 
@@ -31,7 +31,8 @@ export class Media {
     private readonly core: Core,
     private readonly lifecycle: Lifecycle,
   ) {
-    lifecycle.onMediaEnded = (c) => this.retireAll(c);
+    core.peersEnded = (c) => this.retireAll(c);
+    core.ringAccepted = (c) => c.media && this.tellPeers(c);
   }
 
   /** After `takeOver`: index the peers of running media sessions. */
@@ -83,33 +84,79 @@ export class Media {
   }
 
   /**
-   * A participant's client joins the running media session with a peer issued to it. A new peer
-   * of a party already in (a reloaded page) replaces the old one: the others are told, and the
-   * new page places the calls (the later joiner calls).
+   * A client's peer for the conversation's media. While the conversation rings (voice or video),
+   * the shopper's and the ringing agent's peers pre-connect (see `warm`). Otherwise it joins the
+   * running media session: a new peer of a party already in (a reloaded page) replaces the old
+   * one, the others are told, and the new page places the calls (the later joiner calls).
    */
   join(actor: Actor, id: string, peerId: string): Promise<void> {
-    return this.core.withConversation(
-      id,
-      async (c) => {
-        const m = c.media;
-        if (!m) throw new CounterpartError(ErrorCode.InvalidTransition, 'No call is running in this conversation');
-        if (!peerOwnedBy(peerId, partyKey(actor.party))) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
-        const p = participantOf(c, actor.party)!;
-        if (p.peerId === peerId) return this.tellPeers(c);
-        const old = p.peerId;
-        const at = this.core.iso();
-        const resumed = old !== null && m.connectedAt !== null;
-        if (!(await this.core.store.updateParticipant(c.id, actor.party, { peer_id: peerId, peer_joined_at: at, media_path: MediaPath.Connecting }))) return;
-        if (resumed) await this.core.store.updateMedia(m.id, { resumes: m.resumes + 1 });
-        if (resumed) m.resumes++;
-        Object.assign(p, { peerId, peerJoinedAt: at, mediaPath: MediaPath.Connecting });
-        if (old) this.retire([old]);
-        this.peers.set(peerId, { conversationId: c.id, party: actor.party });
-        this.tellPeers(c);
-        this.core.events.publish('changed', c);
-      },
-      actor,
-    );
+    const owned = () => {
+      if (!peerOwnedBy(peerId, partyKey(actor.party))) throw new CounterpartError(ErrorCode.PeerNotOwned, 'That peer id was not issued to you');
+    };
+    return this.core.locks.run(id, async () => {
+      const ringing = this.core.live.get(id);
+      if (ringing?.state === S.Offered) return this.warm(ringing, actor, peerId, owned);
+      const c = this.core.participantIn(actor, id);
+      const m = c.media;
+      if (!m) throw new CounterpartError(ErrorCode.InvalidTransition, 'No call is running in this conversation');
+      owned();
+      const p = participantOf(c, actor.party)!;
+      if (p.peerId === peerId) return this.tellPeers(c);
+      const old = p.peerId;
+      const at = this.core.iso();
+      const resumed = old !== null && m.connectedAt !== null;
+      if (!(await this.core.store.updateParticipant(c.id, actor.party, { peer_id: peerId, peer_joined_at: at, media_path: MediaPath.Connecting }))) return;
+      if (resumed) await this.core.store.updateMedia(m.id, { resumes: m.resumes + 1 });
+      if (resumed) m.resumes++;
+      Object.assign(p, { peerId, peerJoinedAt: at, mediaPath: MediaPath.Connecting });
+      if (old) this.retire([old]);
+      this.peers.set(peerId, { conversationId: c.id, party: actor.party });
+      this.tellPeers(c);
+      this.core.events.publish('changed', c);
+    });
+  }
+
+  /**
+   * Pre-connect while ringing: the shopper and the agent the conversation rings for each join
+   * with a peer, and once both have, they are told each other (`media.peers` without a media id;
+   * the agent calls). ICE, DTLS and codecs are negotiated now; both clients attach no tracks to
+   * their senders until the conversation is active, so no audio or video flows before accept.
+   * The pair may signal only while this ring lasts (the ring's end retires both peers).
+   */
+  private async warm(c: Conversation, actor: Actor, peerId: string, owned: () => void): Promise<void> {
+    const at = this.core.iso();
+    const agentId = actor.party.role === Role.Agent && Number(actor.party.id) === c.offeredAgentId ? c.offeredAgentId : null;
+    const agent = agentId !== null;
+    const p = agent ? undefined : participantOf(c, actor.party);
+    if (!agent && (!p || p.leftAt || p.party.role !== Role.Shopper)) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation of yours');
+    if (c.channel === MediaKind.Chat) throw new CounterpartError(ErrorCode.InvalidTransition, 'A chat has no call to prepare');
+    owned();
+    if (agentId !== null) {
+      if (c.ringPeerId !== peerId) {
+        if (!(await this.core.store.setRingPeer(c.id, agentId, peerId))) return void (await this.core.reload(c.id));
+        if (c.ringPeerId) this.retire([c.ringPeerId]);
+        c.ringPeerId = peerId;
+      }
+    } else if (p) {
+      if (p.peerId !== peerId) {
+        if (!(await this.core.store.setWarmPeer(c.id, p.party, peerId, at))) return void (await this.core.reload(c.id));
+        if (p.peerId) this.retire([p.peerId]);
+        Object.assign(p, { peerId, peerJoinedAt: at });
+      }
+    }
+    this.peers.set(peerId, { conversationId: c.id, party: actor.party });
+    this.tellRing(c);
+  }
+
+  /** Once both ends of a ring have a peer: each is told the other (the agent places the call). */
+  private tellRing(c: Conversation): void {
+    const shopper = c.participants.find((p) => p.party.role === Role.Shopper && !p.leftAt && p.peerId);
+    const agentId = c.offeredAgentId;
+    if (!shopper || !c.ringPeerId || agentId === null) return;
+    const agent = agentParty(agentId);
+    const agentName = this.core.agents.get(agentId)?.name ?? '';
+    this.core.events.publish('mediaPeers', c, shopper.party, [{ party: agent, name: agentName, peerId: c.ringPeerId, placeCall: false }]);
+    this.core.events.publish('mediaPeers', c, agent, [{ party: shopper.party, name: shopper.name, peerId: shopper.peerId!, placeCall: true }]);
   }
 
   /** Tells every participant with a peer who the others are, and whom it calls. */
@@ -165,9 +212,11 @@ export class Media {
     if (peerIds.length) this.core.events.publish('peersRetired', peerIds);
   }
 
+  /** Every peer of the conversation (its participants', the ring's) loses its permission to signal. */
   private retireAll(c: Conversation): void {
-    const ids = c.participants.map((p) => p.peerId).filter((v): v is string => v !== null);
+    const ids = [c.ringPeerId, ...c.participants.map((p) => p.peerId)].filter((v): v is string => v !== null);
     for (const p of c.participants) p.peerId = null;
+    c.ringPeerId = null;
     this.retire(ids);
   }
 

@@ -60,6 +60,8 @@ export type Conversation = {
   pageUrl: string;
   lastSeq: number;
   offeredAgentId: number | null;
+  /** The peer the ringing agent's console warmed up for this offer (pre-connect); null outside a ring. */
+  ringPeerId: string | null;
   proposal: { kind: MediaKind.Voice | MediaKind.Video; by: Party } | null;
   requestedAt: string;
   offeredAt: string | null;
@@ -104,6 +106,7 @@ export function conversationFromRows(row: Row, participants: Row[], media: Row |
     pageUrl: String(row.page_url),
     lastSeq: Number(row.last_seq),
     offeredAgentId: num(row.offered_agent_id),
+    ringPeerId: str(row.ring_peer_id),
     proposal: row.proposal_kind && by ? { kind: row.proposal_kind as MediaKind.Voice | MediaKind.Video, by } : null,
     requestedAt: iso(row.requested_at)!,
     offeredAt: iso(row.offered_at),

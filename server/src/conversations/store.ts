@@ -95,6 +95,21 @@ export class ConversationStore {
     });
   }
 
+  /** The ringing agent's warm peer for this offer (pre-connect); false when the ring is over. */
+  async setRingPeer(id: string, agentId: number, peerId: string): Promise<boolean> {
+    const n = await this.db('conversations').where({ id, state: S.Offered, offered_agent_id: agentId }).update({ ring_peer_id: peerId });
+    return n === 1;
+  }
+
+  /** A participant's warm peer while the conversation rings (pre-connect); false when it no longer rings. */
+  async setWarmPeer(id: string, party: Party, peerId: string, at: string): Promise<boolean> {
+    return this.tx(async (trx) => {
+      if (!(await trx('conversations').where({ id, state: S.Offered }).first('id'))) return false;
+      await trx('participants').where({ conversation_id: id, role: party.role, party_id: party.id }).update({ peer_id: peerId, peer_joined_at: at });
+      return true;
+    });
+  }
+
   /** Ends the open offer rows of a conversation with an outcome. */
   async closeOffers(trx: Tx, id: string, outcome: RingEndReason, at: string): Promise<void> {
     await trx('offers').where({ conversation_id: id }).whereNull('ended_at').update({ ended_at: at, outcome });
@@ -105,9 +120,11 @@ export class ConversationStore {
     return this.tx(async (trx) => {
       const ok = await trx('conversations')
         .where({ id, state: S.Offered, offered_agent_id: agentId })
-        .update({ state: S.Queued, offered_agent_id: null, offer_deadline: null });
+        .update({ state: S.Queued, offered_agent_id: null, offer_deadline: null, ring_peer_id: null });
       if (ok !== 1) return false;
       await this.closeOffers(trx, id, outcome, at);
+      // The shopper's warm peer of that ring is retired with it (the next ring warms a fresh one).
+      await trx('participants').where({ conversation_id: id }).update({ peer_id: null, peer_joined_at: null });
       return true;
     });
   }
@@ -117,7 +134,7 @@ export class ConversationStore {
     return this.tx(async (trx) => {
       const ok = await trx('conversations')
         .where({ id, state: S.Offered, offered_agent_id: agentId })
-        .update({ state: S.Active, offered_agent_id: null, offer_deadline: null, wait_deadline: null, answered_at: at });
+        .update({ state: S.Active, offered_agent_id: null, offer_deadline: null, wait_deadline: null, answered_at: at, ring_peer_id: null });
       if (ok !== 1) return false;
       await this.closeOffers(trx, id, RingEndReason.Accepted, at);
       await trx('participants').insert(participantRow(id, agent));
@@ -131,7 +148,7 @@ export class ConversationStore {
     if (!TERMINAL_STATES.has(to)) throw new Error(`${to} is not terminal`);
     return this.tx(async (trx) => {
       const ok = await this.cas(trx, id, from, {
-        state: to, ended_at: at, ended_by: by, end_reason: reason, offered_agent_id: null, offer_deadline: null, wait_deadline: null,
+        state: to, ended_at: at, ended_by: by, end_reason: reason, offered_agent_id: null, offer_deadline: null, wait_deadline: null, ring_peer_id: null,
         proposal_kind: null, proposal_by: null,
       });
       if (!ok) return false;

@@ -1,4 +1,4 @@
-import { partyKey, type ServerMessage } from '../../../protocol/index';
+import { MediaKind, partyKey, type ServerMessage } from '../../../protocol/index';
 import type { Conversations } from '../conversations/service';
 import { agentParty, presentParties, shopperParty, type Conversation } from '../conversations/model';
 import type { Hub } from './hub';
@@ -32,9 +32,11 @@ export function bridgeToHub(conversations: Conversations, hub: Hub): () => void 
     ev.on('typing', (c, from, name) => {
       for (const p of presentParties(c)) if (partyKey(p) !== partyKey(from)) hub.send(partyKey(p), { type: 'chat.typing', conversationId: c.id, party: from, name });
     }),
-    ev.on('mediaPeers', (c, to, peers) =>
-      c.media && hub.send(partyKey(to), { type: 'media.peers', conversationId: c.id, mediaId: c.media.id, kind: c.media.kind, peers }),
-    ),
+    // Without a media session the peers are the ring's warm connection (pre-connect): no media id.
+    ev.on('mediaPeers', (c, to, peers) => {
+      const kind = c.media?.kind ?? c.channel;
+      if (kind !== MediaKind.Chat) hub.send(partyKey(to), { type: 'media.peers', conversationId: c.id, mediaId: c.media?.id ?? null, kind, peers });
+    }),
     ev.on('agent', (agent, presence) => {
       hub.toSupervisors({ type: 'agent.update', agent });
       hub.send(partyKey(agentParty(agent.id)), { type: 'agent.self', state: agent.state, presence });

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './20261123_001_initial';
 import * as m002 from './20261124_002_sessions_nonces';
 import * as m003 from './20261125_003_conversations';
+import * as m004 from './20261126_004_ring_peer';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -10,6 +11,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123_001_initial', m001],
   ['20261124_002_sessions_nonces', m002],
   ['20261125_003_conversations', m003],
+  ['20261126_004_ring_peer', m004],
 ];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */

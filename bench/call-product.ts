@@ -1,0 +1,110 @@
+/**
+ * bench:call's product side: the real Counterpart — server, widget on the demo shop, console in
+ * the built extension — with pre-connect while ringing. Each call: the shopper starts a video
+ * call on a fresh storefront page, the console rings and warms up, the think time passes, the
+ * agent clicks Accept; timed from that click to the later of the two sides' remote video playing,
+ * from the pages' own performance marks (epoch ms, so two browsers on one machine compare).
+ */
+import type { Browser, Page } from 'puppeteer-core';
+import { startTurn, type RunningTurn } from '../turn/launch';
+import { AgentSide } from '../tests/e2e/support/agent';
+import { launchBrowser } from '../tests/e2e/support/browser';
+import { readRtc, watchRtc } from '../tests/e2e/support/rtc';
+import { ShopperPage } from '../tests/e2e/support/shopper';
+import { startStack, type Stack } from '../tests/e2e/support/stack';
+import { sleep, videoProgress } from '../tests/e2e/support/util';
+import type { CallResult } from './call-stats';
+
+/** Epoch ms of the latest performance mark of each name whose detail is this conversation. */
+function marks(page: Page, conversationId: string): Promise<Record<string, number>> {
+  return page.evaluate((id) => {
+    const out: Record<string, number> = {};
+    for (const m of performance.getEntriesByType('mark') as PerformanceMark[])
+      if (m.name.startsWith('counterpart:') && m.detail === id) out[m.name.slice('counterpart:'.length)] = performance.timeOrigin + m.startTime;
+    return out;
+  }, conversationId);
+}
+
+export class ProductRunner {
+  private first = true;
+
+  private constructor(
+    private readonly stack: Stack,
+    private readonly agent: AgentSide,
+    private readonly shopperBrowser: Browser,
+    private readonly closeAll: () => Promise<void>,
+  ) {}
+
+  /** A stack of its own; `relay`: coturn on loopback and ICE_TRANSPORT_POLICY=relay (every call through TURN). */
+  static async start(opts: { relay: boolean }): Promise<ProductRunner> {
+    let turn: RunningTurn | null = null;
+    if (opts.relay) {
+      const secret = `bench-turn-secret-${process.pid}-0123456789`;
+      turn = await startTurn({ secret, host: '127.0.0.1', port: 0, allowLoopbackPeers: true, minPort: 50500, maxPort: 50900 });
+    }
+    const stack = await startStack(turn ? { TURN_SECRET: `bench-turn-secret-${process.pid}-0123456789`, TURN_URLS: turn.urls.join(','), ICE_TRANSPORT_POLICY: 'relay' } : {});
+    const [shopperBrowser, agentBrowser] = await Promise.all([launchBrowser(), launchBrowser({ extension: true })]);
+    const agent = await AgentSide.open(agentBrowser, stack.shopUrl);
+    await agent.signIn(stack.serverUrl, 'alice@counterpart.test', 'alice-demo-pass');
+    await agent.setPresence('available');
+    await watchRtc(agent.console);
+    return new ProductRunner(stack, agent, shopperBrowser, async () => {
+      await Promise.all([shopperBrowser, agentBrowser].map((b) => b.close().catch(() => {})));
+      await stack.close().catch(() => {});
+      await turn?.stop();
+    });
+  }
+
+  async call(thinkMs: number): Promise<CallResult> {
+    const { agent, stack } = this;
+    let shopper: ShopperPage | null = null;
+    try {
+      // A fresh storefront page per call; Anna Schmidt signs in to the shop on the first one.
+      shopper = await ShopperPage.open(this.shopperBrowser, stack.shopUrl, this.first ? { customerId: 1 } : {});
+      this.first = false;
+      await watchRtc(shopper.page);
+      await shopper.startVideoCall();
+      await agent.waitRing();
+      await shopper.waitState('offered');
+      const conversationId = await shopper.page.evaluate(() => {
+        for (let i = 0; i < localStorage.length; i++) {
+          const v = localStorage.getItem(localStorage.key(i)!);
+          const id = v && (JSON.parse(v) as { conversationId?: string }).conversationId;
+          if (id) return id;
+        }
+        return null;
+      });
+      if (!conversationId) throw new Error('no conversation id in the widget storage');
+      await sleep(thinkMs);
+      const warm = (await readRtc(agent.console)).states.includes('connected') && (await readRtc(shopper.page)).states.includes('connected');
+      await agent.accept();
+      await Promise.all([agent.waitInCall(), shopper.waitState('in-call')]);
+      // Playing means frames keep coming, not one frame: currentTime advances on both sides.
+      const [a, s] = await Promise.all([videoProgress(await agent.remoteVideo(), 400), videoProgress(await shopper.remoteVideo(), 400)]);
+      if (!(a.after > a.before && s.after > s.before)) throw new Error('a remote video stopped after its first frame');
+      const [am, sm] = await Promise.all([marks(agent.console, conversationId), marks(shopper.page, conversationId)]);
+      const t0 = am.accept;
+      if (t0 === undefined || am['remote-playing'] === undefined || sm['remote-playing'] === undefined) throw new Error(`marks missing: agent ${Object.keys(am)}, shopper ${Object.keys(sm)}`);
+      const at = (x: number | undefined) => (x === undefined ? NaN : x - t0);
+      return {
+        ms: Math.max(am['remote-playing'], sm['remote-playing']) - t0,
+        timeline: [
+          [`agent clicks Accept (warm connection ${warm ? 'up' : 'NOT up'})`, 0],
+          ['agent: conversation active, tracks attached', at(am.sending)],
+          ['shopper: conversation active, tracks attached', at(sm.sending)],
+          ["agent: shopper's video playing", at(am['remote-playing'])],
+          ["shopper: agent's video playing", at(sm['remote-playing'])],
+        ],
+      };
+    } finally {
+      await agent.hangup().catch(() => {});
+      await agent.decline().catch(() => {});
+      await agent.waitState('available').catch(() => {});
+      await shopper?.page.close().catch(() => {});
+    }
+  }
+
+  close(): Promise<void> {
+    return this.closeAll();
+  }
+}
