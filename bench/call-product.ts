@@ -83,6 +83,20 @@ export class ProductRunner {
       const [a, s] = await Promise.all([videoProgress(await agent.remoteVideo(), 400), videoProgress(await shopper.remoteVideo(), 400)]);
       if (!(a.after > a.before && s.after > s.before)) throw new Error('a remote video stopped after its first frame');
       const [am, sm] = await Promise.all([marks(agent.console, conversationId), marks(shopper.page, conversationId)]);
+      if (process.env.BENCH_DEBUG) {
+        const dbg = (page: Page) => page.evaluate(async () => {
+          const out: string[] = [];
+          for (const pc of (window as unknown as { __cpPcs: RTCPeerConnection[] }).__cpPcs.filter((p) => p.signalingState !== 'closed')) {
+            (await pc.getStats()).forEach((x: Record<string, unknown>) => {
+              if (x.type === 'outbound-rtp' && x.kind === 'video') out.push(`out ${x.frameWidth} enc=${x.framesEncoded} ql=${x.qualityLimitationReason} tgt=${x.targetBitrate}`);
+              if (x.type === 'inbound-rtp' && x.kind === 'video') out.push(`in ${x.frameWidth} dec=${x.framesDecoded} kf=${x.keyFramesDecoded} fir=${x.firCount} pli=${x.pliCount}`);
+            });
+            out.push(pc.localDescription?.sdp.includes('x-google-start-bitrate') ? 'sb:yes' : 'sb:no');
+          }
+          return out.join(' | ');
+        });
+        process.stderr.write(`  agent: ${await dbg(agent.console)}\n  shopper: ${await dbg(shopper.page)}\n`);
+      }
       const t0 = am.accept;
       if (t0 === undefined || am['remote-playing'] === undefined || sm['remote-playing'] === undefined) throw new Error(`marks missing: agent ${Object.keys(am)}, shopper ${Object.keys(sm)}`);
       const at = (x: number | undefined) => (x === undefined ? NaN : x - t0);

@@ -11,7 +11,8 @@
  *
  * Env: BENCH_CALLS (10) measured calls per kind, BENCH_WARMUP (1) unmeasured calls per kind first,
  * BENCH_THINK_MS (1500) how long the agent looks at the ring card before accepting (the bare
- * baseline waits as long after its pre-warm). Needs root in a network namespace
+ * baseline waits as long after its pre-warm), BENCH_DEBUG (unset) prints each product call's
+ * video getStats (frame size, key frames, start bitrate applied). Needs root in a network namespace
  * (scripts/in-netns.sh) so WebRTC stays on loopback.
  */
 import { BareRunner } from './call-bare';

@@ -50,13 +50,17 @@ export const asError = (err: unknown, fallback: string): CounterpartError =>
  * and its join (the later one) makes it place the calls: that is how a call survives a reload.
  *
  * Made with no session, it is the pre-connect of a ringing conversation: the link is negotiated
- * with the other end but sends nothing, remote streams are held back, and nothing is reported;
- * `adopt(session)` on accept attaches the local tracks (no renegotiation) and releases the streams.
+ * with the other end but sends nothing and reports nothing. Remote streams are passed on at once
+ * (an element can take them before any frame comes: the first one then shows without delay) and
+ * again when it goes live. `goLive()` (the agent's Accept click) or `adopt(session)` (the server
+ * says it is accepted) activate the local media, with no renegotiation.
  */
 export class ConversationMedia extends Emitter<ConversationMediaEvents> {
   private current: MediaSessionView | null;
-  /** Remote streams that arrived while warm, shown once the session is adopted. */
-  private readonly held = new Map<string, { party: Party; stream: MediaStream }>();
+  /** The local tracks go out and remote streams are shown (false only while warm). */
+  private live: boolean;
+  /** The current stream of each remote party. */
+  private readonly remotes = new Map<string, { party: Party; stream: MediaStream }>();
   private stream: MediaStream | null = null;
   /** Local media refused while warm: said, and the media session stopped, once it is adopted. */
   private refused: CounterpartError | null = null;
@@ -74,6 +78,7 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
   ) {
     super();
     this.current = session;
+    this.live = session !== null;
   }
 
   /** The running media session; null while warm (the conversation rings). */
@@ -85,18 +90,28 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
   adopt(session: MediaSessionView): void {
     if (this.closed || this.current?.id === session.id) return;
     this.current = session;
-    // For the timeline of a call (bench:call): when this side's tracks go out.
-    performance.mark('counterpart:sending', { detail: this.deps.conversationId });
     if (this.refused) {
       this.emit('mediaError', this.refused);
       this.deps.post({ type: 'media.stop', conversationId: this.deps.conversationId });
       return;
     }
+    this.goLive();
+    if (this.link) this.deps.post({ type: 'media.join', conversationId: this.deps.conversationId, peerId: this.link.peerId });
+  }
+
+  /**
+   * This side's media goes out now, and the other side's is shown. The agent calls it on its
+   * Accept click, before the server confirms (its own consent; the shopper's media comes only
+   * once the server tells the shopper's client); otherwise `adopt` does.
+   */
+  goLive(): void {
+    if (this.closed || this.live || this.refused) return;
+    this.live = true;
+    // For the timeline of a call (bench:call): when this side's tracks go out.
+    performance.mark('counterpart:sending', { detail: this.deps.conversationId });
     this.link?.setSending(true);
     if (this.stream) this.emit('localStream', this.stream);
-    for (const { party, stream } of this.held.values()) this.emit('remoteStream', party, stream);
-    this.held.clear();
-    if (this.link) this.deps.post({ type: 'media.join', conversationId: this.deps.conversationId, peerId: this.link.peerId });
+    for (const { party, stream } of this.remotes.values()) this.emit('remoteStream', party, stream);
   }
 
   /** Local media, then the link and the join. Refused local media stops the media session (chat goes on). */
@@ -118,8 +133,8 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     this.stream = stream;
     this.setMic(deps.mic);
     this.setCamera(deps.camera);
-    // Warm, nothing is shown yet: `adopt` shows the local stream when the call starts.
-    if (this.current) this.emit('localStream', stream);
+    // Warm, nothing is shown yet: `goLive` shows the local stream when the call starts.
+    if (this.live) this.emit('localStream', stream);
     await this.openLink();
   }
 
@@ -154,7 +169,7 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.link?.close({ keepLocalTracks: true });
     this.link = null;
-    this.held.clear();
+    this.remotes.clear();
     for (const t of this.stream?.getTracks() ?? []) t.stop();
     if (this.stream && !quiet) this.emit('localStream', null);
   }
@@ -165,7 +180,7 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     try {
       const token = deps.token();
       if (!token) throw new CounterpartError(ErrorCode.Unauthorized, 'Signed out');
-      link = await deps.openLink({ baseUrl: deps.baseUrl, token, localStream: this.stream!, sending: this.current !== null });
+      link = await deps.openLink({ baseUrl: deps.baseUrl, token, localStream: this.stream!, sending: this.live });
     } catch (err) {
       if (this.closed) return;
       const e = asError(err, 'Cannot open the media link');
@@ -180,16 +195,16 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     if (this.closed) return link.close({ keepLocalTracks: true });
     this.link = link;
     this.attempts = 0;
-    link.setSending(this.current !== null);
+    link.setSending(this.live);
     const mine = () => this.link === link && !this.closed;
     link.on('remoteStream', (party, stream) => {
       if (!mine()) return;
-      if (this.current) this.emit('remoteStream', party, stream);
-      else this.held.set(partyKey(party), { party, stream });
+      this.remotes.set(partyKey(party), { party, stream });
+      this.emit('remoteStream', party, stream);
     });
     link.on('remoteLeft', (party) => {
       if (!mine()) return;
-      this.held.delete(partyKey(party));
+      this.remotes.delete(partyKey(party));
       this.emit('remoteLeft', party);
     });
     link.on('qos', (sample) => mine() && deps.post({ type: 'qos.sample', conversationId: deps.conversationId, sample }));

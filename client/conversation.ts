@@ -118,14 +118,13 @@ export class ConversationSession extends Emitter<ConversationEvents> {
    */
   accept(): void {
     this.ringing = false;
+    // The agent's own click: its pre-connected media goes out now (the shopper's once the server says so).
+    this.media?.goLive();
     this.post({ type: 'offer.accept', conversationId: this.requireId() });
     this.resume();
   }
 
-  /**
-   * Agent, while the conversation rings for it: pre-connect the call (camera and microphone on,
-   * link negotiated with the shopper's) with no audio or video going either way until `accept`.
-   */
+  /** Agent, while it rings: pre-connect the call (camera, microphone, link negotiated), nothing sent either way until `accept`. */
   warm(kind: MediaSessionKind): void {
     this.requireId();
     if (this.current || this.media) return;

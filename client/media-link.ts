@@ -11,8 +11,10 @@ import {
   type QosSample,
 } from '../protocol/index';
 import { Emitter } from './emitter';
-import { PATH_DEFAULTS, PeerHealth, aggregatePath, recallDelayMs, type PathOptions, type PathReading } from './path-monitor';
-import { readQos, sampleQos } from './qos';
+import { PATH_DEFAULTS, PeerHealth, aggregatePath, recallDelayMs, type PathOptions } from './path-monitor';
+import { sampleQos } from './qos';
+import { withStartBitrate } from './sdp';
+import { ERROR_CODES, FINAL_PEER_ERRORS, applySending, readPath } from './senders';
 
 export type MediaLinkEvents = {
   /** Media from a remote party: on its first connection and again on every re-call or reload. */
@@ -35,13 +37,15 @@ export type MediaLinkOptions = PathOptions & {
   /** When the peer token expires (ms since the epoch): a signaling drop after it is not retried. */
   expiresAt: number;
   /**
-   * Whether the local tracks go out. `false` warms the link up (pre-connect while ringing): calls
-   * are placed and answered, ICE, DTLS and codecs negotiated, but every sender carries no track, so
-   * no audio or video leaves; `setSending(true)` attaches them without renegotiating.
+   * Whether the local media goes out. `false` warms the link up (pre-connect while ringing): calls
+   * are placed and answered, ICE, DTLS and codecs negotiated, but every sender's encodings are
+   * inactive, so no audio or video leaves; `setSending(true)` activates them without renegotiating.
    */
   sending: boolean;
+  /** Video starts at this bitrate (kbps) instead of the browser's 300 (see client/sdp.ts). */
+  startBitrateKbps: number;
 };
-const DEFAULTS: Readonly<MediaLinkOptions> = { ...PATH_DEFAULTS, pollMs: 1000, earlyHoldMs: 10_000, expiresAt: Infinity, sending: true };
+const DEFAULTS: Readonly<MediaLinkOptions> = { ...PATH_DEFAULTS, pollMs: 1000, earlyHoldMs: 10_000, expiresAt: Infinity, sending: true, startBitrateKbps: 1000 };
 
 type Remote = {
   readonly party: Party;
@@ -55,38 +59,15 @@ type Remote = {
   recallTimer: ReturnType<typeof setTimeout> | null;
 };
 
-const ERROR_CODES: Partial<Record<`${PeerErrorType}`, ErrorCode>> = {
-  'peer-unavailable': ErrorCode.NotFound,
-  'unavailable-id': ErrorCode.PeerNotOwned,
-  'invalid-id': ErrorCode.PeerNotOwned,
-  'invalid-key': ErrorCode.Unauthorized,
-  network: ErrorCode.Unavailable,
-  'server-error': ErrorCode.Unavailable,
-  'socket-error': ErrorCode.Unavailable,
-  'socket-closed': ErrorCode.Unavailable,
-  disconnected: ErrorCode.Unavailable,
-};
-
-/** Inbound bytes and ICE state of a connection; a connection still negotiating reads as nothing received. */
-async function readPath(pc: RTCPeerConnection | undefined): Promise<PathReading> {
-  if (!pc) return { bytes: 0, ice: 'new' };
-  const bytes = await readQos(pc, null).then(
-    (r) => r.totals.bytes,
-    () => 0,
-  );
-  return { bytes, ice: pc.iceConnectionState };
-}
+const OPEN_TIMEOUT_MS = 10_000;
 
 /**
  * This client's media in one media session: a PeerJS peer with a server-issued id, one
  * MediaConnection per remote party (no DataConnection: chat goes over the realtime channel), a
  * watch on each path, and a fresh call (a new ICE gathering, TURN included) when a path this side
  * calls stays dead. PeerJS cannot renegotiate a connection, so a re-call is the ICE restart.
+ * Made with `sending: false`, it is a warm link (pre-connect while ringing): see `setSending`.
  */
-/** PeerJS errors that mean this id or token will never be accepted. */
-const FINAL_PEER_ERRORS: ReadonlySet<string> = new Set(['invalid-key', 'invalid-id', 'unavailable-id', 'browser-incompatible']);
-const OPEN_TIMEOUT_MS = 10_000;
-
 export class MediaLink extends Emitter<MediaLinkEvents> {
   private readonly opts: MediaLinkOptions;
   private readonly remotes = new Map<string, Remote>();
@@ -218,9 +199,7 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     this.updateQos();
   }
 
-  get isSending(): boolean {
-    return this.sending;
-  }
+  get isSending(): boolean { return this.sending; }
 
   setMicEnabled(on: boolean): void {
     for (const t of this.localStream.getAudioTracks()) t.enabled = on;
@@ -277,36 +256,24 @@ export class MediaLink extends Emitter<MediaLinkEvents> {
     return newest;
   }
 
+  private readonly sdpTransform = (sdp: string) => withStartBitrate(sdp, this.opts.startBitrateKbps);
+
   private accept(r: Remote, call: MediaConnection): void {
     this.drop(r);
-    call.answer(this.localStream);
+    call.answer(this.localStream, { sdpTransform: this.sdpTransform });
     this.applySending(call);
     this.attach(r, call);
   }
 
   private place(r: Remote): void {
     // PeerJS returns nothing while the signaling socket is down: try again with the backoff.
-    const call = this.peer.call(r.peerId, this.localStream) as MediaConnection | undefined;
+    const call = this.peer.call(r.peerId, this.localStream, { sdpTransform: this.sdpTransform }) as MediaConnection | undefined;
     if (call) this.applySending(call);
     if (call) this.attach(r, call);
     else this.recall(r);
   }
 
-  /**
-   * Each sender carries the local track of its kind, or none while not sending. PeerJS adds the
-   * tracks when it creates the connection; this runs in the same task, before any answer can
-   * come back, so a warm connection never sends a frame.
-   */
-  private applySending(call: MediaConnection): void {
-    const pc = call.peerConnection as RTCPeerConnection | undefined;
-    if (!pc || pc.signalingState === 'closed') return;
-    for (const t of pc.getTransceivers()) {
-      if (t.currentDirection === 'stopped') continue;
-      const kind = t.receiver.track.kind;
-      const track = this.sending ? (this.localStream.getTracks().find((x) => x.kind === kind) ?? null) : null;
-      if (t.sender.track !== track) t.sender.replaceTrack(track).catch(() => {});
-    }
-  }
+  private applySending = (call: MediaConnection) => applySending(call.peerConnection as RTCPeerConnection | undefined, this.localStream, this.sending);
 
   private attach(r: Remote, call: MediaConnection): void {
     r.conn = call;

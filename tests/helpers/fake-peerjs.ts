@@ -71,16 +71,19 @@ export function installMediaDevices(): () => void {
 }
 
 /** A transceiver as MediaLink uses it: the receiver's kind and a sender whose track can be replaced (null: nothing sent). */
-type FakeTransceiver = {
-  currentDirection: string;
-  receiver: { track: { kind: string } };
-  sender: { track: FakeTrack | null; replaceTrack(t: FakeTrack | null): Promise<void> };
+type FakeSender = {
+  track: FakeTrack | null;
+  active: boolean;
+  replaceTrack(t: FakeTrack | null): Promise<void>;
+  getParameters(): { encodings: { active: boolean }[] };
+  setParameters(p: { encodings: { active: boolean }[] }): Promise<void>;
 };
+type FakeTransceiver = { currentDirection: string; receiver: { track: { kind: string } }; sender: FakeSender };
 
 /**
  * An RTCPeerConnection as MediaLink reads it: one transceiver per local track (PeerJS adds them
  * when it creates the connection), and inbound bytes that grow only while the connection is up
- * and the remote end's senders carry a track — a warm connection (no tracks attached) reads 0.
+ * and the remote end's senders carry a track with an active encoding — a warm connection reads 0.
  */
 class FakePc {
   iceConnectionState: RTCIceConnectionState = 'new';
@@ -95,10 +98,16 @@ class FakePc {
   addTracks(stream: unknown): void {
     const tracks = (stream as FakeStream | null)?.getTracks?.() ?? [];
     for (const track of tracks) {
-      const sender = {
-        track: track as FakeTrack | null,
-        replaceTrack: async (t: FakeTrack | null) => {
+      const sender: FakeSender = {
+        track,
+        active: true,
+        replaceTrack: async (t) => {
           sender.track = t;
+          this.resync();
+        },
+        getParameters: () => ({ encodings: [{ active: sender.active }] }),
+        setParameters: async (p) => {
+          sender.active = p.encodings.every((e) => e.active);
           this.resync();
         },
       };
@@ -137,7 +146,7 @@ class FakePc {
   }
   private resync(): void {
     const now = Date.now();
-    const active = this.upAt !== null && this.transceivers.some((t) => t.sender.track !== null);
+    const active = this.upAt !== null && this.transceivers.some((t) => t.sender.track !== null && t.sender.active);
     if (active && this.sendingSince === null) this.sendingSince = now;
     if (!active && this.sendingSince !== null) {
       this.sentBefore += now - this.sendingSince;

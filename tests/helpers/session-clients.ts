@@ -30,6 +30,7 @@ import {
   type ShopperSessionResponse,
 } from '../../protocol/index';
 import { DEMO, login, shopperSession, startStack, waitFor, type Stack, type StackOptions } from './server';
+import { installMediaDevices, media as fakeMedia } from './fake-peerjs';
 import { FORWARD, WsProxy } from './ws-proxy';
 
 export { FORWARD, WsProxy, tap, type Link, type ProxyPolicy } from './ws-proxy';
@@ -292,11 +293,22 @@ export const range = (from: number, to: number): number[] => Array.from({ length
 /** The world of the current test file: a live binding set by `useWorld()`'s hooks. */
 export let w: World;
 
-/** Registers the file's hooks: one stack for the file, cleaned after each test, stopped at the end. */
-export function useWorld(opts: StackOptions = {}): void {
+/**
+ * Registers the file's hooks: one stack for the file, cleaned after each test, stopped at the end.
+ * `media`: the fake getUserMedia of tests/helpers/fake-peerjs too (the file mocks `peerjs` itself).
+ */
+export function useWorld(opts: StackOptions = {}, o: { media?: boolean } = {}): void {
+  let uninstall = () => {};
   beforeAll(async () => {
+    if (o.media) uninstall = installMediaDevices();
     w = await startWorld(opts);
   });
-  afterEach(() => cleanup(w));
-  afterAll(() => stopWorld(w));
+  afterEach(async () => {
+    fakeMedia.refuse = false;
+    await cleanup(w);
+  });
+  afterAll(async () => {
+    await stopWorld(w);
+    uninstall();
+  });
 }

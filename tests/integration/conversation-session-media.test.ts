@@ -5,29 +5,16 @@
  * credentials from the real API), media.join/media.peers/media.path/media.stop over the real
  * realtime channel. Real browsers with real media: tests/e2e (call, resume, channels, server-restart).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConversationState, ErrorCode, MediaKind, MediaPath, type MediaSessionView, type Party } from '../../protocol/index';
-import { FakePeer, installMediaDevices, media, type FakeStream } from '../helpers/fake-peerjs';
+import { FakePeer, media, type FakeStream } from '../helpers/fake-peerjs';
 import { delay, waitFor } from '../helpers/server';
-import { chatWithAgent, cleanup, shopperClient, startWorld, stopWorld, tap, type Client, type World } from '../helpers/session-clients';
+import { chatWithAgent, shopperClient, tap, useWorld, w, type Client } from '../helpers/session-clients';
 
 vi.mock('peerjs', async () => ({ Peer: (await import('../helpers/fake-peerjs')).FakePeer }));
 
-let w: World;
-let uninstall: () => void;
-beforeAll(async () => {
-  uninstall = installMediaDevices();
-  // Peer credentials that expire 6 s after they are issued: a signaling drop after 1 s is "expired".
-  w = await startWorld({ env: { PEER_TOKEN_TTL_SECONDS: '6' } });
-});
-afterEach(async () => {
-  media.refuse = false;
-  await cleanup(w);
-});
-afterAll(async () => {
-  await stopWorld(w);
-  uninstall();
-});
+// Peer credentials that expire 6 s after they are issued: a signaling drop after 1 s is "expired".
+useWorld({ env: { PEER_TOKEN_TTL_SECONDS: '6' } }, { media: true });
 
 /** A session's media events, with the fake streams typed as such. */
 const watch = (c: Client) => ({

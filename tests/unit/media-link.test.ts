@@ -31,10 +31,17 @@ class Events {
 /** A sender as MediaLink drives it: PeerJS put a track on it; `replaceTrack` swaps it without renegotiation. */
 class FakeSender {
   track: unknown = { kind: 'peerjs-added' };
+  active = true;
   replaced: unknown[] = [];
   async replaceTrack(t: unknown): Promise<void> {
     this.track = t;
     this.replaced.push(t);
+  }
+  getParameters() {
+    return { encodings: [{ active: this.active }] };
+  }
+  async setParameters(p: { encodings: { active: boolean }[] }): Promise<void> {
+    this.active = p.encodings[0]!.active;
   }
 }
 
@@ -46,8 +53,13 @@ class FakePc {
   getTransceivers() {
     return this.transceivers;
   }
+  senderOf(kind: 'audio' | 'video'): FakeSender {
+    return this.transceivers.find((t) => t.receiver.track.kind === kind)!.sender;
+  }
+  /** What goes out of this kind: the track while its encoding is active, else null. */
   trackOf(kind: 'audio' | 'video'): unknown {
-    return this.transceivers.find((t) => t.receiver.track.kind === kind)!.sender.track;
+    const s = this.senderOf(kind);
+    return s.active ? s.track : null;
   }
   async getStats(): Promise<Map<string, Record<string, unknown>>> {
     return new Map([['in', { id: 'in', type: 'inbound-rtp', bytesReceived: this.bytes }]]);
@@ -298,7 +310,7 @@ describe('MediaLink: warm (pre-connect while ringing)', () => {
     link = makeLink({ sending: false });
   });
 
-  it('places and answers calls with no track on any sender; setSending attaches the local tracks without a new call', () => {
+  it('places and answers calls with every encoding inactive; setSending activates them, on the local tracks, without a new call', async () => {
     link.setPeers([peerOf(shopper, 'p-shopper', true), peerOf(agent, 'p-agent', false)]);
     const answered = peer.ring('p-agent');
     const placed = peer.calls[0]!;
@@ -306,7 +318,9 @@ describe('MediaLink: warm (pre-connect while ringing)', () => {
       expect(c.peerConnection.trackOf('audio')).toBeNull();
       expect(c.peerConnection.trackOf('video')).toBeNull();
     }
+    await Promise.resolve();
     link.setSending(true);
+    await Promise.resolve();
     for (const c of [placed, answered]) {
       expect(c.peerConnection.trackOf('audio')).toBe(stream.tracks[0]);
       expect(c.peerConnection.trackOf('video')).toBe(stream.tracks[1]);

@@ -36,6 +36,8 @@ export type OpenConversation = {
   messages: ChatMessage[];
   pending: PendingMessage[];
   typing: string | null;
+  /** The channel of the offer being accepted, until the server's view of the conversation arrives. */
+  accepting: MediaKind | null;
   /** Media arrives from the shopper (the remote video plays). */
   playing: boolean;
   mediaPath: MediaPath | null;
@@ -197,7 +199,9 @@ export class AgentConsole {
     performance.mark('counterpart:accept', { detail: offer.conversationId });
     const warm = this.ring?.conversationId === offer.conversationId ? this.ring : null;
     this.ring = null;
-    this.attach(offer.conversationId, warm).accept();
+    const s = this.attach(offer.conversationId, warm);
+    this.conv!.accepting = offer.channel;
+    s.accept();
   }
 
   /** The ring is over (answered elsewhere, declined, timed out): its warm call closes. */
@@ -219,7 +223,7 @@ export class AgentConsole {
   private attach(id: string, warm: ConversationSession | null = null): ConversationSession {
     this.closeConversation();
     const s = (this.session = warm ?? this.newSession(id));
-    const conv: OpenConversation = { id, view: null, messages: [], pending: [], typing: null, playing: false, mediaPath: null, muted: false, cameraOff: false, context: null, uploading: null };
+    const conv: OpenConversation = { id, view: null, accepting: null, messages: [], pending: [], typing: null, playing: false, mediaPath: null, muted: false, cameraOff: false, context: null, uploading: null };
     this.conv = conv;
     const live = () => (this.session === s ? this.conv : null);
     s.on('conversation', (v) => {

@@ -30,7 +30,8 @@ export async function launchBrowser(opts: { extension?: boolean; denyMedia?: boo
       '--disable-quic',
       // A person who says no to the camera prompt, or one who says yes.
       opts.denyMedia ? '--deny-permission-prompts' : '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
+      // The fake camera at a webcam's 30 frames a second (its default is 20).
+      '--use-fake-device-for-media-stream=fps=30',
       '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',
       '--disable-renderer-backgrounding',

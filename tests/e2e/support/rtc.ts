@@ -24,21 +24,25 @@ declare global {
   }
 }
 
-/** Starts keeping this page's RTCPeerConnections (idempotent; call before the connections are made). */
-export async function watchRtc(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    if (window.__cpPcs) return;
-    const list: RTCPeerConnection[] = [];
-    const Native = window.RTCPeerConnection;
-    class Watched extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        list.push(this);
-      }
+/**
+ * Starts keeping this page's RTCPeerConnections (idempotent; call before the connections are
+ * made). A string, not a function: tsx (the benches) would wrap a class in a helper the page lacks.
+ */
+const WATCH = `(() => {
+  if (window.__cpPcs) return;
+  const list = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config) {
+      super(config);
+      list.push(this);
     }
-    window.RTCPeerConnection = Watched;
-    window.__cpPcs = list;
-  });
+  };
+  window.__cpPcs = list;
+})()`;
+
+export async function watchRtc(page: Page): Promise<void> {
+  await page.evaluate(WATCH);
 }
 
 export function readRtc(page: Page): Promise<RtcReading> {
