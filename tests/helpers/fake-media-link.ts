@@ -1,5 +1,6 @@
 /** The fake PeerJS peer, connections and senders of the MediaLink unit tests (no browser, no network). */
 import { vi } from 'vitest';
+import { Role, type MediaPeer, type Party } from '../../protocol/index';
 
 type Handler = (...args: never[]) => void;
 export class Events {
@@ -116,3 +117,8 @@ export const fakeStream = () => {
   };
 };
 
+
+export const agent: Party = { role: Role.Agent, id: '7' };
+export const shopper: Party = { role: Role.Shopper, id: 's1' };
+/** A `media.peers` entry. */
+export const peerOf = (party: Party, peerId: string, placeCall: boolean): MediaPeer => ({ party, name: party.role, peerId, placeCall });

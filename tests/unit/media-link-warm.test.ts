@@ -6,12 +6,8 @@
 import type { Peer } from 'peerjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MediaLink } from '../../client/media-link';
-import { MediaPath, Role, type MediaPeer, type Party } from '../../protocol/index';
-import { FakePeer, fakeStream } from '../helpers/fake-media-link';
-
-const agent: Party = { role: Role.Agent, id: '7' };
-const shopper: Party = { role: Role.Shopper, id: 's1' };
-const peerOf = (party: Party, peerId: string, placeCall: boolean): MediaPeer => ({ party, name: party.role, peerId, placeCall });
+import { MediaPath } from '../../protocol/index';
+import { FakePeer, agent, fakeStream, peerOf, shopper } from '../helpers/fake-media-link';
 
 let peer: FakePeer;
 let stream: ReturnType<typeof fakeStream>;

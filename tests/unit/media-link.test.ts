@@ -5,12 +5,8 @@
 import type { Peer } from 'peerjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MediaLink } from '../../client/media-link';
-import { CounterpartError, ErrorCode, MediaPath, Role, type MediaPeer, type Party } from '../../protocol/index';
-import { FakeConn, FakePeer, fakeStream } from '../helpers/fake-media-link';
-
-const agent: Party = { role: Role.Agent, id: '7' };
-const shopper: Party = { role: Role.Shopper, id: 's1' };
-const peerOf = (party: Party, peerId: string, placeCall: boolean): MediaPeer => ({ party, name: party.role, peerId, placeCall });
+import { CounterpartError, ErrorCode, MediaPath, type Party } from '../../protocol/index';
+import { FakeConn, FakePeer, agent, fakeStream, peerOf, shopper } from '../helpers/fake-media-link';
 
 let peer: FakePeer;
 let stream: ReturnType<typeof fakeStream>;

@@ -55,7 +55,6 @@ export class Dispatcher {
     Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
     // The warm connection of that ring is closed: its peers may signal no more.
     this.core.peersEnded(c);
-    for (const p of c.participants) p.peerJoinedAt = null;
     this.core.timers.disarm(`offer:${id}`);
     let refused = this.refused.get(id);
     if (!refused) this.refused.set(id, (refused = new Map()));

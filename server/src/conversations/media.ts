@@ -215,7 +215,7 @@ export class Media {
   /** Every peer of the conversation (its participants', the ring's) loses its permission to signal. */
   private retireAll(c: Conversation): void {
     const ids = [c.ringPeerId, ...c.participants.map((p) => p.peerId)].filter((v): v is string => v !== null);
-    for (const p of c.participants) p.peerId = null;
+    for (const p of c.participants) Object.assign(p, { peerId: null, peerJoinedAt: null });
     c.ringPeerId = null;
     this.retire(ids);
   }
