@@ -171,7 +171,8 @@ export class ConversationMedia extends Emitter<ConversationMediaEvents> {
     this.link = null;
     this.remotes.clear();
     for (const t of this.stream?.getTracks() ?? []) t.stop();
-    if (this.stream && !quiet) this.emit('localStream', null);
+    // Only a stream that was shown is taken back (a warm link closing after a decline showed none).
+    if (this.stream && this.live && !quiet) this.emit('localStream', null);
   }
 
   private async openLink(): Promise<void> {

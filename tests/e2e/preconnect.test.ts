@@ -73,9 +73,13 @@ describe.each([
     await alice.decline();
     await alice.waitNoRing();
     await Promise.all([waitRtc(shopper.page, 'shopper closed', (r) => r.open === 0), waitRtc(alice.console, 'alice closed', (r) => r.open === 0)]);
+    // Waiting again, the shopper still sees their own camera preview.
+    const preview = await (await shopper.localVideo()).evaluate((v) => (v.srcObject as MediaStream | null)?.getVideoTracks().map((t) => t.readyState) ?? []);
+    expect(preview, 'the preview camera after the decline').toEqual(['live']);
 
     // Bob comes to the desk: his ring warms a fresh connection (a new one on the shopper's side), Alice has none.
-    await bob.setPresence('available');
+    // (Not setPresence: the console goes from available to ringing at once, the state may never show.)
+    await bob.pressPresence('available');
     await bob.waitRing();
     const [s2, b2] = await Promise.all([waitRtc(shopper.page, 'shopper warm again', warm), waitRtc(bob.console, 'bob warm', warm)]);
     expect(s2.made).toBe(s1.made + 1);

@@ -107,11 +107,9 @@ class ShopperConversation {
       token: () => stored.token,
       me,
       conversationId: stored.conversationId ?? undefined,
-      getLocalMedia: async (kind) => {
-        const s = this.held && this.held.getTracks().every((t) => t.readyState === 'live') ? this.held : await getLocalMedia(kind);
-        this.held = null;
-        return s;
-      },
+      // The preview's camera is lent as a clone: a warm call closed by a decline stops only its copy,
+      // and the preview goes on while the shopper waits for the next agent.
+      getLocalMedia: async (kind) => (this.held && this.held.getTracks().every((t) => t.readyState === 'live') ? this.held.clone() : getLocalMedia(kind)),
     }));
     rt.on('connected', () => view.setReconnecting(false, 'connection'));
     rt.on('disconnected', ({ willRetry }) => {
@@ -134,6 +132,8 @@ class ShopperConversation {
     });
     session.on('typing', (w) => view.setTyping(w.name || view.t.panel.agent));
     session.on('localStream', (s) => {
+      // The call shows its own stream from now on: the preview's is no longer needed.
+      if (s) this.stopHeld();
       view.localVideo.srcObject = s;
       if (s) void view.localVideo.play().catch(() => {});
     });

@@ -93,6 +93,11 @@ export class ShopperPage {
     return (await this.page.waitForSelector(`${W}[data-testid=cp-remote-video]`)) as ElementHandle<HTMLVideoElement>;
   }
 
+  /** The shopper's own camera: the preview while waiting, their side of the call after. */
+  async localVideo(): Promise<ElementHandle<HTMLVideoElement>> {
+    return (await this.page.waitForSelector(`${W}[data-testid=cp-local-video]`)) as ElementHandle<HTMLVideoElement>;
+  }
+
   async sendChat(text: string): Promise<void> {
     const input = await this.page.waitForSelector(`${W}[data-testid=cp-chat-input]`, { visible: true });
     await input!.type(text);
