@@ -25,6 +25,33 @@ function marks(page: Page, conversationId: string): Promise<Record<string, numbe
   }, conversationId);
 }
 
+/**
+ * BENCH_TRACE: from just before Accept, each page polls its connections' getStats() every 5 ms and
+ * keeps the first epoch ms its video encoder produced a frame, sent a packet, received one and
+ * decoded a frame: where the milliseconds between Accept and playing go. The polling costs CPU
+ * itself, so traced runs are for the timeline, not the figures. A string: see tests/e2e/support/rtc.ts.
+ */
+const TRACE = `(() => {
+  const t = {};
+  const stamp = (k) => { if (!(k in t)) t[k] = performance.timeOrigin + performance.now(); };
+  let n = 0;
+  const iv = setInterval(async () => {
+    if (++n > 600) clearInterval(iv);
+    for (const pc of (window.__cpPcs || []).filter((p) => p.signalingState !== 'closed')) {
+      (await pc.getStats()).forEach((s) => {
+        if (s.kind !== 'video') return;
+        if (s.type === 'outbound-rtp' && s.framesEncoded > 0) stamp('encoded');
+        if (s.type === 'outbound-rtp' && s.packetsSent > 0) stamp('sent');
+        if (s.type === 'inbound-rtp' && s.packetsReceived > 0) stamp('received');
+        if (s.type === 'inbound-rtp' && s.framesDecoded > 0) stamp('decoded');
+      });
+    }
+  }, 5);
+  window.__cpTrace = t;
+})()`;
+const TRACING = Boolean(process.env.BENCH_TRACE);
+const readTrace = (page: Page) => page.evaluate('window.__cpTrace || {}') as Promise<Record<string, number>>;
+
 export class ProductRunner {
   private first = true;
 
@@ -77,6 +104,7 @@ export class ProductRunner {
       if (!conversationId) throw new Error('no conversation id in the widget storage');
       await sleep(thinkMs);
       const warm = (await readRtc(agent.console)).states.includes('connected') && (await readRtc(shopper.page)).states.includes('connected');
+      if (TRACING) await Promise.all([shopper.page.evaluate(TRACE), agent.console.evaluate(TRACE)]);
       await agent.accept();
       await Promise.all([agent.waitInCall(), shopper.waitState('in-call')]);
       // Playing means frames keep coming, not one frame: currentTime advances on both sides.
@@ -100,16 +128,27 @@ export class ProductRunner {
       const t0 = am.accept;
       if (t0 === undefined || am['remote-playing'] === undefined || sm['remote-playing'] === undefined) throw new Error(`marks missing: agent ${Object.keys(am)}, shopper ${Object.keys(sm)}`);
       const at = (x: number | undefined) => (x === undefined ? NaN : x - t0);
-      return {
-        ms: Math.max(am['remote-playing'], sm['remote-playing']) - t0,
-        timeline: [
-          [`agent clicks Accept (warm connection ${warm ? 'up' : 'NOT up'})`, 0],
-          ['agent: conversation active, tracks attached', at(am.sending)],
-          ['shopper: conversation active, tracks attached', at(sm.sending)],
-          ["agent: shopper's video playing", at(am['remote-playing'])],
-          ["shopper: agent's video playing", at(sm['remote-playing'])],
-        ],
-      };
+      const [aTrace, sTrace] = TRACING ? await Promise.all([readTrace(agent.console), readTrace(shopper.page)]) : [{}, {}];
+      const traced: [string, number][] = TRACING
+        ? [
+            ['agent: first video frame encoded (getStats, 5 ms polls)', at(aTrace.encoded)],
+            ['agent: first video packet sent', at(aTrace.sent)],
+            ['shopper: first video packet received', at(sTrace.received)],
+            ['shopper: first video frame decoded', at(sTrace.decoded)],
+            ['shopper: first video frame encoded', at(sTrace.encoded)],
+            ['agent: first video packet received', at(aTrace.received)],
+            ['agent: first video frame decoded', at(aTrace.decoded)],
+          ]
+        : [];
+      const timeline: [string, number][] = [
+        [`agent clicks Accept (warm connection ${warm ? 'up' : 'NOT up'})`, 0],
+        ['agent: conversation active, tracks attached', at(am.sending)],
+        ['shopper: conversation active, tracks attached', at(sm.sending)],
+        ...traced,
+        ["agent: shopper's video playing", at(am['remote-playing'])],
+        ["shopper: agent's video playing", at(sm['remote-playing'])],
+      ];
+      return { ms: Math.max(am['remote-playing'], sm['remote-playing']) - t0, timeline: timeline.sort((x, y) => (Number.isNaN(x[1]) ? 1 : Number.isNaN(y[1]) ? -1 : x[1] - y[1])) };
     } finally {
       await agent.hangup().catch(() => {});
       await agent.decline().catch(() => {});

@@ -5,79 +5,9 @@
  */
 import http from 'node:http';
 import WebSocket from 'ws';
+import { frame } from './signaling-frames';
 import { MediaKind, MediaPath, Paths } from '../protocol/index';
-import { BURST, LATENCY_SECONDS, PAIRS, RATE, WINDOW, errText, log, sleep, type Ready, type Role } from './signaling-server';
-
-// ---------------------------------------------------------------- frames
-
-const SDP = (kind: 'offer' | 'answer') =>
-  [
-    'v=0',
-    `o=- 46117314${kind === 'offer' ? '1' : '2'}2811223344 2 IN IP4 127.0.0.1`,
-    's=-',
-    't=0 0',
-    'a=group:BUNDLE 0 1',
-    'a=extmap-allow-mixed',
-    'a=msid-semantic: WMS 4f1c2a7e-9b7d-4c1e-8a55-2d9e1b0c6f33',
-    'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126',
-    'c=IN IP4 0.0.0.0',
-    'a=rtcp:9 IN IP4 0.0.0.0',
-    'a=ice-ufrag:Qx7b',
-    'a=ice-pwd:3lQmXw1b6m8dQh0o2p9R4sT7',
-    'a=ice-options:trickle',
-    'a=fingerprint:sha-256 5B:4D:1E:77:0C:9A:3F:62:8E:21:B4:D0:6A:11:C3:58:92:FE:07:4B:AD:36:E9:18:7C:50:2F:83:C6:9D:E4:01',
-    `a=setup:${kind === 'offer' ? 'actpass' : 'active'}`,
-    'a=mid:0',
-    'a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-    'a=sendrecv',
-    'a=msid:4f1c2a7e-9b7d-4c1e-8a55-2d9e1b0c6f33 7d2c1b0a-1111-4a4a-9c9c-0e0e0e0e0e0e',
-    'a=rtcp-mux',
-    'a=rtpmap:111 opus/48000/2',
-    'a=rtcp-fb:111 transport-cc',
-    'a=fmtp:111 minptime=10;useinbandfec=1',
-    'a=ssrc:1001 cname:k3JbQ9mT2pX8vR4a',
-    'm=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 105',
-    'c=IN IP4 0.0.0.0',
-    'a=rtcp:9 IN IP4 0.0.0.0',
-    'a=ice-ufrag:Qx7b',
-    'a=ice-pwd:3lQmXw1b6m8dQh0o2p9R4sT7',
-    'a=ice-options:trickle',
-    'a=fingerprint:sha-256 5B:4D:1E:77:0C:9A:3F:62:8E:21:B4:D0:6A:11:C3:58:92:FE:07:4B:AD:36:E9:18:7C:50:2F:83:C6:9D:E4:01',
-    `a=setup:${kind === 'offer' ? 'actpass' : 'active'}`,
-    'a=mid:1',
-    'a=sendrecv',
-    'a=rtcp-mux',
-    'a=rtcp-rsize',
-    'a=rtpmap:96 VP8/90000',
-    'a=rtcp-fb:96 goog-remb',
-    'a=rtcp-fb:96 transport-cc',
-    'a=rtcp-fb:96 ccm fir',
-    'a=rtcp-fb:96 nack',
-    'a=rtcp-fb:96 nack pli',
-    'a=rtpmap:97 rtx/90000',
-    'a=fmtp:97 apt=96',
-    'a=rtpmap:102 H264/90000',
-    'a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f',
-    'a=ssrc-group:FID 2002 2003',
-    'a=ssrc:2002 cname:k3JbQ9mT2pX8vR4a',
-    'a=ssrc:2003 cname:k3JbQ9mT2pX8vR4a',
-    '',
-  ].join('\r\n');
-const SDP_OFFER = SDP('offer');
-const SDP_ANSWER = SDP('answer');
-
-/** The n-th frame of a socket's stream: per 10, one OFFER, one ANSWER and eight CANDIDATEs. */
-function frame(dst: string, n: number): string {
-  const connectionId = `mc_${n}`;
-  const k = n % 10;
-  if (k === 0) return JSON.stringify({ type: 'OFFER', dst, payload: { sdp: { type: 'offer', sdp: SDP_OFFER }, type: 'media', connectionId, browser: 'chrome' } });
-  if (k === 1) return JSON.stringify({ type: 'ANSWER', dst, payload: { sdp: { type: 'answer', sdp: SDP_ANSWER }, type: 'media', connectionId, browser: 'chrome' } });
-  return JSON.stringify({
-    type: 'CANDIDATE',
-    dst,
-    payload: { candidate: { candidate: 'candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host', sdpMid: '0', sdpMLineIndex: 0 }, type: 'media', connectionId },
-  });
-}
+import { BUCKET, BURST, LATENCY_RATE, LATENCY_SECONDS, PAIRS, WINDOW, WINDOW_PAIRS, errText, log, sleep, type Ready, type Role } from './signaling-server';
 
 // ---------------------------------------------------------------- peer sockets
 
@@ -162,7 +92,7 @@ function connectPeer(port: number, id: string, token: string, timeoutMs = 15_000
 // ---------------------------------------------------------------- pairs
 
 export type Pair = { a: PeerConn; b: PeerConn };
-export type PairSetup = { pairs: Pair[]; cleanup: () => Promise<void>; ms: number; failures: string[]; alice: { owner: string; sid: string } | null };
+export type PairSetup = { pairs: Pair[]; cleanup: () => Promise<void>; ms: number; failures: string[] };
 
 export async function stockPairs(port: number): Promise<PairSetup> {
   const t = performance.now();
@@ -175,7 +105,7 @@ export async function stockPairs(port: number): Promise<PairSetup> {
       failures.push(errText(err));
     }
   }
-  return { pairs, ms: performance.now() - t, failures, alice: null, cleanup: async () => {} };
+  return { pairs, ms: performance.now() - t, failures, cleanup: async () => {} };
 }
 
 const jwtClaims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -199,39 +129,80 @@ function postJson(url: string, body: unknown, localAddress: string, headers: Rec
   });
 }
 
+/** Runs `fn` over `items`, `width` at a time. */
+async function pool<T>(items: readonly T[], width: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+/** Pair i's agent and shopper come from 127.0.x.y (all loopback on Linux), as real clients each have their own address. */
+const pairAddress = (i: number) => `127.0.${1 + Math.floor(i / 250)}.${(i % 250) + 1}`;
+
+/**
+ * P pairs through the real product flow: every agent signs in, opens its console's realtime channel,
+ * goes available and accepts the first offer it gets; shoppers (W at a time) start video
+ * conversations, which the server routes to whichever agent is free; once a conversation is active,
+ * both sides take PeerJS credentials, `media.join` and connect their peers, and report the media
+ * flowing. The per-address budgets and socket limits apply as to real clients.
+ */
 export async function counterpartPairs(port: number, agents: Ready['agents']): Promise<PairSetup> {
-  const { DEMO, login } = await import('../tests/helpers/server');
   const { openRealtime } = await import('../tests/helpers/sockets');
-  const { setPresence, acceptOffer, joinMedia } = await import('../tests/helpers/agents');
+  const { setPresence, joinMedia } = await import('../tests/helpers/agents');
   const { startConversation, startMessage } = await import('../tests/helpers/conversations');
-  const { LoginResponse, Presence, ShopperSessionResponse } = await import('../protocol/index');
+  const { ConversationState, LoginResponse, Presence, Role, ShopperSessionResponse } = await import('../protocol/index');
   type RT = Awaited<ReturnType<typeof openRealtime>>;
   const url = `http://127.0.0.1:${port}`;
   const stack = { url };
   const realtime: RT[] = [];
   const pairs: Pair[] = [];
   const failures: string[] = [];
+  const long = { timeoutMs: 10 * 60_000 };
   const t = performance.now();
-  for (let i = 0; i < agents.length; i++) {
-    // Pair i's agent and shopper come from 127.0.x.y (all loopback on Linux): the per-address
-    // budgets and the 60-shoppers-per-network socket limit apply as they would to real clients.
-    const from = `127.0.${1 + Math.floor(i / 250)}.${(i % 250) + 1}`;
+  const consoles = new Map<string, { token: string; rt: RT }>();
+  // Sign-in hashing runs one at a time on the server (4 queued per network): 4 in flight keep it busy.
+  await pool(agents, 4, async (user, i) => {
     try {
-      const l = LoginResponse.parse(await postJson(`${url}/api/auth/login`, agents[i], from));
-      const art = await openRealtime(url, l.token);
-      realtime.push(art);
-      await art.next('agent.self');
-      const agent = { token: l.token, rt: art };
-      await setPresence(agent, Presence.Available);
+      const l = LoginResponse.parse(await postJson(`${url}/api/auth/login`, user, pairAddress(i)));
+      const rt = await openRealtime(url, l.token);
+      realtime.push(rt);
+      await rt.next('agent.self');
+      await setPresence({ rt }, Presence.Available);
+      consoles.set(String(l.user.id), { token: l.token, rt });
+      // The console takes the first offer it is given.
+      rt.next('offer', long).then(
+        (o) => rt.send({ type: 'offer.accept', conversationId: o.conversationId }),
+        () => {},
+      );
+    } catch (err) {
+      failures.push(`agent: ${errText(err)}`);
+    }
+    if ((i + 1) % 250 === 0) log(`counterpart: ${i + 1}/${agents.length} agents signed in`);
+  });
+  let made = 0;
+  await pool(agents, WINDOW_PAIRS, async (_, i) => {
+    if (failures.length > 20) return;
+    const from = pairAddress(i);
+    try {
       const session = ShopperSessionResponse.parse(await postJson(`${url}/api/shopper/session`, { siteKey: 'demo-shop' }, from, { origin: 'http://shop.test' }));
       const srt = await openRealtime(url, session.token);
       realtime.push(srt);
       const sync = await startConversation(srt, startMessage({ channel: MediaKind.Video }));
       const conversationId = sync.conversation.id;
-      await acceptOffer(agent, conversationId);
-      await srt.next('conversation.update', { where: (m) => m.conversation.id === conversationId && m.conversation.media !== null });
-      const s = await joinMedia(stack, { token: session.token, rt: srt }, conversationId);
-      const a = await joinMedia(stack, { token: agent.token, rt: agent.rt }, conversationId);
+      const active = await srt.next('conversation.update', {
+        ...long,
+        where: (m) => m.conversation.id === conversationId && m.conversation.state === ConversationState.Active && m.conversation.media !== null,
+      });
+      const agentId = active.conversation.participants.find((p) => p.party.role === Role.Agent && p.leftAt === null)?.party.id;
+      const agent = agentId === undefined ? undefined : consoles.get(agentId);
+      if (!agent) throw new Error(`conversation ${conversationId} active with no bench agent`);
+      const [s, a] = await Promise.all([joinMedia(stack, { token: session.token, rt: srt }, conversationId), joinMedia(stack, agent, conversationId)]);
       const pair = { a: await connectPeer(port, a.creds.peerId, a.creds.peerToken), b: await connectPeer(port, s.creds.peerId, s.creds.peerToken) };
       // What the clients say once ICE connected: the media session is connected (no connect timeout).
       srt.send({ type: 'media.path', conversationId, path: MediaPath.Flowing });
@@ -239,32 +210,34 @@ export async function counterpartPairs(port: number, agents: Ready['agents']): P
       pairs.push(pair);
     } catch (err) {
       failures.push(errText(err));
-      if (failures.length > 5) break;
     }
-    if ((i + 1) % 25 === 0) log(`counterpart: ${i + 1}/${agents.length} pairs`);
-  }
-  const ms = performance.now() - t;
-  const a = await login(url, DEMO.alice);
-  const claims = jwtClaims(a.token);
+    if (++made % 250 === 0) log(`counterpart: ${made}/${agents.length} pairs`);
+  });
   return {
     pairs,
-    ms,
+    ms: performance.now() - t,
     failures,
-    alice: { owner: `agent:${String(claims.sub)}`, sid: String(claims.sid) },
     cleanup: async () => {
       for (const r of realtime) r.ws.terminate();
     },
   };
 }
 
+/** Staff credentials for K held peers: the demo agent alice signs in (a real, live session). */
+export async function aliceSession(port: number): Promise<{ owner: string; sid: string }> {
+  const { DEMO, login } = await import('../tests/helpers/server');
+  const a = await login(`http://127.0.0.1:${port}`, DEMO.alice);
+  const claims = jwtClaims(a.token);
+  return { owner: `agent:${String(claims.sub)}`, sid: String(claims.sid) };
+}
 
-export async function holdPeers(port: number, creds: { id: string; token: string }[]): Promise<{ conns: PeerConn[]; ms: number; failures: Record<string, number> }> {
+export async function holdPeers(port: number, creds: { id: string; token: string }[], window = WINDOW): Promise<{ conns: PeerConn[]; ms: number; failures: Record<string, number> }> {
   const conns: PeerConn[] = [];
   const failures: Record<string, number> = {};
   let next = 0;
   const t = performance.now();
   await Promise.all(
-    Array.from({ length: Math.min(WINDOW, creds.length) }, async () => {
+    Array.from({ length: Math.min(window, creds.length) }, async () => {
       while (next < creds.length) {
         const c = creds[next++]!;
         try {
@@ -287,14 +260,16 @@ function sockets(pairs: Pair[]): { from: PeerConn; to: PeerConn }[] {
 }
 
 /** Every socket sends BURST frames to its partner at once; delivered / time to the last arrival. */
-export async function throughputRound(pairs: Pair[], seq: { n: number }): Promise<{ sent: number; delivered: number; ms: number }> {
+export async function throughputRound(pairs: Pair[]): Promise<{ sent: number; delivered: number; ms: number }> {
   const links = sockets(pairs);
   const before = links.reduce((s, l) => s + l.to.received, 0);
   const sent = links.length * BURST;
+  // Built before the clock starts: the figure is the server's, not the client's JSON.stringify.
+  const built = links.map((l) => Array.from({ length: 10 }, (_, k) => frame(l.to.id, k)));
   const t = performance.now();
   let last = t;
   for (const l of links) l.to.onRelay = () => (last = performance.now());
-  for (let k = 0; k < BURST; k++) for (const l of links) l.from.ws.send(frame(l.to.id, seq.n++));
+  for (let k = 0; k < BURST; k++) for (let j = 0; j < links.length; j++) links[j]!.from.ws.send(built[j]![k % 10]!);
   const deadline = Date.now() + 20_000;
   let delivered = 0;
   let stable = 0;
@@ -313,9 +288,15 @@ export async function throughputRound(pairs: Pair[], seq: { n: number }): Promis
   return { sent, delivered, ms: last - t };
 }
 
-/** Every socket sends RATE frames/s for LATENCY_SECONDS; each arrival's latency. */
-export async function latencyPhase(pairs: Pair[], seq: { n: number }): Promise<{ offeredPerSec: number; sent: number; delivered: number; samples: number[] }> {
+/**
+ * A fixed offered load: LATENCY_RATE frames/s in all, sent round-robin over the sockets every 5 ms
+ * (a steady stream, not a burst per tick) for LATENCY_SECONDS; each arrival's send → receive time.
+ * Per socket that is LATENCY_RATE / sockets per second, kept under the per-socket bucket.
+ */
+export async function latencyPhase(pairs: Pair[], seq: { n: number }): Promise<{ offeredPerSec: number; perSocketPerSec: number; sent: number; delivered: number; samples: number[] }> {
   const links = sockets(pairs);
+  const perSocketPerSec = Math.min(BUCKET.refillPerSec * 0.9, LATENCY_RATE / links.length);
+  const offeredPerSec = perSocketPerSec * links.length;
   const sentAt = new Map<number, number>();
   const samples: number[] = [];
   for (const l of links)
@@ -326,30 +307,27 @@ export async function latencyPhase(pairs: Pair[], seq: { n: number }): Promise<{
         sentAt.delete(n);
       }
     };
-  const tickMs = 50;
-  const perTick = (RATE * tickMs) / 1000; // frames per socket per tick (may be fractional)
+  const tickMs = 5;
   const ticks = Math.round((LATENCY_SECONDS * 1000) / tickMs);
   let owed = 0;
   let sent = 0;
+  let at = 0;
   const t0 = performance.now();
   for (let i = 0; i < ticks; i++) {
-    owed += perTick;
-    // Spread each tick's sends over the sockets, sent at their own moment.
-    while (owed >= 1) {
-      owed -= 1;
-      for (const l of links) {
-        const n = seq.n++;
-        sentAt.set(n, performance.now());
-        l.from.ws.send(frame(l.to.id, n));
-        sent++;
-      }
+    owed += (offeredPerSec * tickMs) / 1000;
+    for (; owed >= 1; owed -= 1) {
+      const l = links[at++ % links.length]!;
+      const n = seq.n++;
+      sentAt.set(n, performance.now());
+      l.from.ws.send(frame(l.to.id, n));
+      sent++;
     }
     const wait = t0 + (i + 1) * tickMs - performance.now();
     if (wait > 0) await sleep(wait);
   }
   await sleep(1000);
   for (const l of links) l.to.onRelay = null;
-  return { offeredPerSec: links.length * RATE, sent, delivered: samples.length, samples };
+  return { offeredPerSec, perSocketPerSec, sent, delivered: samples.length, samples };
 }
 
 export async function capProbe(pair: Pair, seq: { n: number }): Promise<{ sent: number; delivered: number }> {

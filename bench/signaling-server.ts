@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +18,28 @@ const intEnv = (name: string, dflt: number, min: number, max: number): number =>
   const n = Number.parseInt(process.env[name] ?? '', 10);
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
 };
-export const PEERS = intEnv('BENCH_PEERS', 2000, 10, 15_000);
-export const PAIRS = intEnv('BENCH_PAIRS', 100, 1, 1000);
+/** The soft descriptor limit of this process (what a server started from the same shell gets). */
+function ownNofile(): number {
+  const m = /Max open files\s+(\d+)/.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+  return m ? Number(m[1]) : 1024;
+}
+/**
+ * Each server runs with this descriptor limit: BENCH_SERVER_NOFILE, or what a Node process started
+ * from this shell gets (Node raises its soft limit to the hard one). The clients hold as many
+ * sockets, so the held peers are spread over client processes of their own (signaling-holders.ts).
+ */
+export const SERVER_NOFILE = intEnv('BENCH_SERVER_NOFILE', ownNofile(), 256, 1 << 20);
+/** Held peers tried: past the server's descriptor limit by default, so what is held is what the limit allows. */
+export const PEERS = intEnv('BENCH_PEERS', SERVER_NOFILE + 200, 10, 1 << 20);
+export const PAIRS = intEnv('BENCH_PAIRS', 1000, 1, 2000);
 export const BURST = intEnv('BENCH_BURST', 150, 10, 190);
 export const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1, 20);
-export const RATE = intEnv('BENCH_RATE', 20, 1, 45);
+/** Frames per second offered in all in the latency phase. */
+export const LATENCY_RATE = intEnv('BENCH_LATENCY_RATE', 20_000, 100, 200_000);
 export const LATENCY_SECONDS = intEnv('BENCH_LATENCY_SECONDS', 5, 1, 60);
 export const WINDOW = intEnv('BENCH_CONNECT_WINDOW', 64, 1, 1000);
+/** Shoppers starting conversations at once while the pairs are made. */
+export const WINDOW_PAIRS = intEnv('BENCH_PAIR_WINDOW', 16, 1, 64);
 export const BUCKET = { capacity: 200, refillPerSec: 50 };
 
 export type Role = 'stock' | 'counterpart';
@@ -89,12 +105,22 @@ async function runChild(role: Role): Promise<void> {
       fs.rmSync(dataDir, { recursive: true, force: true });
     };
   }
+  const profiler = new inspector.Session();
+  profiler.connect();
   process.on('message', (m: { type: string }) => {
     if (m.type === 'gc') {
       const g = (globalThis as { gc?: () => void }).gc;
       g?.();
       g?.();
       send({ type: 'gc', exposed: Boolean(g) });
+    } else if (m.type === 'profile-start') {
+      profiler.post('Profiler.enable', () => profiler.post('Profiler.start', () => send({ type: 'profiling' })));
+    } else if (m.type === 'profile-stop') {
+      profiler.post('Profiler.stop', (err, r) => {
+        const file = path.join(process.env.BENCH_CPU_PROF ?? os.tmpdir(), `${role}-relay.cpuprofile`);
+        if (!err) fs.writeFileSync(file, JSON.stringify(r.profile));
+        send({ type: 'profiled', file: err ? null : file });
+      });
     } else if (m.type === 'stop') {
       void close().finally(() => {
         send({ type: 'stopped' });
@@ -111,7 +137,9 @@ async function runChild(role: Role): Promise<void> {
 export type Child = { proc: ChildProcess; ready: Ready; ask(type: string, reply: string): Promise<Record<string, unknown>> };
 
 export function startChild(role: Role): Promise<Child> {
-  const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)], {
+  // `ulimit -n` sets the hard limit too: Node raises its soft limit to the hard one at start.
+  const node = [process.execPath, '--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)];
+  const proc = spawn('bash', ['-c', `ulimit -n ${SERVER_NOFILE} && exec "$0" "$@"`, ...node], {
     env: { ...process.env, BENCH_SIGNALING_ROLE: role, BENCH_PEERS: String(PEERS), BENCH_PAIRS: String(PAIRS) },
     stdio: ['ignore', 2, 2, 'ipc'],
   });

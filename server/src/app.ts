@@ -170,6 +170,8 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     log,
     refusals,
     resumed,
+    /** Open sockets now, by channel and kind of owner. */
+    sockets: () => ({ realtime: hub.counts(), peers: signaling.counts() }),
     /**
      * Refuses new work at once, sends close frames, and cuts every socket still open after
      * SHUTDOWN_GRACE_MS (≤ 2 s): a client that never answers cannot hold it up. Conversations are

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -62,10 +63,10 @@ const Env = z.object({
   RATE_SITE_SESSIONS_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Live PeerServer sockets one owner (agent, supervisor, shopper session) may hold. */
   MAX_PEERS_PER_OWNER: z.coerce.number().int().positive().default(3),
-  /** PeerServer sockets in all; the last STAFF_RESERVE of them only staff may take. */
-  MAX_PEERS: z.coerce.number().int().positive().default(10_000),
-  /** Realtime sockets in all; the last STAFF_RESERVE of them only staff may take. */
-  MAX_REALTIME_SOCKETS: z.coerce.number().int().positive().default(20_000),
+  /** PeerServer sockets in all; the last STAFF_RESERVE of them only staff may take. Default: socketBudget(). */
+  MAX_PEERS: z.coerce.number().int().positive().optional(),
+  /** Realtime sockets in all; the last STAFF_RESERVE of them only staff may take. Default: socketBudget(). */
+  MAX_REALTIME_SOCKETS: z.coerce.number().int().positive().optional(),
   STAFF_RESERVE: z.coerce.number().int().nonnegative().default(200),
   /** Requests waiting per site; more are refused with a clear message. */
   QUEUE_MAX_PER_SITE: z.coerce.number().int().positive().default(100),
@@ -113,6 +114,26 @@ export type Config = {
 /** What `npm start` and the tests run the demo with: seeded accounts, the demo shop's secret. */
 export const DEMO_ENV = { SEED_DEMO: 'true', SITE_IDENTITY_SECRET: 'demo-identity-secret' } as const;
 
+/**
+ * Sockets of each kind (PeerServer, realtime) the server takes by default: what its descriptor limit
+ * holds. Each party in a call holds one of each, and 1,000 descriptors stay for HTTP, the database
+ * and logs, so half of the rest each. Measured (`npm run bench:signaling`): with 20,000 descriptors
+ * a server holds 19,969 PeerServer sockets (stock `peer`: 19,974) at about 6 MB per 1,000; past the
+ * limit, connections are refused and the server keeps running. Where the limit cannot be read: 10,000.
+ */
+export function socketBudget(limits = readLimits()): number {
+  const m = /Max open files\s+(\d+)/.exec(limits);
+  return m ? Math.max(100, Math.floor((Number(m[1]) - 1000) / 2)) : 10_000;
+}
+
+function readLimits(): string {
+  try {
+    return fs.readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
@@ -145,7 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: e.SEED_DEMO,
     rateLimits: { loginPerMinute: e.RATE_LOGIN_PER_MINUTE, sessionPerMinute: e.RATE_SESSION_PER_MINUTE, siteSessionsPerMinute: e.RATE_SITE_SESSIONS_PER_MINUTE },
     maxPeersPerOwner: e.MAX_PEERS_PER_OWNER,
-    capacity: { peers: e.MAX_PEERS, realtimeSockets: e.MAX_REALTIME_SOCKETS, staffReserve: e.STAFF_RESERVE },
+    capacity: { peers: e.MAX_PEERS ?? socketBudget(), realtimeSockets: e.MAX_REALTIME_SOCKETS ?? socketBudget(), staffReserve: e.STAFF_RESERVE },
     queue: { maxPerSite: e.QUEUE_MAX_PER_SITE, maxWaitMs: e.QUEUE_MAX_WAIT_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,

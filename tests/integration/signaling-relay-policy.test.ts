@@ -141,6 +141,26 @@ describe('PeerServer: who may signal whom', () => {
     await endConversation(c);
   });
 
+  it('keeps a frame for a joined peer whose socket is not connected and delivers it when it connects (as stock `peer` does)', async () => {
+    const c = await liveConversation(DEMO.alice);
+    const { agentCreds, shopper, shopperPeer } = c;
+    const staffBefore = stack.server.sockets().peers.staff;
+    await c.agentPeer.close();
+    await waitFor(() => (stack.server.sockets().peers.staff === staffBefore - 1 ? true : null), 'the agent peer gone from the server');
+    shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'sent while away'));
+    shopperPeer.send({ type: 'CANDIDATE', dst: agentCreds.peerId, payload: { candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' }, type: 'media', connectionId: 'mc_x' } });
+    const back = track(await openPeer(stack, agentCreds));
+    const got = await back.next('OFFER');
+    expect(got).toMatchObject({ type: 'OFFER', src: shopper.creds.peerId, dst: agentCreds.peerId });
+    expect(JSON.stringify(got.payload)).toContain('sent while away');
+    expect(await back.next('CANDIDATE')).toMatchObject({ src: shopper.creds.peerId });
+    // Connected again, the relay is direct, with the server-set src and nothing else added.
+    shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'direct'));
+    const direct = await back.next('OFFER', { where: (f) => JSON.stringify(f.payload).includes('direct') });
+    expect(Object.keys(direct)).toEqual(['type', 'src', 'dst', 'payload']);
+    await endConversation(c);
+  });
+
   it('refuses media.join with a peer id that was not issued to the participant (peer_not_owned)', async () => {
     const c = await liveConversation(DEMO.bob);
     const other = await shopperCreds();

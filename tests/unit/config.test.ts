@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_ENV, loadConfig } from '../../server/src/config';
+import fs from 'node:fs';
+import { DEMO_ENV, loadConfig, socketBudget } from '../../server/src/config';
 
 /** Long enough for development (≥ 16) but short of the 32 that production requires. */
 const TURN_SECRET_24 = 'turn-secret-24-chars-abc';
@@ -13,6 +14,17 @@ describe('loadConfig', () => {
   it('does not seed the published demo accounts unless asked', () => {
     expect(loadConfig({ SITE_IDENTITY_SECRET: 'a-long-enough-secret' }).seedDemo).toBe(false);
     expect(loadConfig({ ...DEMO_ENV }).seedDemo).toBe(true);
+  });
+
+  it('sizes the socket capacity from the descriptor limit unless set', () => {
+    const limits = (soft: string) => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}                20000                files\n`;
+    expect(socketBudget(limits('20000'))).toBe(9500);
+    expect(socketBudget(limits('1024'))).toBe(100);
+    expect(socketBudget('')).toBe(10_000);
+    // This process's own limit is what the server uses; a setting wins over it.
+    const own = socketBudget(fs.readFileSync('/proc/self/limits', 'utf8'));
+    expect(loadConfig({ ...DEMO_ENV }).capacity).toMatchObject({ peers: own, realtimeSockets: own });
+    expect(loadConfig({ ...DEMO_ENV, MAX_PEERS: '42', MAX_REALTIME_SOCKETS: '43' }).capacity).toMatchObject({ peers: 42, realtimeSockets: 43 });
   });
 
   it('names every bad value', () => {

@@ -17,6 +17,7 @@ export type SignalPolicy = {
 };
 
 const RELAYED = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE', 'EXPIRE']);
+const WS_OPEN = 1;
 /** Per socket: bursts of ICE candidates pass, floods do not. */
 const BUCKET = { capacity: 200, refillPerSec: 50 };
 /** Messages dropped (rate or policy) before the socket is closed. */
@@ -35,16 +36,48 @@ export type SignalingOptions = {
   capacity: { peers: number; staffReserve: number };
 };
 
+/** One socket's state. Its listeners are shared by every socket (`this` is the socket): no closures per peer. */
+type Peer = {
+  id: string;
+  owner: string;
+  sessionId: string | null;
+  staff: boolean;
+  bucket: TokenBucket;
+  dropped: number;
+  /** `peer`'s own 'message' listener: what it should see of this socket goes to it. */
+  toPeer: (data: RawData, isBinary: boolean) => void;
+};
+
+/** A relayed frame's type, destination and payload (HEARTBEAT: dst null), or null if it is not one. */
+function parseFrame(data: RawData): { type: string; dst: string | null; payload: unknown } | null {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(data.toString());
+  } catch {
+    return null;
+  }
+  if (typeof msg !== 'object' || msg === null) return null;
+  const { type, dst, payload } = msg as { type?: unknown; dst?: unknown; payload?: unknown };
+  if (type === 'HEARTBEAT') return { type, dst: null, payload: undefined };
+  if (typeof type !== 'string' || !RELAYED.has(type) || typeof dst !== 'string') return null;
+  return { type, dst, payload };
+}
+
 /**
  * The PeerJS signaling server (npm `peer`) on our HTTP server, with what `peer` lacks:
  * a peer connects only with a token this server issued for exactly that id; it may relay only
  * to the other peer of its live call; messages are capped in size and rate.
+ *
+ * A permitted frame for a connected peer is relayed here, parsed once and written as `peer` writes
+ * it (`{type, src, dst, payload}`), with backpressure. `peer` still owns the sockets' lifecycle
+ * (OPEN, ids, heartbeats) and keeps a frame for a peer that has not connected yet until it does.
  */
 export function createSignaling(opts: SignalingOptions) {
   const { tokens, policy, refusals } = opts;
   /** Live sockets per owner: one client cannot fill the PeerServer with ids. */
   const perOwner = new Map<string, number>();
   const live = { staff: 0, shoppers: 0 };
+  const peers = new Map<WebSocket, Peer>();
   /** Open sockets per staff session, closed when it is revoked; per peer id, closed when its call ends. */
   const bySession = new Map<string, Set<WebSocket>>();
   const byPeer = new Map<string, WebSocket>();
@@ -65,44 +98,56 @@ export function createSignaling(opts: SignalingOptions) {
   peerApp.on('error', (err: unknown) => refusals.count(`signaling.${(err as { code?: string }).code ?? 'socket_error'}`));
   express().use(Paths.peer, peerApp);
 
-  function allow(src: string, data: RawData): boolean {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(data.toString());
-    } catch {
-      return false;
-    }
-    if (typeof msg !== 'object' || msg === null) return false;
-    const { type, dst } = msg as { type?: unknown; dst?: unknown };
-    if (type === 'HEARTBEAT') return true;
-    if (typeof type !== 'string' || !RELAYED.has(type) || typeof dst !== 'string') return false;
-    return policy.maySignal(src, dst);
+  const drop = (ws: WebSocket, p: Peer, kind: string) => {
+    refusals.count(kind, { peerId: p.id });
+    if (++p.dropped > MAX_DROPPED) ws.close(1008, 'too many refused messages');
+  };
+
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const p = peers.get(this);
+    if (!p) return;
+    if (!p.bucket.take()) return drop(this, p, 'signaling.rate_limited');
+    const msg = isBinary ? null : parseFrame(data);
+    if (!msg || (msg.dst !== null && !policy.maySignal(p.id, msg.dst))) return drop(this, p, 'signaling.refused_by_policy');
+    const to = msg.dst === null ? undefined : byPeer.get(msg.dst);
+    if (to?.readyState !== WS_OPEN) return p.toPeer(data, isBinary);
+    // Backpressure: a destination this far behind in reading is cut, not buffered without end.
+    if (!cutIfBehind(to, MAX_BUFFERED_BYTES, () => refusals.count('signaling.slow_reader', { peerId: msg.dst })))
+      to.send(JSON.stringify({ type: msg.type, src: p.id, dst: msg.dst, payload: msg.payload }));
   }
 
-  /** Filters what `peer` sees of this socket: it registers its own 'message' listener. */
-  function guard(ws: WebSocket, peerId: string): void {
-    const bucket = new TokenBucket(BUCKET);
-    let dropped = 0;
-    const drop = (kind: string) => {
-      refusals.count(kind, { peerId });
-      if (++dropped > MAX_DROPPED) ws.close(1008, 'too many refused messages');
-    };
-    // Backpressure: what `peer` relays to this socket goes through here.
-    const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
-    (ws as unknown as { send: typeof send }).send = (data, ...rest) => {
-      if (!cutIfBehind(ws, MAX_BUFFERED_BYTES, () => refusals.count('signaling.slow_reader', { peerId }))) send(data, ...rest);
-    };
-    // Oversize frames (1009) and invalid UTF-8 (1007) close this socket; nothing else.
-    ws.on('error', (err: Error & { code?: string }) => refusals.count(`signaling.${err.code ?? 'socket_error'}`, { peerId }));
-    const on = ws.on.bind(ws) as (event: string, listener: (...args: unknown[]) => void) => WebSocket;
-    (ws as unknown as { on: typeof on }).on = (event, listener) => {
-      if (event !== 'message') return on(event, listener);
-      return on('message', (data: unknown, isBinary: unknown) => {
-        if (!bucket.take()) return drop('signaling.rate_limited');
-        if (!isBinary && allow(peerId, data as RawData)) listener(data, isBinary);
-        else drop('signaling.refused_by_policy');
-      });
-    };
+  // Oversize frames (1009) and invalid UTF-8 (1007) close this socket; nothing else.
+  function onError(this: WebSocket, err: Error & { code?: string }): void {
+    refusals.count(`signaling.${err.code ?? 'socket_error'}`, { peerId: peers.get(this)?.id ?? null });
+  }
+
+  function onClose(this: WebSocket): void {
+    const p = peers.get(this);
+    if (!p) return;
+    peers.delete(this);
+    if (p.staff) live.staff--;
+    else live.shoppers--;
+    const session = p.sessionId ? bySession.get(p.sessionId) : undefined;
+    if (session?.delete(this) && session.size === 0) bySession.delete(p.sessionId!);
+    if (byPeer.get(p.id) === this) byPeer.delete(p.id);
+    const owned = byOwner.get(p.owner);
+    if (owned?.delete(this) && owned.size === 0) byOwner.delete(p.owner);
+    const n = (perOwner.get(p.owner) ?? 1) - 1;
+    if (n > 0) perOwner.set(p.owner, n);
+    else perOwner.delete(p.owner);
+  }
+
+  /** Counts and indexes a socket `peer` has just taken, and puts the guard between it and `peer`. */
+  function track(ws: WebSocket, p: Peer): void {
+    peers.set(ws, p);
+    perOwner.set(p.owner, (perOwner.get(p.owner) ?? 0) + 1);
+    if (p.staff) live.staff++;
+    else live.shoppers++;
+    byPeer.set(p.id, ws);
+    byOwner.set(p.owner, (byOwner.get(p.owner) ?? new Set<WebSocket>()).add(ws));
+    if (p.sessionId) bySession.set(p.sessionId, (bySession.get(p.sessionId) ?? new Set<WebSocket>()).add(ws));
+    ws.once('close', onClose);
+    ws.on('message', onMessage);
   }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, params: URLSearchParams): Promise<void> {
@@ -118,28 +163,18 @@ export function createSignaling(opts: SignalingOptions) {
     if (!staff && !policy.shopperInConversation(claim.owner)) return refuseUpgrade(socket, refusals, 'signaling.no_conversation', 401);
     const limit = staff ? opts.capacity.peers : opts.capacity.peers - opts.capacity.staffReserve;
     if (live.staff + live.shoppers >= limit) return refuseUpgrade(socket, refusals, staff ? 'signaling.full' : 'signaling.full_for_shoppers', 503);
+    // `peer` keeps the token of each client to tell a reconnect from an id taken by someone else.
+    // Ours has proven the id already: `peer` gets a short stand-in, not the whole signed token.
+    req.url = `${Paths.peerSocket}?key=${encodeURIComponent(Paths.peerKey)}&id=${encodeURIComponent(id)}&token=t`;
     const server = wss;
     server.handleUpgrade(req, socket, head, (ws) => {
-      perOwner.set(claim.owner, (perOwner.get(claim.owner) ?? 0) + 1);
-      if (staff) live.staff++;
-      else live.shoppers++;
-      byPeer.set(id, ws);
-      const ownerSockets = byOwner.get(claim.owner) ?? new Set<WebSocket>();
-      byOwner.set(claim.owner, ownerSockets.add(ws));
-      const sessionSockets = claim.sessionId ? (bySession.get(claim.sessionId) ?? new Set<WebSocket>()) : null;
-      if (sessionSockets && claim.sessionId) bySession.set(claim.sessionId, sessionSockets.add(ws));
-      ws.once('close', () => {
-        if (staff) live.staff--;
-        else live.shoppers--;
-        if (sessionSockets?.delete(ws) && sessionSockets.size === 0) bySession.delete(claim.sessionId!);
-        if (byPeer.get(id) === ws) byPeer.delete(id);
-        if (ownerSockets.delete(ws) && ownerSockets.size === 0 && byOwner.get(claim.owner) === ownerSockets) byOwner.delete(claim.owner);
-        const n = (perOwner.get(claim.owner) ?? 1) - 1;
-        if (n > 0) perOwner.set(claim.owner, n);
-        else perOwner.delete(claim.owner);
-      });
-      guard(ws, id);
+      ws.on('error', onError);
       server.emit('connection', ws, req);
+      // `peer` registered its 'message' listener (or refused the socket and is closing it): take it.
+      const [toPeer] = ws.listeners('message') as Peer['toPeer'][];
+      if (ws.readyState !== WS_OPEN || !toPeer) return;
+      ws.removeAllListeners('message');
+      track(ws, { id, owner: claim.owner, sessionId: claim.sessionId, staff, bucket: new TokenBucket(BUCKET), dropped: 0, toPeer });
     });
   }
 
