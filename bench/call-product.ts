@@ -26,27 +26,34 @@ function marks(page: Page, conversationId: string): Promise<Record<string, numbe
 }
 
 /**
- * BENCH_TRACE: from just before Accept, each page polls its connections' getStats() every 5 ms and
- * keeps the first epoch ms its video encoder produced a frame, sent a packet, received one and
- * decoded a frame: where the milliseconds between Accept and playing go. The polling costs CPU
- * itself, so traced runs are for the timeline, not the figures. A string: see tests/e2e/support/rtc.ts.
+ * BENCH_TRACE: from just before Accept, each page hooks requestVideoFrameCallback on its remote
+ * video (any <video> showing a track its connections receive) and keeps, for the first frame
+ * presented, when its last packet arrived (`receiveTime`) and when it was presented, in epoch ms:
+ * the network and decode side of the milliseconds between Accept and playing. A hidden element
+ * presents nothing, so a presentation time can come late; `receiveTime` does not. A string: see
+ * tests/e2e/support/rtc.ts.
  */
 const TRACE = `(() => {
   const t = {};
-  const stamp = (k) => { if (!(k in t)) t[k] = performance.timeOrigin + performance.now(); };
-  let n = 0;
-  const iv = setInterval(async () => {
-    if (++n > 600) clearInterval(iv);
-    for (const pc of (window.__cpPcs || []).filter((p) => p.signalingState !== 'closed')) {
-      (await pc.getStats()).forEach((s) => {
-        if (s.kind !== 'video') return;
-        if (s.type === 'outbound-rtp' && s.framesEncoded > 0) stamp('encoded');
-        if (s.type === 'outbound-rtp' && s.packetsSent > 0) stamp('sent');
-        if (s.type === 'inbound-rtp' && s.packetsReceived > 0) stamp('received');
-        if (s.type === 'inbound-rtp' && s.framesDecoded > 0) stamp('decoded');
+  const o = performance.timeOrigin;
+  const remote = (v) => {
+    const s = v.srcObject;
+    const track = s && s.getVideoTracks ? s.getVideoTracks()[0] : null;
+    return track && (window.__cpPcs || []).some((pc) => pc.getReceivers().some((r) => r.track === track));
+  };
+  const hooked = new WeakSet();
+  const iv = setInterval(() => {
+    for (const v of document.querySelectorAll('video')) {
+      if (hooked.has(v) || !remote(v)) continue;
+      hooked.add(v);
+      v.requestVideoFrameCallback((now, md) => {
+        if (t.presented) return;
+        t.presented = o + now;
+        if (md.receiveTime) t.received = o + md.receiveTime;
       });
     }
-  }, 5);
+  }, 2);
+  setTimeout(() => clearInterval(iv), 3000);
   window.__cpTrace = t;
 })()`;
 const TRACING = Boolean(process.env.BENCH_TRACE);
@@ -131,13 +138,10 @@ export class ProductRunner {
       const [aTrace, sTrace] = TRACING ? await Promise.all([readTrace(agent.console), readTrace(shopper.page)]) : [{}, {}];
       const traced: [string, number][] = TRACING
         ? [
-            ['agent: first video frame encoded (getStats, 5 ms polls)', at(aTrace.encoded)],
-            ['agent: first video packet sent', at(aTrace.sent)],
-            ['shopper: first video packet received', at(sTrace.received)],
-            ['shopper: first video frame decoded', at(sTrace.decoded)],
-            ['shopper: first video frame encoded', at(sTrace.encoded)],
-            ['agent: first video packet received', at(aTrace.received)],
-            ['agent: first video frame decoded', at(aTrace.decoded)],
+            ["shopper: agent's first frame received (rVFC receiveTime)", at(sTrace.received)],
+            ["shopper: agent's first frame presented", at(sTrace.presented)],
+            ["agent: shopper's first frame received (rVFC receiveTime)", at(aTrace.received)],
+            ["agent: shopper's first frame presented", at(aTrace.presented)],
           ]
         : [];
       const timeline: [string, number][] = [
