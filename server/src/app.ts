@@ -39,6 +39,8 @@ export type RunningServer = {
   refusals: RefusalCounter;
   /** Live conversations taken over at start (a restart resumes them). */
   resumed: number;
+  /** Open sockets now, by channel and kind of owner. */
+  sockets(): { realtime: { staff: number; shoppers: number }; peers: { staff: number; shoppers: number } };
   close(): Promise<void>;
 };
 
