@@ -5,10 +5,10 @@
  * Each holder is this file, run as `node --import tsx bench/signaling-holders.ts` with BENCH_HOLDER
  * set; it connects its share of the peers when told to go, holds them, and closes them when told.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { holdPeers, setSide, type PeerConn } from './signaling-load';
-import { WINDOW, type Role } from './signaling-server';
+import { WINDOW, replyOf, type Role } from './signaling-server';
 
 type Creds = { id: string; token: string }[];
 type Go = { type: 'go'; port: number; side: Role; creds: Creds; window: number };
@@ -37,20 +37,6 @@ async function runHolder(): Promise<void> {
   process.send!({ type: 'ready' });
 }
 
-function next(proc: ChildProcess, type: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMsg = (m: Record<string, unknown>) => {
-      if (m.type !== type) return;
-      proc.off('message', onMsg);
-      proc.off('exit', onExit);
-      resolve(m);
-    };
-    const onExit = (code: number | null) => reject(new Error(`holder exited (${code}) before '${type}'`));
-    proc.on('message', onMsg);
-    proc.once('exit', onExit);
-  });
-}
-
 /**
  * Connects every credential's peer, W in flight in all, from ⌈K / 8000⌉ holder processes started
  * beforehand; the clock runs from 'go' to the last holder's report. `close()` closes them all.
@@ -64,9 +50,9 @@ export async function holdPeersSpread(
   const procs = Array.from({ length: n }, () =>
     spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_HOLDER: '1' }, stdio: ['ignore', 2, 2, 'ipc'] }),
   );
-  await Promise.all(procs.map((p) => next(p, 'ready')));
+  await Promise.all(procs.map((p) => replyOf(p, 'ready', 'holder')));
   const share = Math.ceil(creds.length / n);
-  const reports = procs.map((p) => next(p, 'held') as Promise<Held>);
+  const reports = procs.map((p) => replyOf(p, 'held', 'holder') as Promise<Held>);
   const t = performance.now();
   procs.forEach((p, i) => p.send({ type: 'go', port, side, creds: creds.slice(i * share, (i + 1) * share), window: Math.ceil(WINDOW / n) } satisfies Go));
   const done = await Promise.all(reports);
@@ -80,7 +66,7 @@ export async function holdPeersSpread(
     async close() {
       await Promise.all(
         procs.map(async (p) => {
-          const closed = next(p, 'closed').catch(() => ({}));
+          const closed = replyOf(p, 'closed', 'holder').catch(() => ({}));
           p.send({ type: 'close' });
           await closed;
           if (p.exitCode === null) await new Promise((r) => p.once('exit', r));

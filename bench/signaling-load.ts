@@ -234,21 +234,15 @@ export async function aliceSession(port: number): Promise<{ owner: string; sid: 
 export async function holdPeers(port: number, creds: { id: string; token: string }[], window = WINDOW): Promise<{ conns: PeerConn[]; ms: number; failures: Record<string, number> }> {
   const conns: PeerConn[] = [];
   const failures: Record<string, number> = {};
-  let next = 0;
   const t = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(window, creds.length) }, async () => {
-      while (next < creds.length) {
-        const c = creds[next++]!;
-        try {
-          conns.push(await connectPeer(port, c.id, c.token));
-        } catch (err) {
-          const k = errText(err);
-          failures[k] = (failures[k] ?? 0) + 1;
-        }
-      }
-    }),
-  );
+  await pool(creds, window, async (c) => {
+    try {
+      conns.push(await connectPeer(port, c.id, c.token));
+    } catch (err) {
+      const k = errText(err);
+      failures[k] = (failures[k] ?? 0) + 1;
+    }
+  });
   return { conns, ms: performance.now() - t, failures };
 }
 

@@ -13,22 +13,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Role as PartyRole } from '../protocol/index';
+import { descriptorLimit } from '../server/src/config';
 
 const intEnv = (name: string, dflt: number, min: number, max: number): number => {
   const n = Number.parseInt(process.env[name] ?? '', 10);
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : dflt;
 };
-/** The soft descriptor limit of this process (what a server started from the same shell gets). */
-function ownNofile(): number {
-  const m = /Max open files\s+(\d+)/.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
-  return m ? Number(m[1]) : 1024;
-}
 /**
  * Each server runs with this descriptor limit: BENCH_SERVER_NOFILE, or what a Node process started
  * from this shell gets (Node raises its soft limit to the hard one). The clients hold as many
  * sockets, so the held peers are spread over client processes of their own (signaling-holders.ts).
  */
-export const SERVER_NOFILE = intEnv('BENCH_SERVER_NOFILE', ownNofile(), 256, 1 << 20);
+export const SERVER_NOFILE = intEnv('BENCH_SERVER_NOFILE', descriptorLimit() ?? 1024, 256, 1 << 20);
 /** Held peers tried: past the server's descriptor limit by default, so what is held is what the limit allows. */
 export const PEERS = intEnv('BENCH_PEERS', SERVER_NOFILE + 200, 10, 1 << 20);
 export const PAIRS = intEnv('BENCH_PAIRS', 1000, 1, 2000);
@@ -136,6 +132,21 @@ async function runChild(role: Role): Promise<void> {
 
 export type Child = { proc: ChildProcess; ready: Ready; ask(type: string, reply: string): Promise<Record<string, unknown>> };
 
+/** The child's next IPC message of this type; rejects if the child exits first. */
+export function replyOf(proc: ChildProcess, type: string, who: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: Record<string, unknown>) => {
+      if (m.type !== type) return;
+      proc.off('message', onMsg);
+      proc.off('exit', onExit);
+      resolve(m);
+    };
+    const onExit = (code: number | null) => reject(new Error(`${who} exited (${code}) before '${type}'`));
+    proc.on('message', onMsg);
+    proc.once('exit', onExit);
+  });
+}
+
 export function startChild(role: Role): Promise<Child> {
   // `ulimit -n` sets the hard limit too: Node raises its soft limit to the hard one at start.
   const node = [process.execPath, '--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)];
@@ -143,19 +154,11 @@ export function startChild(role: Role): Promise<Child> {
     env: { ...process.env, BENCH_SIGNALING_ROLE: role, BENCH_PEERS: String(PEERS), BENCH_PAIRS: String(PAIRS) },
     stdio: ['ignore', 2, 2, 'ipc'],
   });
-  const ask = (type: string, reply: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onMsg = (m: Record<string, unknown>) => {
-        if (m.type !== reply) return;
-        proc.off('message', onMsg);
-        proc.off('exit', onExit);
-        resolve(m);
-      };
-      const onExit = (code: number | null) => reject(new Error(`${role} server exited (${code}) before '${reply}'`));
-      proc.on('message', onMsg);
-      proc.once('exit', onExit);
-      if (type) proc.send({ type });
-    });
+  const ask = (type: string, reply: string) => {
+    const answer = replyOf(proc, reply, `${role} server`);
+    if (type) proc.send({ type });
+    return answer;
+  };
   return ask('', 'ready').then((ready) => ({ proc, ready: ready as unknown as Ready, ask }));
 }
 

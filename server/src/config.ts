@@ -122,8 +122,14 @@ export const DEMO_ENV = { SEED_DEMO: 'true', SITE_IDENTITY_SECRET: 'demo-identit
  * limit, connections are refused and the server keeps running. Where the limit cannot be read: 10,000.
  */
 export function socketBudget(limits = readLimits()): number {
+  const n = descriptorLimit(limits);
+  return n === null ? 10_000 : Math.max(100, Math.floor((n - 1000) / 2));
+}
+
+/** The "Max open files" soft limit in a /proc/PID/limits text (this process's by default), or null. */
+export function descriptorLimit(limits = readLimits()): number | null {
   const m = /Max open files\s+(\d+)/.exec(limits);
-  return m ? Math.max(100, Math.floor((Number(m[1]) - 1000) / 2)) : 10_000;
+  return m ? Number(m[1]) : null;
 }
 
 function readLimits(): string {

@@ -2,7 +2,7 @@ import express from 'express';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ExpressPeerServer } from 'peer';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { MAX_SIGNAL_BYTES, Paths } from '../../../protocol/index';
 import type { TokenService } from '../auth/tokens';
 import type { RefusalCounter } from '../log';
@@ -17,7 +17,6 @@ export type SignalPolicy = {
 };
 
 const RELAYED = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE', 'EXPIRE']);
-const WS_OPEN = 1;
 /** Per socket: bursts of ICE candidates pass, floods do not. */
 const BUCKET = { capacity: 200, refillPerSec: 50 };
 /** Messages dropped (rate or policy) before the socket is closed. */
@@ -74,11 +73,12 @@ function parseFrame(data: RawData): { type: string; dst: string | null; payload:
  */
 export function createSignaling(opts: SignalingOptions) {
   const { tokens, policy, refusals } = opts;
-  /** Live sockets per owner: one client cannot fill the PeerServer with ids. */
-  const perOwner = new Map<string, number>();
   const live = { staff: 0, shoppers: 0 };
   const peers = new Map<WebSocket, Peer>();
-  /** Open sockets per staff session, closed when it is revoked; per peer id, closed when its call ends. */
+  /**
+   * Open sockets per staff session, closed when it is revoked; per peer id, closed when its call ends;
+   * per owner, closed when its last conversation ends (and counted: one client cannot fill the PeerServer with ids).
+   */
   const bySession = new Map<string, Set<WebSocket>>();
   const byPeer = new Map<string, WebSocket>();
   const byOwner = new Map<string, Set<WebSocket>>();
@@ -110,7 +110,7 @@ export function createSignaling(opts: SignalingOptions) {
     const msg = isBinary ? null : parseFrame(data);
     if (!msg || (msg.dst !== null && !policy.maySignal(p.id, msg.dst))) return drop(this, p, 'signaling.refused_by_policy');
     const to = msg.dst === null ? undefined : byPeer.get(msg.dst);
-    if (to?.readyState !== WS_OPEN) return p.toPeer(data, isBinary);
+    if (to?.readyState !== WebSocket.OPEN) return p.toPeer(data, isBinary);
     // Backpressure: a destination this far behind in reading is cut, not buffered without end.
     if (!cutIfBehind(to, MAX_BUFFERED_BYTES, () => refusals.count('signaling.slow_reader', { peerId: msg.dst })))
       to.send(JSON.stringify({ type: msg.type, src: p.id, dst: msg.dst, payload: msg.payload }));
@@ -132,15 +132,11 @@ export function createSignaling(opts: SignalingOptions) {
     if (byPeer.get(p.id) === this) byPeer.delete(p.id);
     const owned = byOwner.get(p.owner);
     if (owned?.delete(this) && owned.size === 0) byOwner.delete(p.owner);
-    const n = (perOwner.get(p.owner) ?? 1) - 1;
-    if (n > 0) perOwner.set(p.owner, n);
-    else perOwner.delete(p.owner);
   }
 
   /** Counts and indexes a socket `peer` has just taken, and puts the guard between it and `peer`. */
   function track(ws: WebSocket, p: Peer): void {
     peers.set(ws, p);
-    perOwner.set(p.owner, (perOwner.get(p.owner) ?? 0) + 1);
     if (p.staff) live.staff++;
     else live.shoppers++;
     byPeer.set(p.id, ws);
@@ -157,7 +153,7 @@ export function createSignaling(opts: SignalingOptions) {
     if (!id || !claim || claim.peerId !== id) return refuseUpgrade(socket, refusals, 'signaling.unauthorized', 401);
     if (claim.sessionId && !(await opts.sessionLive(claim.sessionId))) return refuseUpgrade(socket, refusals, 'signaling.session_ended', 401);
     if (!wss) return refuseUpgrade(socket, refusals, 'signaling.not_ready', 503);
-    if ((perOwner.get(claim.owner) ?? 0) >= opts.maxPeersPerOwner) return refuseUpgrade(socket, refusals, 'signaling.owner_limit', 429);
+    if ((byOwner.get(claim.owner)?.size ?? 0) >= opts.maxPeersPerOwner) return refuseUpgrade(socket, refusals, 'signaling.owner_limit', 429);
     // The last `staffReserve` places are for agents and supervisors: shoppers cannot lock staff out.
     const staff = !claim.owner.startsWith('shopper:');
     if (!staff && !policy.shopperInConversation(claim.owner)) return refuseUpgrade(socket, refusals, 'signaling.no_conversation', 401);
@@ -172,7 +168,7 @@ export function createSignaling(opts: SignalingOptions) {
       server.emit('connection', ws, req);
       // `peer` registered its 'message' listener (or refused the socket and is closing it): take it.
       const [toPeer] = ws.listeners('message') as Peer['toPeer'][];
-      if (ws.readyState !== WS_OPEN || !toPeer) return;
+      if (ws.readyState !== WebSocket.OPEN || !toPeer) return;
       ws.removeAllListeners('message');
       track(ws, { id, owner: claim.owner, sessionId: claim.sessionId, staff, bucket: new TokenBucket(BUCKET), dropped: 0, toPeer });
     });
