@@ -81,6 +81,8 @@ async function runChild(role: Role): Promise<void> {
       SITE_ORIGINS: 'http://shop.test',
       // Sized for the bench; every guard stays on.
       MAX_PEERS: String(PEERS + 2 * PAIRS + 500),
+      // Its default follows the descriptor limit: a small BENCH_SERVER_NOFILE would refuse the pairs' channels.
+      MAX_REALTIME_SOCKETS: String(2 * PAIRS + 500),
       MAX_PEERS_PER_OWNER: String(PEERS + 10),
       // The site-wide budget of anonymous shopper sessions (600/min) only above ~550 pairs.
       RATE_SITE_SESSIONS_PER_MINUTE: String(Math.max(600, PAIRS + 50)),
