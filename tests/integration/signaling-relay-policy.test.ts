@@ -3,6 +3,7 @@
  * only the newest peer of a participant, within the size limit, and never at the cost of a
  * server buffer for a peer that stops reading.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AgentState, ConversationState, ErrorCode, MAX_SIGNAL_BYTES, type RtcCredentials } from '../../protocol/index';
 import { agentConsole, type AgentConsole } from '../helpers/agents';
@@ -158,6 +159,58 @@ describe('PeerServer: who may signal whom', () => {
     shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'direct'));
     const direct = await back.next('OFFER', { where: (f) => JSON.stringify(f.payload).includes('direct') });
     expect(Object.keys(direct)).toEqual(['type', 'src', 'dst', 'payload']);
+    await endConversation(c);
+  });
+
+  it('relays to a joined partner only well-formed frames, with its own src and nothing a client added, whatever arrives', async () => {
+    const c = await liveConversation(DEMO.alice);
+    const { agentCreds, shopper, shopperPeer, agentPeer } = c;
+    const uncaught = watchUncaught();
+    const refusedBefore = refusals('signaling.refused_by_policy');
+    let refusable = 0;
+    try {
+      // Hostile text from a permitted sender: any JSON, or a relayable type with odd fields.
+      const hostile = fc.oneof(
+        fc.json(),
+        fc.record({
+          type: fc.constantFrom('OFFER', 'ANSWER', 'CANDIDATE', 'HEARTBEAT', 'OPEN', 'ID-TAKEN', '__proto__'),
+          dst: fc.oneof(fc.constant(agentCreds.peerId), fc.string(), fc.integer(), fc.constant(null)),
+          src: fc.string(),
+          payload: fc.jsonValue(),
+          extra: fc.string(),
+        }).map((f) => JSON.stringify(f)),
+      );
+      fc.assert(
+        fc.property(hostile, (text) => {
+          shopperPeer.ws.send(text);
+          let m: unknown;
+          try {
+            m = JSON.parse(text);
+          } catch {}
+          const f = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
+          const relayable = ['OFFER', 'ANSWER', 'CANDIDATE'].includes(f.type as string) && f.dst === agentCreds.peerId;
+          if (!relayable && f.type !== 'HEARTBEAT') refusable++;
+        }),
+        { numRuns: 80 },
+      );
+      shopperPeer.ws.send(Buffer.from(JSON.stringify(offer(shopper.creds, agentCreds.peerId, 'binary'))), { binary: true });
+      refusable++;
+      shopperPeer.send(offer(shopper.creds, agentCreds.peerId, 'sentinel'));
+      await agentPeer.next('OFFER', { where: (f) => JSON.stringify(f.payload).includes('sentinel') });
+    } finally {
+      uncaught.stop();
+    }
+    expect(uncaught.errors.map((e) => e.message)).toEqual([]);
+    for (const f of agentPeer.frames.filter((x) => x.type !== 'OPEN')) {
+      expect(Object.keys(f)).toEqual(['type', 'src', 'dst', 'payload']);
+      expect(f).toMatchObject({ src: shopper.creds.peerId, dst: agentCreds.peerId });
+      expect(['OFFER', 'ANSWER', 'CANDIDATE']).toContain(f.type);
+    }
+    expect(JSON.stringify(agentPeer.frames)).not.toContain('binary');
+    expect(refusals('signaling.refused_by_policy') - refusedBefore).toBe(refusable);
+    // Both sockets are still up and the pair still signals.
+    agentPeer.send({ type: 'ANSWER', dst: shopper.creds.peerId, payload: { sdp: { type: 'answer', sdp: 'v=0' } } });
+    expect(await shopperPeer.next('ANSWER')).toMatchObject({ src: agentCreds.peerId });
     await endConversation(c);
   });
 
