@@ -3,6 +3,17 @@
  * OFFER and an ANSWER with a real browser's SDP (audio + video, BUNDLE) and trickled CANDIDATEs.
  */
 
+/** The lines every BUNDLEd m-section repeats, as browsers write them. */
+const transport = (kind: 'offer' | 'answer') => [
+  'c=IN IP4 0.0.0.0',
+  'a=rtcp:9 IN IP4 0.0.0.0',
+  'a=ice-ufrag:Qx7b',
+  'a=ice-pwd:3lQmXw1b6m8dQh0o2p9R4sT7',
+  'a=ice-options:trickle',
+  'a=fingerprint:sha-256 5B:4D:1E:77:0C:9A:3F:62:8E:21:B4:D0:6A:11:C3:58:92:FE:07:4B:AD:36:E9:18:7C:50:2F:83:C6:9D:E4:01',
+  `a=setup:${kind === 'offer' ? 'actpass' : 'active'}`,
+];
+
 const SDP = (kind: 'offer' | 'answer') =>
   [
     'v=0',
@@ -13,13 +24,7 @@ const SDP = (kind: 'offer' | 'answer') =>
     'a=extmap-allow-mixed',
     'a=msid-semantic: WMS 4f1c2a7e-9b7d-4c1e-8a55-2d9e1b0c6f33',
     'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126',
-    'c=IN IP4 0.0.0.0',
-    'a=rtcp:9 IN IP4 0.0.0.0',
-    'a=ice-ufrag:Qx7b',
-    'a=ice-pwd:3lQmXw1b6m8dQh0o2p9R4sT7',
-    'a=ice-options:trickle',
-    'a=fingerprint:sha-256 5B:4D:1E:77:0C:9A:3F:62:8E:21:B4:D0:6A:11:C3:58:92:FE:07:4B:AD:36:E9:18:7C:50:2F:83:C6:9D:E4:01',
-    `a=setup:${kind === 'offer' ? 'actpass' : 'active'}`,
+    ...transport(kind),
     'a=mid:0',
     'a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level',
     'a=sendrecv',
@@ -30,13 +35,7 @@ const SDP = (kind: 'offer' | 'answer') =>
     'a=fmtp:111 minptime=10;useinbandfec=1',
     'a=ssrc:1001 cname:k3JbQ9mT2pX8vR4a',
     'm=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 105',
-    'c=IN IP4 0.0.0.0',
-    'a=rtcp:9 IN IP4 0.0.0.0',
-    'a=ice-ufrag:Qx7b',
-    'a=ice-pwd:3lQmXw1b6m8dQh0o2p9R4sT7',
-    'a=ice-options:trickle',
-    'a=fingerprint:sha-256 5B:4D:1E:77:0C:9A:3F:62:8E:21:B4:D0:6A:11:C3:58:92:FE:07:4B:AD:36:E9:18:7C:50:2F:83:C6:9D:E4:01',
-    `a=setup:${kind === 'offer' ? 'actpass' : 'active'}`,
+    ...transport(kind),
     'a=mid:1',
     'a=sendrecv',
     'a=rtcp-mux',
