@@ -6,7 +6,8 @@ import { MediaLink } from './media-link';
 import type { PendingMessage } from './message-log';
 import type { RealtimeClient } from './realtime';
 
-export type QueuedInfo = { position: number; agentAvailable: boolean };
+/** Where a waiting shopper stands: place in line, whether anyone who can help is at work, the expected wait (null: unknown). */
+export type QueuedInfo = { position: number; agentAvailable: boolean; expectedWaitMs: number | null };
 /** What a page stores to resume the conversation after a reload. */
 export type Persisted = { conversationId: string; lastSeq: number };
 

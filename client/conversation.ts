@@ -106,9 +106,9 @@ export class ConversationSession extends Emitter<ConversationEvents> {
   }
 
   /** Shopper: start a conversation; the server answers with `conversation.sync` (sent once connected). */
-  start(channel: MediaKind, context: ClientMessageOf<'conversation.start'>['context']): void {
+  start(request: Pick<ClientMessageOf<'conversation.start'>, 'channel' | 'issueType' | 'language' | 'context'>): void {
     if (this.id) throw new CounterpartError(ErrorCode.AlreadyInConversation, 'This session already has a conversation');
-    this.starting = { type: 'conversation.start', channel, context };
+    this.starting = { type: 'conversation.start', ...request };
     this.post(this.starting);
   }
 
@@ -270,7 +270,7 @@ export class ConversationSession extends Emitter<ConversationEvents> {
   }
 
   private onQueued(m: ServerMessageOf<'conversation.queued'>): void {
-    if (this.adopt(m.conversationId)) this.emit('queued', { position: m.position, agentAvailable: m.agentAvailable });
+    if (this.adopt(m.conversationId)) this.emit('queued', { position: m.position, agentAvailable: m.agentAvailable, expectedWaitMs: m.expectedWaitMs });
   }
 
   private onError(m: ServerMessageOf<'error'>): void {

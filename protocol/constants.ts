@@ -1,5 +1,5 @@
 /** Constants, paths and enums of the wire protocol. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Paths shared by the server and every client. */
 export const Paths = {
@@ -55,6 +55,8 @@ export enum ErrorCode {
   RateLimited = 'rate_limited',
   /** Too many failed sign-ins for this account: wait, then try again. */
   AccountLocked = 'account_locked',
+  /** The agent is in another call: a call here can start when it ends. */
+  AgentInCall = 'agent_in_call',
   /** The queue for this shop is full: try again later. */
   QueueFull = 'queue_full',
   /** The server is shutting down or saturated: try again shortly. */
@@ -82,7 +84,24 @@ export enum AgentState {
   Offline = 'offline',
   Ringing = 'ringing',
   Busy = 'busy',
+  /** After a conversation: notes and follow-up; no offers until it ends (its length, or Ready). */
+  WrapUp = 'wrap_up',
 }
+
+/** What a shopper's request is about: the skill queue it waits in. */
+export enum IssueType {
+  PreSale = 'pre_sale',
+  Order = 'order',
+  AfterSales = 'after_sales',
+  Technical = 'technical',
+}
+
+/** A language as a primary subtag (`en`, `zh`): what a request is in and what an agent speaks. */
+export const LANGUAGE_PATTERN = /^[a-z]{2,3}$/;
+/** An agent skill's level, 1 (can) to 5 (expert). */
+export const MAX_SKILL_LEVEL = 5;
+/** A category skill that covers every product category. */
+export const ANY_CATEGORY = '*';
 
 /**
  * The life of a conversation. `queued` waits for an agent, `offered` rings one, `active` has an

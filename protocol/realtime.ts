@@ -3,6 +3,8 @@ import { z } from 'zod';
 import {
   AgentState,
   ErrorCode,
+  IssueType,
+  LANGUAGE_PATTERN,
   MAX_CHAT_CHARS,
   MediaKind,
   MediaPath,
@@ -29,6 +31,9 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('conversation.start'),
     channel: z.enum(MediaKind),
+    /** What it is about (the skill queue) and the shopper's language. */
+    issueType: z.enum(IssueType),
+    language: z.string().regex(LANGUAGE_PATTERN),
     context: z.object({ productId: z.number().int().positive().nullable(), pageUrl: z.string().max(2048) }),
   }),
   /** After a reload or reconnect: the state and every message after `afterSeq` (answered by `conversation.sync`). */
@@ -68,7 +73,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   /** The session's socket now lives until `expiresAt` (answer to `session.renew`). */
   z.object({ type: z.literal('session.renewed'), expiresAt: z.string() }),
   // to agents
-  z.object({ type: z.literal('agent.self'), state: z.enum(AgentState), presence: z.enum(Presence) }),
+  /** The agent's own state; `wrapUpUntil` while wrapping up (Ready, `presence.set available`, ends it early). */
+  z.object({ type: z.literal('agent.self'), state: z.enum(AgentState), presence: z.enum(Presence), wrapUpUntil: z.string().nullable() }),
   z.object({
     type: z.literal('offer'),
     conversationId: z.string(),
@@ -78,15 +84,24 @@ export const ServerMessage = z.discriminatedUnion('type', [
     /** Messages the shopper typed while waiting. */
     preview: z.array(ChatMessage),
     timeoutMs: z.number(),
+    issueType: z.enum(IssueType),
+    language: z.string(),
+    vip: z.number().int().nonnegative(),
   }),
-  z.object({ type: z.literal('offer.end'), conversationId: z.string(), reason: z.enum(RingEndReason) }),
+  /** The ring stopped; `setAway`: that was the agent's `MISSED_RINGS_AWAY`-th missed ring in a row, so they are away now. */
+  z.object({ type: z.literal('offer.end'), conversationId: z.string(), reason: z.enum(RingEndReason), setAway: z.boolean().optional() }),
   // to shoppers
   z.object({
     type: z.literal('conversation.queued'),
     conversationId: z.string(),
     position: z.number().int().positive(),
-    /** Whether any agent takes calls now (not how many). */
+    /** Whether any agent who can take this request is at work now (not how many). */
     agentAvailable: z.boolean(),
+    /**
+     * Expected wait from now, computed from the position, the staffed agents with the skills and
+     * recent handle times (docs/routing.md); null when no such agent is at work.
+     */
+    expectedWaitMs: z.number().int().nonnegative().nullable(),
   }),
   // to participants
   /** The whole state, and the messages after the client's `afterSeq` (`more`: ask again for the rest). */

@@ -1,6 +1,6 @@
 /** Shapes shared by REST bodies and realtime messages. */
 import { z } from 'zod';
-import { AgentState, ConversationState, EndReason, EndedBy, MediaEndReason, MediaKind, MediaPath, ParticipantState, Role, UPLOAD_TYPES } from './constants';
+import { AgentState, ConversationState, EndReason, EndedBy, IssueType, MediaEndReason, MediaKind, MediaPath, ParticipantState, Role, UPLOAD_TYPES } from './constants';
 import { ms } from './zod';
 
 
@@ -10,6 +10,8 @@ export const ProductSummary = z.object({
   permalink: z.string(),
   price: z.string(),
   image: z.string().nullable(),
+  /** The shop's categories of the product (routing matches them with agents' category skills). */
+  categories: z.array(z.object({ id: z.number().int(), name: z.string() })).max(20).default([]),
 });
 export type ProductSummary = z.infer<typeof ProductSummary>;
 
@@ -17,6 +19,8 @@ export const CustomerSummary = z.object({
   id: z.number().int(),
   name: z.string(),
   email: z.string(),
+  /** VIP level from the shop's customer data by the site's VIP rule: 0 none, higher first in the queue. */
+  vip: z.number().int().min(0).max(9).default(0),
 });
 export type CustomerSummary = z.infer<typeof CustomerSummary>;
 
@@ -48,6 +52,11 @@ export const AgentView = z.object({
   email: z.string(),
   state: z.enum(AgentState),
   since: z.string(),
+  /** Wrap-up ends then (no offers until): null outside wrap-up. */
+  wrapUpUntil: z.string().nullable(),
+  /** Conversations open now: live calls (0 or 1) and chats. */
+  calls: z.number().int().nonnegative(),
+  chats: z.number().int().nonnegative(),
 });
 export type AgentView = z.infer<typeof AgentView>;
 
@@ -96,6 +105,10 @@ export const ConversationView = z.object({
   channel: z.enum(MediaKind),
   customerName: z.string().nullable(),
   productName: z.string().nullable(),
+  /** What the request is about and in which language; the shopper's VIP level (routing reads these). */
+  issueType: z.enum(IssueType),
+  language: z.string(),
+  vip: z.number().int().nonnegative(),
   participants: z.array(ParticipantView),
   /** The media session running now, if any. */
   media: MediaSessionView.nullable(),

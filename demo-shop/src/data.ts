@@ -55,6 +55,8 @@ export interface Customer {
   username: string;
   address: Address;
   dateCreatedGmt: string;
+  /** The `counterpart_vip` customer meta (Counterpart's default VIP rule reads it); absent: none. */
+  vip?: number;
 }
 
 export interface LineItem {
@@ -189,6 +191,7 @@ export const customers: readonly Customer[] = [
       state: 'BE', postcode: '10969', country: 'DE', phone: '+49 30 1234567',
     }),
     dateCreatedGmt: '2024-12-01T10:00:00',
+    vip: 2,
   },
   {
     id: 2,

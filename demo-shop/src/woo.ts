@@ -63,6 +63,7 @@ export function wooCustomer(c: Customer) {
     billing: wooBilling(c.address, c.email),
     shipping: wooShipping(c.address),
     is_paying_customer: true,
+    meta_data: c.vip === undefined ? [] : [{ id: c.id * 100, key: 'counterpart_vip', value: String(c.vip) }],
   };
 }
 

@@ -71,9 +71,10 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   });
   const tickets = new Tickets(tokens, nonces, (sid) => sessions.isLive(sid));
   const refusals = new RefusalCounter(log);
-  const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret });
+  const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret, vip: config.shop.vip });
   const hub = new Hub();
   const conversations = new Conversations(store, shop, log, {
+    routing: config.routing,
     ringTimeoutMs: config.ringTimeoutMs,
     ringRetryAfterMs: config.ringRetryAfterMs,
     reconnectGraceMs: config.reconnectGraceMs,

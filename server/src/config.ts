@@ -1,3 +1,4 @@
+import { parseVipRule, type VipRule } from './shop/woocommerce';
 import { z } from 'zod';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,14 @@ const Env = z.object({
   RING_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   /** An agent who declined or missed a request is offered it again after this long. */
   RING_RETRY_AFTER_MS: z.coerce.number().int().positive().default(30_000),
+  /** After a conversation an agent wraps up this long (no offers; Ready ends it early). 0: no wrap-up. */
+  WRAP_UP_MS: z.coerce.number().int().nonnegative().max(3_600_000).default(30_000),
+  /** A request waiting this long goes to any agent with its issue type (language and category no longer required). */
+  WIDEN_AFTER_MS: z.coerce.number().int().nonnegative().default(60_000),
+  /** Chats an agent holds at once besides one call (an agent's own setting overrides it). */
+  MAX_CHATS: z.coerce.number().int().min(1).max(20).default(3),
+  /** Missed rings in a row that set an agent away. */
+  MISSED_RINGS_AWAY: z.coerce.number().int().min(1).max(10).default(2),
   /** How long a party's realtime connection may be gone before its call ends. */
   RECONNECT_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   TURN_SECRET: z.string().min(16).optional(),
@@ -48,6 +57,8 @@ const Env = z.object({
   SHOP_URL: z.string().url().default('http://127.0.0.1:4100'),
   SHOP_CONSUMER_KEY: z.string().default('ck_demo'),
   SHOP_CONSUMER_SECRET: z.string().default('cs_demo'),
+  /** How a customer's VIP level is read from the shop: meta:<customer meta key> or spent:<amount>,<amount>… */
+  VIP_RULE: z.string().default('meta:counterpart_vip'),
   /** The demo site seeded on first start. */
   SITE_KEY: z.string().default('demo-shop'),
   SITE_ORIGINS: list.default(['http://localhost:4100', 'http://127.0.0.1:4100']),
@@ -97,8 +108,9 @@ export type Config = {
   ringTimeoutMs: number;
   ringRetryAfterMs: number;
   reconnectGraceMs: number;
+  routing: { wrapUpMs: number; widenAfterMs: number; maxChats: number; missedRingsAway: number };
   turn: { secret: string | null; urls: string[]; stunUrls: string[]; ttlSeconds: number; policy: 'all' | 'relay' };
-  shop: { url: string; consumerKey: string; consumerSecret: string };
+  shop: { url: string; consumerKey: string; consumerSecret: string; vip: VipRule };
   site: { key: string; origins: string[]; identitySecret: string };
   seedDemo: boolean;
   rateLimits: { loginPerMinute: number; sessionPerMinute: number; siteSessionsPerMinute: number };
@@ -166,8 +178,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ringTimeoutMs: e.RING_TIMEOUT_MS,
     ringRetryAfterMs: e.RING_RETRY_AFTER_MS,
     reconnectGraceMs: e.RECONNECT_GRACE_MS,
+    routing: { wrapUpMs: e.WRAP_UP_MS, widenAfterMs: e.WIDEN_AFTER_MS, maxChats: e.MAX_CHATS, missedRingsAway: e.MISSED_RINGS_AWAY },
     turn: { secret: e.TURN_SECRET ?? null, urls: e.TURN_URLS, stunUrls: e.STUN_URLS, ttlSeconds: e.TURN_TTL_SECONDS, policy: e.ICE_TRANSPORT_POLICY },
-    shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET },
+    shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET, vip: parseVipRule(e.VIP_RULE) },
     site: { key: e.SITE_KEY, origins: e.SITE_ORIGINS, identitySecret: e.SITE_IDENTITY_SECRET },
     seedDemo: e.SEED_DEMO,
     rateLimits: { loginPerMinute: e.RATE_LOGIN_PER_MINUTE, sessionPerMinute: e.RATE_SESSION_PER_MINUTE, siteSessionsPerMinute: e.RATE_SITE_SESSIONS_PER_MINUTE },

@@ -15,7 +15,7 @@ describe('a shopper ↔ agent video call', () => {
   let shopperBrowser: Browser, agentBrowser: Browser, supervisorBrowser: Browser;
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ WRAP_UP_MS: '60000' });
     [shopperBrowser, agentBrowser, supervisorBrowser] = await Promise.all([launchBrowser(), launchBrowser({ extension: true }), launchBrowser()]);
   });
 
@@ -76,10 +76,15 @@ describe('a shopper ↔ agent video call', () => {
     // The compact controls drive the call: the agent hangs up from the overlay.
     await (await agent.waitOverlay('[data-testid=overlay-hangup]')).click();
     await shopper.waitState('ended');
-    // The overlay never shows a conversation that has ended.
-    await agent.waitOverlay('[data-testid=overlay][data-state=available]');
+    // The overlay never shows a conversation that has ended: the agent wraps up (no offers) until Ready.
+    await agent.waitOverlay('[data-testid=overlay][data-state=wrap_up]');
     expect(await shopper.statusText()).toContain('agent ended the conversation');
     await supervisor.waitNoCall(callId);
+    await supervisor.waitAgentState('alice@counterpart.test', 'wrap_up');
+    // It counts down from the configured 60 s.
+    expect(Number(/offers resume in (\d+) s/.exec(await agent.wrapUpTitle())?.[1])).toBeGreaterThan(30);
+    await agent.ready();
+    await agent.waitOverlay('[data-testid=overlay][data-state=available]');
     await supervisor.waitAgentState('alice@counterpart.test', 'available');
 
     const login = await apiRequest(stack.serverUrl, '/api/auth/login', LoginResponse, { body: { email: 'sam@counterpart.test', password: 'sam-demo-pass' } });

@@ -18,7 +18,8 @@ describe('call routing between agents', () => {
   let shopper: ShopperPage | null = null;
 
   beforeAll(async () => {
-    stack = await startStack({ RING_TIMEOUT_MS: String(RING_TIMEOUT_MS) });
+    // One missed ring sets an agent away here (the default is two in a row: tests/integration/routing.test.ts).
+    stack = await startStack({ RING_TIMEOUT_MS: String(RING_TIMEOUT_MS), MISSED_RINGS_AWAY: '1' });
     [shopperBrowser, aliceBrowser, bobBrowser] = await Promise.all([launchBrowser(), launchBrowser({ extension: true }), launchBrowser({ extension: true })]);
     [alice, bob] = await Promise.all([AgentSide.open(aliceBrowser, stack.shopUrl), AgentSide.open(bobBrowser, stack.shopUrl)]);
     await Promise.all([
@@ -115,7 +116,7 @@ describe('call routing between agents', () => {
     expect(ring.customer).toBe('Anna Schmidt');
     await first.waitNoRing();
     await first.waitState('away');
-    expect(await first.waitNotice('missed a request')).toContain('your status is now Away');
+    expect(await first.waitNotice('missed')).toContain('your status is now Away');
 
     await second.accept();
     await expectConnected(second, s);

@@ -2,16 +2,18 @@
  * A shopper's side of a conversation, as the widget does it: open the realtime channel, send
  * `conversation.start`, take the conversation id from the `conversation.sync` that answers it.
  */
-import { MediaKind, type ClientMessageOf, type RtcCredentials, type ServerMessageOf, type ShopperSessionResponse } from '../../protocol/index';
+import { IssueType, MediaKind, type ClientMessageOf, type RtcCredentials, type ServerMessageOf, type ShopperSessionResponse } from '../../protocol/index';
 import { rtcCredentials, shopperSession, waitFor, type Stack } from './server';
 import { openRealtime, type RealtimeClient } from './sockets';
 
 export function startMessage(
-  opts: { productId?: number | null; pageUrl?: string; channel?: MediaKind } = {},
+  opts: { productId?: number | null; pageUrl?: string; channel?: MediaKind; issueType?: IssueType; language?: string } = {},
 ): ClientMessageOf<'conversation.start'> {
   return {
     type: 'conversation.start',
     channel: opts.channel ?? MediaKind.Video,
+    issueType: opts.issueType ?? IssueType.PreSale,
+    language: opts.language ?? 'en',
     context: { productId: opts.productId ?? null, pageUrl: opts.pageUrl ?? 'http://shop.test/' },
   };
 }

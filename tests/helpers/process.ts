@@ -34,6 +34,7 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): Re
     LOG_LEVEL: 'info',
     RING_TIMEOUT_MS: '1500',
     RECONNECT_GRACE_MS: '500',
+    WRAP_UP_MS: '0',
     SITE_KEY: SITE.key,
     SITE_ORIGINS: SITE.origin,
     SITE_IDENTITY_SECRET: SITE.identitySecret,

@@ -76,6 +76,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       LOG_LEVEL: 'silent',
       RING_TIMEOUT_MS: '1500',
       RECONNECT_GRACE_MS: '500',
+      // An agent takes the next request right after the last one; wrap-up is tested on its own.
+      WRAP_UP_MS: '0',
       SITE_KEY: SITE.key,
       SITE_ORIGINS: SITE.origin,
       SITE_IDENTITY_SECRET: SITE.identitySecret,

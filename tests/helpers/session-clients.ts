@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { ConversationSession } from '../../client/conversation';
 import { RealtimeClient, ticketsFor } from '../../client/realtime';
 import {
+  IssueType,
   AgentState,
   ConversationState,
   MediaKind,
@@ -182,7 +183,7 @@ export function sessionOn(w: World, c: Client, opts: { conversationId?: string; 
 /** A shopper who started a chat conversation and has its id (the adopted `conversation.sync`). */
 export async function shopperInChat(w: World, channel: MediaKind = MediaKind.Chat): Promise<ShopperClient> {
   const c = await shopperClient(w);
-  c.s.start(channel, CONTEXT);
+  c.s.start({ channel: channel, issueType: IssueType.PreSale, language: 'en', context: CONTEXT });
   c.rt.connect();
   await waitFor(() => c.s.conversationId, 'the conversation id from conversation.sync');
   return c;

@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConversationState as S, CounterpartError, ErrorCode, MediaKind, ParticipantState, Presence, Role, TERMINAL_STATES } from '../../protocol/index';
+import { ConversationState as S, CounterpartError, ErrorCode, IssueType, MediaKind, ParticipantState, Presence, Role, TERMINAL_STATES } from '../../protocol/index';
+import { canServe, skillsOf, type SkillRow } from '../../server/src/routing/skills';
+import { REFUSALS } from '../../server/src/conversations/dispatch';
 import { openDatabase, type Db } from '../../server/src/db/index';
 import { createUser } from '../../server/src/db/seed';
 import { createLogger } from '../../server/src/log';
@@ -19,14 +21,21 @@ import { Event, TRANSITIONS, next } from '../../server/src/conversations/states'
 import type { Party } from '../../server/src/conversations/model';
 
 const OPTS: ConversationOptions = {
+  routing: { wrapUpMs: 5_000, widenAfterMs: 20_000, maxChats: 2, missedRingsAway: 2 },
   ringTimeoutMs: 10_000,
   ringRetryAfterMs: 5_000,
   reconnectGraceMs: 15_000,
   connectTimeoutMs: 30_000,
   queue: { maxPerSite: 6, maxWaitMs: 60_000 },
 };
-const SHOPPERS = 4;
+const SHOPPERS = 5;
 const AGENTS = 3;
+/** Agent 0 takes everything; 1 only pre-sale in English; 2 after-sales in Chinese for category 16, two chats at most by default. */
+const SKILLS: SkillRow[][] = [
+  [],
+  [{ kind: 'issue', value: IssueType.PreSale, level: 2 }, { kind: 'language', value: 'en', level: 3 }, { kind: 'category', value: '*', level: 1 }],
+  [{ kind: 'issue', value: IssueType.AfterSales, level: 5 }, { kind: 'language', value: 'zh', level: 4 }, { kind: 'category', value: '16', level: 3 }],
+];
 
 describe('the transition table', () => {
   it('refuses every move it does not list, with invalid_transition', () => {
@@ -60,7 +69,9 @@ describe('the transition table', () => {
 });
 
 type Step =
-  | { k: 'start'; s: number; channel: MediaKind }
+  | { k: 'start'; s: number; channel: MediaKind; issueType: IssueType; language: string; vip: number; categoryIds: number[] }
+  | { k: 'propose'; s: number; kind: MediaKind.Voice | MediaKind.Video }
+  | { k: 'answer' | 'stopMedia'; a: number }
   | { k: 'shopperEnd' | 'shopperDrop' | 'shopperBack' | 'chat'; s: number }
   | { k: 'agentUp' | 'agentDown' | 'accept' | 'decline' | 'agentEnd'; a: number }
   | { k: 'presence'; a: number; available: boolean }
@@ -70,11 +81,21 @@ type Step =
 const shopper = fc.nat(SHOPPERS - 1);
 const agent = fc.nat(AGENTS - 1);
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('start' as const), s: shopper, channel: fc.constantFrom(MediaKind.Chat, MediaKind.Voice, MediaKind.Video) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('start' as const), s: shopper, channel: fc.constantFrom(MediaKind.Chat, MediaKind.Voice, MediaKind.Video),
+      issueType: fc.constantFrom(IssueType.PreSale, IssueType.AfterSales), language: fc.constantFrom('en', 'zh'), vip: fc.nat(2),
+      categoryIds: fc.subarray([15, 16], { maxLength: 1 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('propose' as const), s: shopper, kind: fc.constantFrom(MediaKind.Voice as const, MediaKind.Video as const) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constantFrom('answer' as const, 'stopMedia' as const), a: agent }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('shopperEnd' as const, 'shopperDrop' as const, 'shopperBack' as const, 'chat' as const), s: shopper }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constantFrom('agentUp' as const, 'agentDown' as const, 'accept' as const, 'decline' as const, 'agentEnd' as const), a: agent }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constantFrom('agentUp' as const, 'agentUp' as const, 'agentDown' as const, 'decline' as const, 'agentEnd' as const), a: agent }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('accept' as const), a: agent }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('presence' as const), a: agent, available: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('advance' as const), ms: fc.constantFrom(1_000, 6_000, 11_000, 16_000, 61_000) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('advance' as const), ms: fc.constantFrom(1_000, 6_000, 11_000, 16_000, 21_000, 61_000) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('restart' as const) }) },
 );
 
@@ -92,13 +113,22 @@ async function world() {
   const agents: { id: number; name: string; email: string }[] = [];
   for (let i = 0; i < AGENTS; i++) {
     const email = `a${i}@model.test`;
-    agents.push({ id: await createUser(db, { email, name: `Agent ${i}`, role: Role.Agent, password: 'x-password-1' }), name: `Agent ${i}`, email });
+    const id = await createUser(db, { email, name: `Agent ${i}`, role: Role.Agent, password: 'x-password-1' });
+    if (SKILLS[i]!.length) {
+      await db('agent_skills').where({ user_id: id }).delete();
+      await db('agent_skills').insert(SKILLS[i]!.map((k) => ({ user_id: id, ...k })));
+    }
+    agents.push({ id, name: `Agent ${i}`, email });
   }
+  // Agents start available (each still connects with an agentUp step).
+  await db('agent_status').update({ presence: Presence.Available });
   let clock = Date.parse('2026-11-24T10:00:00Z');
   const now = () => clock;
   const boot = async () => {
     const c = new Conversations(new ConversationStore(db), null as never, log, OPTS, now);
     await c.init(agents);
+    // Consoles open (again) at start; agentDown steps drop them.
+    for (const a of agents) await c.lifecycle.connected({ role: Role.Agent, id: String(a.id) });
     return c;
   };
   return { db, siteId: Number(siteId), agents, now, advance: (ms: number) => (clock += ms), boot };
@@ -116,7 +146,7 @@ async function attempt(fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
-async function check(db: Db, domain: Conversations, started: Set<string>): Promise<void> {
+async function check(db: Db, domain: Conversations, started: Set<string>, now: number): Promise<void> {
   const rows: Row[] = await db('conversations').select();
   // Nothing lost: every conversation started is stored; the cache holds exactly the live ones.
   for (const id of started) expect(rows.some((r) => r.id === id), `conversation ${id} lost`).toBe(true);
@@ -147,18 +177,47 @@ async function check(db: Db, domain: Conversations, started: Set<string>): Promi
       else expect(p.state).toBe(ParticipantState.Connected);
     }
   }
-  // Never two offers to one agent, never an offer to an agent who is in a conversation.
+  // Never two offers to one agent; each agent's stored load is exactly what they hold, within capacity.
   const offeredAgents = live.filter((r) => r.state === S.Offered).map((r) => Number(r.offered_agent_id));
   expect(new Set(offeredAgents).size).toBe(offeredAgents.length);
-  const busy = parts.filter((p) => p.role === Role.Agent && p.left_at === null).map((p) => Number(p.party_id));
-  for (const a of offeredAgents) expect(busy).not.toContain(a);
-  expect(new Set(busy).size).toBe(busy.length);
+  const status: Row[] = await db('agent_status').select();
+  const skills: Row[] = await db('agent_skills').select();
+  for (const st of status) {
+    const id = Number(st.user_id);
+    const held = parts.filter((p) => p.role === Role.Agent && Number(p.party_id) === id && p.left_at === null && live.some((r) => r.id === p.conversation_id));
+    expect(Number(st.calls), `calls of agent ${id}`).toBe(held.filter((p) => p.load === 'call').length);
+    expect(Number(st.chats), `chats of agent ${id}`).toBe(held.filter((p) => p.load === 'chat').length);
+    expect(Number(st.calls)).toBeLessThanOrEqual(1);
+    expect(Number(st.chats)).toBeLessThanOrEqual(OPTS.routing.maxChats);
+    const ringing = live.find((r) => r.state === S.Offered && Number(r.offered_agent_id) === id);
+    expect(st.ring_conversation ?? null, `ring of agent ${id}`).toBe(ringing ? ringing.id : null);
+    const cache = domain.core.agents.get(id)!;
+    expect({ calls: cache.calls, chats: cache.chats, ringing: cache.ringing, presence: cache.presence }, `cache of agent ${id}`).toEqual({
+      calls: Number(st.calls), chats: Number(st.chats), ringing: st.ring_conversation ?? null, presence: st.presence,
+    });
+    // Offered only what their skills allow (widened after the widening time).
+    if (ringing) {
+      const mine = skillsOf(skills.filter((k) => Number(k.user_id) === id).map((k) => ({ kind: k.kind as SkillRow['kind'], value: String(k.value), level: Number(k.level) })));
+      const need = { channel: ringing.channel as MediaKind, issueType: ringing.issue_type as IssueType, language: String(ringing.language), categoryIds: JSON.parse(String(ringing.category_ids)) as number[] };
+      expect(canServe(mine, need, now - Date.parse(String(ringing.requested_at)) >= OPTS.routing.widenAfterMs), `agent ${id} may take ${ringing.id}`).toBe(true);
+    }
+  }
+  // Nothing stuck: no queued request while an agent who could take it is free (connected, available, out of wrap-up, not refused lately).
+  const refused: Row[] = await db('offers').whereIn('outcome', REFUSALS).andWhere('ended_at', '>', new Date(now - OPTS.ringRetryAfterMs).toISOString());
+  for (const r of live.filter((x) => x.state === S.Queued)) {
+    const need = { channel: r.channel as MediaKind, issueType: r.issue_type as IssueType, language: String(r.language), categoryIds: JSON.parse(String(r.category_ids)) as number[] };
+    for (const a of domain.core.agents.values()) {
+      const free = a.connected && a.presence === Presence.Available && !a.ringing && !(a.wrapUpUntil !== null && a.wrapUpUntil > now) && (need.channel === MediaKind.Chat ? a.chats < OPTS.routing.maxChats : a.calls < 1);
+      const refusedIt = refused.some((o) => o.conversation_id === r.id && Number(o.agent_id) === a.id);
+      if (free && !refusedIt) expect(canServe(a.skills, need, now - Date.parse(String(r.requested_at)) >= OPTS.routing.widenAfterMs), `${r.id} stuck while agent ${a.id} is free`).toBe(false);
+    }
+  }
 }
 
 describe('random sequences of events and restarts', () => {
   it('never lose or strand a conversation, never double-offer, and re-arm every deadline', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 40 }), async (steps) => {
+      fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 70 }), async (steps) => {
         const w = await world();
         let domain = await w.boot();
         const started = new Set<string>();
@@ -173,10 +232,15 @@ describe('random sequences of events and restarts', () => {
             const mine = actor ? liveOf(actor.party)[0] : undefined;
             switch (s.k) {
               case 'start':
+                // As the transport does: the shopper's socket is open when it starts.
+                await domain.lifecycle.connected(actor!.party);
                 await attempt(async () => {
                   const c = await domain.lifecycle.start(
-                    { shopper: actor!, siteId: w.siteId, net: `net-${s.s % 2}`, channel: s.channel, customer: null, product: null, pageUrl: '' },
-                    async () => ({ customer: null, product: null }),
+                    { shopper: actor!, siteId: w.siteId, net: `net-${s.s % 2}`, channel: s.channel, issueType: s.issueType, language: s.language, customer: null, product: null, pageUrl: '' },
+                    async () => ({
+                      customer: { id: s.s + 1, name: `Shopper ${s.s}`, email: `s${s.s}@model.test`, vip: s.vip },
+                      product: s.categoryIds.length ? { id: 101, name: 'P', permalink: '', price: '1', image: null, categories: s.categoryIds.map((id) => ({ id, name: `c${id}` })) } : null,
+                    }),
                   );
                   started.add(c.id);
                 });
@@ -196,6 +260,15 @@ describe('random sequences of events and restarts', () => {
               case 'chat':
                 if (mine) await attempt(() => domain.chat.send(actor!, mine.id, `c${Math.random().toString(36).slice(2, 12)}`, 'hello'));
                 break;
+              case 'propose':
+                if (mine) await attempt(() => domain.media.propose(actor!, mine.id, s.kind));
+                break;
+              case 'answer':
+                if (mine?.proposal) await attempt(() => domain.media.answer(actor!, mine.id, true));
+                break;
+              case 'stopMedia':
+                if (mine?.media) await attempt(() => domain.media.stop(actor!, mine.id));
+                break;
               case 'presence':
                 await attempt(() => domain.lifecycle.setPresence(actor!, s.available ? Presence.Available : Presence.Away));
                 break;
@@ -214,15 +287,18 @@ describe('random sequences of events and restarts', () => {
                 break;
             }
             await settle();
-            await check(w.db, domain, started);
+            await check(w.db, domain, started, w.now());
           }
+          const st = await w.db('conversations').whereNotNull('answered_at').count({ n: '*' });
+          (globalThis as any).__answered = ((globalThis as any).__answered ?? 0) + Number((st[0] as any).n);
+          (globalThis as any).__runs = ((globalThis as any).__runs ?? 0) + 1;
           // Everyone goes away for good: every conversation ends (nothing is stuck), with its end recorded.
           for (let i = 0; i < SHOPPERS; i++) await domain.lifecycle.disconnected(shopperParty(i));
           for (const a of w.agents) await domain.lifecycle.disconnected(agentParty(a.id));
           await settle();
           w.advance(OPTS.queue.maxWaitMs + OPTS.reconnectGraceMs + 1);
           await settle();
-          await check(w.db, domain, started);
+          await check(w.db, domain, started, w.now());
           expect(domain.core.live.size, 'conversations stuck after everyone left').toBe(0);
         } finally {
           await domain.stop();
@@ -231,5 +307,6 @@ describe('random sequences of events and restarts', () => {
       }),
       { numRuns: 25 },
     );
+    console.log('ANSWERED', (globalThis as any).__answered, 'RUNS', (globalThis as any).__runs);
   }, 120_000);
 });

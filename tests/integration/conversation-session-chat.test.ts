@@ -4,7 +4,7 @@
  * order, typing, seen marks, a refused message, the end.
  */
 import { describe, expect, it } from 'vitest';
-import { ConversationState, CounterpartError, ErrorCode, MAX_CHAT_CHARS, MediaKind, Role } from '../../protocol/index';
+import { IssueType, ConversationState, CounterpartError, ErrorCode, MAX_CHAT_CHARS, MediaKind, Role } from '../../protocol/index';
 import { delay, waitFor } from '../helpers/server';
 import {
   CONTEXT,
@@ -25,7 +25,7 @@ useWorld();
 describe('start', () => {
   it('starts once connected, adopts the conversation of the sync, reports the queue and persists the id', async () => {
     const c = await shopperClient(w);
-    c.s.start(MediaKind.Video, CONTEXT);
+    c.s.start({ channel: MediaKind.Video, issueType: IssueType.PreSale, language: 'en', context: CONTEXT });
     // Typed while the start is being answered: sent once the conversation exists.
     const early = c.s.send('anyone there?');
     expect(c.s.conversationId).toBeNull();
@@ -33,7 +33,7 @@ describe('start', () => {
     const id = await waitFor(() => c.s.conversationId, 'the adopted conversation');
     expect(c.s.view).toMatchObject({ id, state: ConversationState.Queued, channel: MediaKind.Video });
     await waitFor(() => (c.r.queued.length > 0 ? true : null), 'conversation.queued');
-    expect(c.r.queued[0]).toEqual({ position: 1, agentAvailable: false });
+    expect(c.r.queued[0]).toEqual({ position: 1, agentAvailable: false, expectedWaitMs: null });
     await waitFor(() => (c.s.pending.length === 0 ? true : null), 'the early message confirmed');
     expect(await storedMessages(w.stack, id)).toMatchObject([{ seq: 1, text: 'anyone there?', client_id: early.clientId, sender_role: Role.Shopper }]);
     expect(seqs(c.r.messages)).toEqual([1]);
@@ -48,7 +48,7 @@ describe('start', () => {
 
   it('the agent accepts: its session gets the conversation active with the messages typed while waiting', async () => {
     const shopper = await shopperClient(w);
-    shopper.s.start(MediaKind.Chat, CONTEXT);
+    shopper.s.start({ channel: MediaKind.Chat, issueType: IssueType.PreSale, language: 'en', context: CONTEXT });
     shopper.rt.connect();
     await waitFor(() => shopper.s.conversationId, 'the adopted conversation');
     shopper.s.send('waiting 1');
@@ -73,14 +73,14 @@ describe('start', () => {
     // Five starts in ten minutes per shopper session; these end at once (abandoned).
     for (let i = 0; i < 5; i++) {
       const x = sessionOn(w, c);
-      x.s.start(MediaKind.Chat, CONTEXT);
+      x.s.start({ channel: MediaKind.Chat, issueType: IssueType.PreSale, language: 'en', context: CONTEXT });
       await waitFor(() => x.s.conversationId, `start ${i + 1}`);
       x.s.end();
       await waitFor(() => (x.s.view?.state === ConversationState.Abandoned ? true : null), `end ${i + 1}`);
       earlier.push(x);
     }
     const refused = sessionOn(w, c);
-    refused.s.start(MediaKind.Chat, CONTEXT);
+    refused.s.start({ channel: MediaKind.Chat, issueType: IssueType.PreSale, language: 'en', context: CONTEXT });
     await waitFor(() => (refused.r.errors.length > 0 ? true : null), 'the refusal');
     expect(refused.r.errors.map((e) => e.code)).toEqual([ErrorCode.RateLimited]);
     expect(refused.s.conversationId).toBeNull();
@@ -157,7 +157,7 @@ describe('chat', () => {
 
   it('a message the server refuses (the chat budget) leaves the pending list with an error; the rest are stored once', async () => {
     const c = await shopperClient(w);
-    c.s.start(MediaKind.Chat, CONTEXT);
+    c.s.start({ channel: MediaKind.Chat, issueType: IssueType.PreSale, language: 'en', context: CONTEXT });
     c.rt.connect();
     const id = await waitFor(() => c.s.conversationId, 'the adopted conversation');
     // The client's own checks: nothing leaves.

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConversationState, MediaKind, TERMINAL_STATES, type ChatMessage } from '../../protocol/index';
+import { IssueType, ConversationState, MediaKind, TERMINAL_STATES, type ChatMessage } from '../../protocol/index';
 import { delay, waitFor } from '../helpers/server';
 import {
   CONTEXT,
@@ -116,7 +116,7 @@ async function run(alice: AgentClient, faults: readonly Fault[], steps: readonly
   c.rt.on('connected', () => log.push('connected'));
   c.rt.on('disconnected', (i) => log.push(`disconnected ${i.code}`));
   w.proxy.policy = faulty(faults);
-  c.s.start(MediaKind.Chat, CONTEXT);
+  c.s.start({ channel: MediaKind.Chat, issueType: IssueType.PreSale, language: 'en', context: CONTEXT });
   c.rt.connect();
   const id = await waitFor(() => c.s.conversationId, 'the conversation adopted', 10_000);
   const agent = await acceptWith(w, alice, id);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConversationState, ErrorCode, MediaKind, SYNC_PAGE, parseServerMessage, type ClientMessageOf } from '../../protocol/index';
+import { IssueType, ConversationState, ErrorCode, MediaKind, SYNC_PAGE, parseServerMessage, type ClientMessageOf } from '../../protocol/index';
 import { delay, waitFor } from '../helpers/server';
 import {
   CONTEXT,
@@ -240,7 +240,7 @@ describe('gone and shared channels', () => {
     await waitFor(() => (c.s.view?.state === ConversationState.Abandoned ? true : null), 'A abandoned');
 
     const second = sessionOn(w, c);
-    second.s.start(MediaKind.Chat, CONTEXT);
+    second.s.start({ channel: MediaKind.Chat, issueType: IssueType.PreSale, language: 'en', context: CONTEXT });
     const b = await waitFor(() => second.s.conversationId, 'B adopted');
     expect(b).not.toBe(a);
     second.s.send('in B');

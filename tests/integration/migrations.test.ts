@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSource } from '../../server/src/db/migrations/index';
 
-const TABLES = ['agent_status', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'sites', 'staff_sessions', 'used_nonces', 'users'];
+const TABLES = ['agent_skills', 'agent_status', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'sites', 'staff_sessions', 'used_nonces', 'users'];
 
 let dir: string;
 let db: Knex;
@@ -68,6 +68,9 @@ describe('migrations on a fresh SQLite file', () => {
     await db('offers').insert({ conversation_id: 'c1', agent_id: userId, started_at: at });
     await db('conversation_qos').insert({ conversation_id: 'c1', from_role: 'agent', from_id: '1', at, rtt_ms: 10 });
     await db('agent_status').insert({ user_id: userId, presence: 'away', since: at });
+    await db('agent_skills').insert({ user_id: userId, kind: 'issue', value: 'order', level: 3 });
+    // An agent's skill is listed once per kind and value.
+    await expect(db('agent_skills').insert({ user_id: userId, kind: 'issue', value: 'order', level: 5 })).rejects.toThrow();
     // A conversation's rows go with it.
     await db('conversations').where({ id: 'c1' }).delete();
     for (const t of ['participants', 'media_sessions', 'files', 'messages', 'offers', 'conversation_qos']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);

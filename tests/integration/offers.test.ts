@@ -40,7 +40,8 @@ let supervisorToken: string;
 
 beforeAll(async () => {
   stack = await startStack({
-    env: { RING_TIMEOUT_MS: String(RING_TIMEOUT_MS) },
+    // One missed ring sets an agent away here (the default, two in a row, is tested in routing.test.ts).
+    env: { RING_TIMEOUT_MS: String(RING_TIMEOUT_MS), MISSED_RINGS_AWAY: '1' },
     // A third agent, created before the server starts (it loads its agents at startup).
     prepare: async (dataDir) => {
       const db = await openDatabase(`${dataDir}/counterpart.sqlite`);
@@ -133,10 +134,10 @@ describe('a video conversation from request to hang-up', () => {
     await s.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Offered });
 
     // Alice lets it ring out → she is set away; nobody else → the shopper waits in the queue.
-    expect(await alice.rt.next('offer.end', { timeoutMs: RING_TIMEOUT_MS + 3000 })).toEqual({ type: 'offer.end', conversationId: id, reason: RingEndReason.Timeout });
+    expect(await alice.rt.next('offer.end', { timeoutMs: RING_TIMEOUT_MS + 3000 })).toEqual({ type: 'offer.end', conversationId: id, reason: RingEndReason.Timeout, setAway: true });
     await alice.rt.next('agent.self', { where: (m) => m.state === AgentState.Away && m.presence === Presence.Away });
     // agentAvailable: whether any agent's presence is available — bob's is (though he declined this one).
-    expect(await s.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: id, position: 1, agentAvailable: true });
+    expect(await s.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: id, position: 1, agentAvailable: true, expectedWaitMs: expect.any(Number) });
     await sup.next('agent.update', { where: (m) => m.agent.id === alice.id && m.agent.state === AgentState.Away });
     // Bob declined it: he is not offered it again (RING_RETRY_AFTER_MS is 30 s here).
     await bob.rt.expectNone('offer', 300);

@@ -63,7 +63,7 @@ describe('the queue', () => {
   it('records a conversation the shopper ends while queued as abandoned', async () => {
     const s = await shopper();
     const { conversation } = await startConversation(s.rt, chat());
-    expect(await s.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: conversation.id, position: 1, agentAvailable: false });
+    expect(await s.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: conversation.id, position: 1, agentAvailable: false, expectedWaitMs: null });
     s.rt.send({ type: 'conversation.end', conversationId: conversation.id });
     const ended = await s.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Abandoned });
     expect(ended.conversation).toMatchObject({ endedBy: EndedBy.Shopper, endReason: EndReason.Abandoned });
@@ -79,9 +79,9 @@ describe('the queue', () => {
     const s1 = await shopper();
     const s2 = await shopper();
     const c1 = (await startConversation(s1.rt, chat())).conversation.id;
-    expect(await s1.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: c1, position: 1, agentAvailable: false });
+    expect(await s1.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: c1, position: 1, agentAvailable: false, expectedWaitMs: null });
     const c2 = (await startConversation(s2.rt, chat())).conversation.id;
-    expect(await s2.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: c2, position: 2, agentAvailable: false });
+    expect(await s2.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: c2, position: 2, agentAvailable: false, expectedWaitMs: null });
     // Someone joining behind s1 does not change s1's place: s1 is not told again.
     await s1.rt.expectNone('conversation.queued', 300);
 
@@ -91,14 +91,14 @@ describe('the queue', () => {
 
     // s1 leaves: s2 moves up, and is told.
     s1.rt.send({ type: 'conversation.end', conversationId: c1 });
-    expect(await s2.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: c2, position: 1, agentAvailable: false });
+    expect(await s2.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: c2, position: 1, agentAvailable: false, expectedWaitMs: null });
 
     // The agent becomes available and declines: s2 waits again, now with an agent available.
     alice.rt.send({ type: 'presence.set', presence: Presence.Available });
     expect((await alice.rt.next('offer')).conversationId).toBe(c2);
     await s2.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Offered });
     alice.rt.send({ type: 'offer.decline', conversationId: c2 });
-    expect(await s2.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: c2, position: 1, agentAvailable: true });
+    expect(await s2.rt.next('conversation.queued')).toEqual({ type: 'conversation.queued', conversationId: c2, position: 1, agentAvailable: true, expectedWaitMs: expect.any(Number) });
 
     // A new request goes to the agent (who has not refused it); s2's place and news are the same: no message.
     const s3 = await shopper();

@@ -51,13 +51,15 @@ describe('WooCommerce adapter against the demo shop', () => {
       permalink: `${shop.url}/products/oak-serving-board`,
       price: '49.00',
       image: `${shop.url}/static/products/oak-serving-board.svg`,
+      categories: [{ id: 16, name: 'Kitchen' }],
     });
     expect(ProductSummary.parse(product)).toEqual(product);
   });
 
   it('reads a customer', async () => {
     const customer = await adapter().getCustomer(1);
-    expect(customer).toEqual({ id: 1, name: 'Anna Schmidt', email: 'anna.schmidt@example.com' });
+    // Anna carries the `counterpart_vip` meta (2): the default VIP rule reads it.
+    expect(customer).toEqual({ id: 1, name: 'Anna Schmidt', email: 'anna.schmidt@example.com', vip: 2 });
     expect(CustomerSummary.parse(customer)).toEqual(customer);
   });
 

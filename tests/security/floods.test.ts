@@ -56,7 +56,7 @@ describe('fan-out and queue updates', () => {
       const q = await rt.next('conversation.queued');
       expect(q).toMatchObject({ conversationId: conversation.id, position: i + 1, agentAvailable: false });
       // Where it stands, nothing about the others.
-      expect(Object.keys(q).sort()).toEqual(['agentAvailable', 'conversationId', 'position', 'type']);
+      expect(Object.keys(q).sort()).toEqual(['agentAvailable', 'conversationId', 'expectedWaitMs', 'position', 'type']);
       shoppers.push(rt);
       ids.push(q.conversationId);
     }

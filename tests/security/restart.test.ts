@@ -13,7 +13,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConversationRecord, ConversationState, EndReason, EndedBy, ErrorCode, MediaKind, ParticipantState, Paths, RingEndReason, Role } from '../../protocol/index';
+import { ConversationRecord, ConversationState, EndReason, EndedBy, ErrorCode, MediaKind, ParticipantState, Paths, Presence, RingEndReason, Role } from '../../protocol/index';
+import { setPresence } from '../helpers/agents';
 import { startMessage, shopperInConversation } from '../helpers/conversations';
 import { freshDataDir, spawnServer, testEnv, type ServerProcess } from '../helpers/process';
 import { DEMO, bearer, httpRequest, login, shopperSession, waitFor } from '../helpers/server';
@@ -71,13 +72,15 @@ describe('crash and restart', () => {
       [a.rt, 'Great, I will order now.'],
     ];
     for (const [i, [from, text]] of lines.entries()) expect((await say(from, a.conversationId, `line-000${i}`, text)).seq).toBe(i + 1);
+    // Alice takes nothing more (her presence is stored: away after the restart too).
+    await setPresence(alice, Presence.Away);
     // D: offered to bob, ringing, unanswered.
     const bob = await staffOnline(first.url, DEMO.bob);
     sockets.push(bob.rt);
     const d = await shopperInConversation(asStack(first), { start: startMessage({ channel: MediaKind.Chat }) });
     sockets.push(d.rt);
     await bob.rt.next('offer', { where: (o) => o.conversationId === d.conversationId });
-    // E: waiting in the queue (both agents are taken); this shopper never comes back.
+    // E: waiting in the queue (alice set herself away — she could take chats beside her call — and bob rings); this shopper never comes back.
     const e = await shopperInConversation(asStack(first), { start: startMessage({ channel: MediaKind.Chat }) });
     sockets.push(e.rt);
     await e.rt.next('conversation.queued');

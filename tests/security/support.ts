@@ -159,7 +159,8 @@ export type TwoConversations = {
  * with bob; sam the supervisor online. If a step fails, what was started is stopped.
  */
 export async function twoConversations(extra: Record<string, string> = {}): Promise<TwoConversations> {
-  const srv = await startProcess(extra);
+  // One conversation per agent: B goes to bob, and a third request waits.
+  const srv = await startProcess({ MAX_CHATS: '1', ...extra });
   const sockets: RealtimeClient[] = [];
   const opened = <T extends { rt: RealtimeClient }>(x: T): T => {
     sockets.push(x.rt);

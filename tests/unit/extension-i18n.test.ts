@@ -15,6 +15,7 @@ const SAMPLES: Samples = {
   'chat.typing': [{ args: ['Anna'], contains: 'Anna' }],
   'chat.uploading': [{ args: ['photo.png'], contains: 'photo.png' }],
   'chat.open': [{ args: ['invoice.pdf'], contains: 'invoice.pdf' }],
+  'wrapUp.title': [{ args: [25], contains: '25' }],
 };
 
 catalogueSuite('console and overlay', { en, zh }, SAMPLES, { minKeys: 60, same: ['signIn.title'] });

@@ -10,7 +10,7 @@ const { en, zh } = catalogues;
  * in the catalogue without an entry here fails the walk below: add its samples.
  */
 const SAMPLES: Samples = {
-  'wait.position': [{ args: [1] }, { args: [2], contains: '2' }, { args: [17], contains: '17' }],
+  'wait.estimate': [{ args: [1, null] }, { args: [2, 30_000], contains: '2' }, { args: [17, 600_000], contains: '17' }, { args: [3, 600_000], contains: '10' }],
   'call.connecting': [{ args: ['Anna'], contains: 'Anna' }],
   'call.inVideo': [{ args: ['Anna'], contains: 'Anna' }],
   'call.inVoice': [{ args: ['Anna'], contains: 'Anna' }],

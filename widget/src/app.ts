@@ -81,7 +81,9 @@ class ShopperConversation {
       if (this.done) return this.stopHeld();
       this.stored = { token: s.token, shopperId: s.shopperId, expiresAt: s.expiresAt, conversationId: null, open: true };
       saveStored(config.siteKey, this.stored);
-      this.open(s.ticket).start(channel, { productId: config.productId, pageUrl: location.origin + location.pathname });
+      this.open(s.ticket).start({
+        channel, issueType: view.issueType, language: view.lang, context: { productId: config.productId, pageUrl: location.origin + location.pathname },
+      });
     } catch (err) {
       if (err instanceof MediaDeniedError) return void (this.stopHeld(), view.show('media-denied'));
       this.fail(err);
@@ -119,7 +121,7 @@ class ShopperConversation {
     session.on('conversation', (v) => this.render(v));
     session.on('queued', (q) => {
       if (this.session?.view?.state !== ConversationState.Queued) return;
-      view.show(q.agentAvailable ? 'queued' : 'no-agent', q.agentAvailable ? view.t.wait.position(q.position) : undefined);
+      view.show(q.agentAvailable ? 'queued' : 'no-agent', q.agentAvailable ? view.t.wait.estimate(q.position, q.expectedWaitMs) : undefined);
     });
     session.on('message', (m) => {
       this.messages.set(m.seq, m);

@@ -11,6 +11,8 @@ header button.close{background:none;border:0;color:#fff;font-size:22px;cursor:po
 .status{margin:0;overflow-wrap:anywhere}
 .row{display:flex;gap:8px;flex-wrap:wrap}
 .choices{flex-direction:column}
+.topic-label{display:flex;flex-direction:column;gap:4px;font-size:13px;color:#4a5551}
+select.topic{font:inherit;font-size:14px;color:#1d2421;padding:8px;border:1px solid #c9d3cf;border-radius:8px;background:#fff}
 button.act{flex:1;min-width:0;border:0;border-radius:8px;padding:10px;font:inherit;font-weight:600;line-height:1.3;cursor:pointer;background:#e7efec;color:#1d2421}
 button.act:disabled{opacity:.5;cursor:default}
 button.primary{background:#0b6b5d;color:#fff}

@@ -1,4 +1,4 @@
-import { MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaKind, UPLOAD_TYPES, ErrorCode } from '../../protocol/index';
+import { IssueType, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaKind, UPLOAD_TYPES, ErrorCode } from '../../protocol/index';
 import { ChatLog, type Mark, type MessageView } from './chat-log';
 import { button, el, paperclip, toggle } from './dom';
 import { LOCALES, catalogue, type Catalogue, type Lang } from './i18n/index';
@@ -70,6 +70,8 @@ export class WidgetView {
   private readonly status = el('p', { class: 'status', 'data-testid': 'cp-status', 'aria-live': 'polite' });
   private readonly reconnecting = el('p', { class: 'banner reconnecting', 'data-testid': 'cp-reconnecting', role: 'status' });
   private readonly choices = el('div', { class: 'row choices' });
+  /** What the request is about: its skill queue. */
+  private readonly topic = el('select', { 'data-testid': 'cp-topic', class: 'topic' });
   private readonly denied = el('div', { class: 'row' });
   private readonly fallbackVoice = button('cp-fallback-voice', 'act');
   private readonly retryBtn = button('cp-retry', 'act primary');
@@ -105,7 +107,8 @@ export class WidgetView {
 
   constructor(
     root: ShadowRoot,
-    lang: Lang,
+    /** The widget's language: its text, and the language a request asks for. */
+    readonly lang: Lang,
     private readonly on: ViewActions,
   ) {
     const t = (this.t = catalogue(lang));
@@ -123,7 +126,11 @@ export class WidgetView {
     const header = el('header');
     header.append(el('span', {}, t.panel.title), close);
 
+    const topicLabel = el('label', { class: 'topic-label' }, t.start.topic);
+    for (const type of Object.values(IssueType)) this.topic.append(Object.assign(el('option', {}, t.start.topics[type]), { value: type }));
+    topicLabel.append(this.topic);
     this.choices.append(
+      topicLabel,
       button('cp-start-chat', 'act', t.start.chat, () => on.start(MediaKind.Chat)),
       button('cp-start-voice', 'act', t.start.voice, () => on.start(MediaKind.Voice)),
       button('cp-start-video', 'act primary', t.start.video, () => on.start(MediaKind.Video)),
@@ -169,6 +176,11 @@ export class WidgetView {
 
   get state(): WidgetState {
     return this.current;
+  }
+
+  /** The issue type the shopper chose (the first, pre-sale, unless changed). */
+  get issueType(): IssueType {
+    return this.topic.value as IssueType;
   }
 
   /** Enters a state; `text` replaces the state's own words (e.g. an error's or the end's reason). */

@@ -61,6 +61,8 @@ export class AgentConsole {
   online = $state(false);
   presence = $state<Presence>(Presence.Away);
   agentState = $state<AgentState>(AgentState.Offline);
+  /** Epoch ms when wrap-up ends (offers resume); null outside wrap-up. */
+  wrapUpUntil = $state<number | null>(null);
   offer = $state<Offer | null>(null);
   conv = $state<OpenConversation | null>(null);
   notice = $state<string | null>(null);
@@ -153,6 +155,7 @@ export class AgentConsole {
     rt.on('agent.self', (m) => {
       this.presence = m.presence;
       this.agentState = m.state;
+      this.wrapUpUntil = m.wrapUpUntil ? Date.parse(m.wrapUpUntil) : null;
       if (m.presence !== Presence.Offline) this.wanted = m.presence;
       // The server is the truth: an offer it no longer has is gone here too.
       if (m.state !== AgentState.Ringing) this.endRing();
@@ -167,7 +170,7 @@ export class AgentConsole {
     rt.on('offer.end', (m) => {
       if (this.offer?.conversationId !== m.conversationId) return;
       this.endRing();
-      if (m.reason !== RingEndReason.Accepted) this.notice = this.t.offer.ended[m.reason];
+      if (m.reason !== RingEndReason.Accepted) this.notice = m.setAway ? this.t.offer.missedAway : this.t.offer.ended[m.reason];
     });
     // A conversation of ours that this console does not hold (reopened after a close or crash): take it up.
     rt.on('conversation.sync', (m) => {

@@ -20,12 +20,19 @@ export const en = {
     available: 'Available',
     away: 'Away',
   },
+  wrapUp: {
+    /** Seconds left before offers resume. */
+    title: (seconds: number) => `Wrapping up · offers resume in ${seconds} s`,
+    hint: 'Finish your notes, then take the next request.',
+    ready: 'Ready',
+  },
   state: {
     [AgentState.Available]: 'Available',
     [AgentState.Away]: 'Away',
     [AgentState.Offline]: 'Offline',
     [AgentState.Ringing]: 'Ringing',
     [AgentState.Busy]: 'In a conversation',
+    [AgentState.WrapUp]: 'Wrapping up',
   } satisfies Record<AgentState, string>,
   offer: {
     title: { chat: 'Incoming chat', voice: 'Incoming voice call', video: 'Incoming video call' },
@@ -34,9 +41,10 @@ export const en = {
     waitingMessages: 'Written while waiting:',
     accept: 'Accept',
     decline: 'Decline',
+    missedAway: 'You missed several requests in a row, so your status is now Away. Set yourself Available when you are back.',
     ended: {
       [RingEndReason.Declined]: 'You declined the request.',
-      [RingEndReason.Timeout]: 'You missed a request, so your status is now Away.',
+      [RingEndReason.Timeout]: 'You missed a request; it went to the next agent.',
       [RingEndReason.Cancelled]: 'The shopper left before you answered.',
       [RingEndReason.AgentAway]: 'You set yourself away; the request went back to the queue.',
       [RingEndReason.AgentGone]: 'The console lost its connection; the request went back to the queue.',

@@ -21,12 +21,18 @@ export const zh: Catalogue = {
     available: '空闲',
     away: '离开',
   },
+  wrapUp: {
+    title: (seconds: number) => `整理中 · ${seconds} 秒后恢复接单`,
+    hint: '写完备注后即可接待下一位顾客。',
+    ready: '准备就绪',
+  },
   state: {
     [AgentState.Available]: '空闲',
     [AgentState.Away]: '离开',
     [AgentState.Offline]: '离线',
     [AgentState.Ringing]: '来电中',
     [AgentState.Busy]: '会话中',
+    [AgentState.WrapUp]: '整理中',
   },
   offer: {
     title: { chat: '新的文字咨询', voice: '语音来电', video: '视频来电' },
@@ -35,9 +41,10 @@ export const zh: Catalogue = {
     waitingMessages: '等待时发来的消息：',
     accept: '接听',
     decline: '拒绝',
+    missedAway: '你连续错过了多个请求，状态已改为“离开”。回来后请设为“空闲”。',
     ended: {
       [RingEndReason.Declined]: '你已拒绝该请求。',
-      [RingEndReason.Timeout]: '你错过了一个请求，状态已改为“离开”。',
+      [RingEndReason.Timeout]: '你错过了一个请求，已转给下一位客服。',
       [RingEndReason.Cancelled]: '顾客在你接听前离开了。',
       [RingEndReason.AgentAway]: '你已设为离开，该请求已回到队列。',
       [RingEndReason.AgentGone]: '控制台连接中断，该请求已回到队列。',

@@ -1,21 +1,27 @@
-import {
-  AgentState,
-  ConversationState as S,
-  CounterpartError,
-  ErrorCode,
-  Presence,
-  Role,
-  type ConversationView,
-} from '../../../protocol/index';
+import { AgentState, CounterpartError, ErrorCode, Role, type ConversationView } from '../../../protocol/index';
 import type { Logger } from '../log';
 import { agentState, agentView, newAgent, type Agent } from './agents';
+import type { AgentRow } from './store';
 import { DomainEventBus } from './events';
-import { agentParty, conversationView, isLive, participantOf, type Conversation, type Party } from './model';
+import { conversationView, isLive, participantOf, type Conversation, type Party } from './model';
 import type { ConversationStore } from './store';
 import { KeyedLock, Timers } from './timers';
 import type { QueueLimits } from './admission';
 
+/** How requests are routed (docs/routing.md). */
+export type RoutingOptions = {
+  /** After a conversation an agent wraps up this long (no offers); 0: no wrap-up. Ready ends it early. */
+  wrapUpMs: number;
+  /** A request waiting this long goes to any agent with its issue type. */
+  widenAfterMs: number;
+  /** Chats an agent holds at once, besides one call (an agent's own setting overrides it). */
+  maxChats: number;
+  /** Missed rings in a row that set an agent away. */
+  missedRingsAway: number;
+};
+
 export type ConversationOptions = {
+  routing: RoutingOptions;
   ringTimeoutMs: number;
   ringRetryAfterMs: number;
   reconnectGraceMs: number;
@@ -58,8 +64,24 @@ export class Core {
     return new Date(this.now()).toISOString();
   }
 
-  addAgent(a: { id: number; name: string; email: string }, presence: Presence.Available | Presence.Away): void {
-    this.agents.set(a.id, newAgent(a, presence, this.now()));
+  addAgent(a: { id: number; name: string; email: string }, row: AgentRow | undefined): Agent {
+    const agent = newAgent(a, row, this.now());
+    this.agents.set(a.id, agent);
+    return agent;
+  }
+
+  /** Reads an agent's stored status back into the cache (after a compare-and-set lost). */
+  async reloadAgent(id: number): Promise<void> {
+    const a = this.agents.get(id);
+    const row = a && (await this.store.agentRows([id], this.iso())).get(id);
+    if (!a || !row) return;
+    const fresh = newAgent(a, row, this.now());
+    Object.assign(a, { presence: fresh.presence, ringing: fresh.ringing, calls: fresh.calls, chats: fresh.chats, wrapUpUntil: fresh.wrapUpUntil, maxChats: fresh.maxChats, skills: fresh.skills });
+  }
+
+  /** Chats this agent may hold at once. */
+  maxChatsOf(a: Agent): number {
+    return a.maxChats ?? this.opts.routing.maxChats;
   }
 
   /** A live conversation this actor takes part in (present, not left), or `conversation_not_found`. */
@@ -93,24 +115,14 @@ export class Core {
     return conversationView(c, this.lastQos.get(c.id) ?? null);
   }
 
-  /** The live conversation an agent is in (active, present), if any. */
-  activeOf(agentId: number): Conversation | undefined {
-    const party = agentParty(agentId);
-    for (const c of this.live.values()) {
-      if (c.state !== S.Active) continue;
-      const p = participantOf(c, party);
-      if (p && !p.leftAt) return c;
-    }
-    return undefined;
-  }
-
+  /** The conversation ringing this agent, if any. */
   offeredTo(agentId: number): Conversation | undefined {
-    for (const c of this.live.values()) if (c.state === S.Offered && c.offeredAgentId === agentId) return c;
-    return undefined;
+    const id = this.agents.get(agentId)?.ringing;
+    return id ? this.live.get(id) : undefined;
   }
 
   agentStateOf(a: Agent): AgentState {
-    return agentState(a, this.activeOf(a.id) !== undefined, this.offeredTo(a.id) !== undefined);
+    return agentState(a, this.now());
   }
 
   /** Publishes an agent's state when it changed (or always, with `force`: a resync for their console). */

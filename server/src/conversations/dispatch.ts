@@ -1,23 +1,42 @@
 import { ConversationState as S, Presence, RingEndReason } from '../../../protocol/index';
-import { pickAgent } from './agents';
+import { assign, isWidened, queueOrder, type FreeAgent, type Waiting } from '../routing/router';
+import { isCall } from '../routing/skills';
+import { inWrapUp, type Agent } from './agents';
 import type { Core } from './core';
 import type { Conversation } from './model';
+import { QueueTeller } from './queue-tell';
 import { Event, next } from './states';
 
+/** How an offer ends when the agent refused it (not offered it again for a while); a console that dropped is not a refusal. */
+export const REFUSALS: readonly RingEndReason[] = [RingEndReason.Declined, RingEndReason.Timeout, RingEndReason.AgentAway];
+
+/** A queued conversation as the router sees it. */
+export const waitingOf = (c: Conversation, refused?: ReadonlyMap<number, number>): Waiting => ({
+  id: c.id,
+  vip: c.vip,
+  requestedAt: Date.parse(c.requestedAt),
+  need: { channel: c.channel, issueType: c.issueType, language: c.language, categoryIds: c.categoryIds },
+  refused,
+});
+
 /**
- * Who is offered what: waiting conversations go to the longest-idle available agent (a CAS in the
- * database, so one request is never offered twice), an offer stops on decline, ring timeout or
- * the agent going away, and each waiting shopper is told its place when it changes.
+ * Who is offered what. The router (server/src/routing/router.ts) decides from memory; each offer
+ * is then a compare-and-set in the database on the conversation and on the agent's row, so a
+ * decision taken on a stale cache is not written. An offer stops on decline, ring timeout or the
+ * agent going away; each waiting shopper is told its place and expected wait when they change.
  */
 export class Dispatcher {
   /** Agents who refused a conversation → until when they are not offered it again (per conversation). */
   private readonly refused = new Map<string, Map<number, number>>();
-  /** What each waiting shopper was last told: sent again only when it changes. */
-  private readonly told = new Map<string, string>();
+  readonly queue: QueueTeller;
   private dispatching: Promise<void> | null = null;
   private dispatchAgain = false;
+  /** Figures of the last passes, for the routing bench: offers tried and made, and each decision's time. */
+  readonly stats = { tried: 0, made: 0, decisionMs: [] as number[] };
 
-  constructor(private readonly core: Core) {}
+  constructor(private readonly core: Core) {
+    this.queue = new QueueTeller(core, () => this.dispatch());
+  }
 
   /** At start: agents who refused a live conversation recently (from its stored offers). */
   remember(id: string, refusedAt: Map<number, string>): void {
@@ -27,61 +46,59 @@ export class Dispatcher {
   /** The conversation ended: nothing to remember about it. */
   forget(id: string): void {
     this.refused.delete(id);
-    this.told.delete(id);
+    this.queue.forget(id);
   }
 
   /** Tell this conversation's shopper its place again at the next dispatch (a new page, a new state). */
   retell(id: string): void {
-    this.told.delete(id);
+    this.queue.retell(id);
   }
 
   /** Arms the ring timeout of a conversation's current offer (from its stored deadline). */
   armOffer(c: Conversation): void {
     if (c.offerDeadline === null || c.offeredAgentId === null) return;
     const agentId = c.offeredAgentId;
-    this.core.timers.arm(`offer:${c.id}`, c.offerDeadline, () => void this.offerTimedOut(c.id, agentId));
+    this.core.timers.arm(`offer:${c.id}`, c.offerDeadline, () => void this.unoffer(c.id, agentId, RingEndReason.Timeout).catch((err: unknown) => this.core.log.error({ err, id: c.id }, 'offer timeout handling failed')));
   }
 
-  /** The offer to an agent stops without an answer: the conversation waits for the next agent. */
+  /**
+   * The offer to an agent stops without an answer: the conversation waits for the next agent. A
+   * ring timeout is a missed ring; missing `missedRingsAway` in a row sets the agent away.
+   */
   unoffer(id: string, agentId: number, reason: RingEndReason): Promise<void> {
     return this.core.locks.run(id, () => this.unofferLocked(id, agentId, reason));
   }
 
   private async unofferLocked(id: string, agentId: number, reason: RingEndReason): Promise<void> {
-    const c = this.core.live.get(id);
+    const { core } = this;
+    const c = core.live.get(id);
     if (!c || c.state !== S.Offered || c.offeredAgentId !== agentId) return;
     next(c.state, Event.Unoffer);
-    if (!(await this.core.store.unoffer(id, agentId, reason, this.core.iso()))) return void (await this.core.reload(id));
+    const { ok, away } = await core.store.unoffer(id, agentId, reason, core.iso(), core.opts.routing.missedRingsAway);
+    if (!ok) {
+      await core.reload(id);
+      return void (await core.reloadAgent(agentId));
+    }
     Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null });
+    const a = core.agents.get(agentId);
+    if (a) {
+      if (a.ringing === id) a.ringing = null;
+      if (away) a.presence = Presence.Away;
+    }
     // The warm connection of that ring is closed: its peers may signal no more.
-    this.core.peersEnded(c);
-    this.core.timers.disarm(`offer:${id}`);
-    let refused = this.refused.get(id);
-    if (!refused) this.refused.set(id, (refused = new Map()));
-    refused.set(agentId, this.core.now() + this.core.opts.ringRetryAfterMs);
-    this.told.delete(id);
-    this.core.events.publish('offerEnded', c, agentId, reason);
-    this.core.events.publish('changed', c);
-    const a = this.core.agents.get(agentId);
-    if (a) this.core.publishAgent(a);
+    core.peersEnded(c);
+    core.timers.disarm(`offer:${id}`);
+    if (REFUSALS.includes(reason)) {
+      let refused = this.refused.get(id);
+      if (!refused) this.refused.set(id, (refused = new Map()));
+      refused.set(agentId, core.now() + core.opts.ringRetryAfterMs);
+    }
+    this.queue.retell(id);
+    core.events.publish('offerEnded', c, agentId, reason, away);
+    core.events.publish('changed', c);
+    if (a) core.publishAgent(a, away);
     this.dispatch();
   }
-
-  /** An agent who lets an offer ring out is not at the desk: set away, so offers stop going there. */
-  private offerTimedOut(id: string, agentId: number): Promise<void> {
-    return this.core.locks
-      .run(id, async () => {
-        const a = this.core.agents.get(agentId);
-        if (!a || this.core.live.get(id)?.offeredAgentId !== agentId) return;
-        if (a.presence !== Presence.Away) {
-          await this.core.store.setPresence(a.id, Presence.Away, this.core.iso());
-          a.presence = Presence.Away;
-        }
-        await this.unofferLocked(id, agentId, RingEndReason.Timeout);
-      })
-      .catch((err: unknown) => this.core.log.error({ err, id }, 'offer timeout handling failed'));
-  }
-
 
   /** Offers every waiting conversation that can get an agent; tells the rest where they stand. Coalesced. */
   dispatch(): void {
@@ -107,30 +124,45 @@ export class Dispatcher {
     await this.core.locks.idle();
   }
 
-  private async dispatchOnce(): Promise<void> {
-    const { core } = this;
-    const now = this.core.now();
-    const waiting = [...core.live.values()].filter((c) => c.state === S.Queued || c.state === S.Offered).sort((x, y) => x.requestedAt.localeCompare(y.requestedAt));
-    const agentAvailable = [...core.agents.values()].some((a) => a.connected && a.presence === Presence.Available);
-    const free = (a: { id: number }) => !core.activeOf(a.id) && !core.offeredTo(a.id);
-    let position = 0;
-    let wake = Infinity;
-    for (const c of waiting) {
-      if (c.state === S.Offered) continue;
-      const refused = this.refused.get(c.id) ?? new Map<number, number>();
-      const agent = pickAgent(core.agents.values(), free, refused, now);
-      if (agent && (await this.offer(c.id, agent.id))) continue;
-      for (const until of refused.values()) if (until > now) wake = Math.min(wake, until);
-      if (core.live.get(c.id)?.state === S.Queued) this.tellQueued(c, ++position, agentAvailable);
-    }
-    if (wake < Infinity) core.timers.arm('dispatch', wake + 10, () => this.dispatch());
+  /** Whether an agent could be offered something now (a free slot of some kind). */
+  private freeAgent(a: Agent, now: number): FreeAgent | null {
+    if (!a.connected || a.presence !== Presence.Available || a.ringing || inWrapUp(a, now)) return null;
+    const canCall = a.calls < 1;
+    const canChat = a.chats < this.core.maxChatsOf(a);
+    return canCall || canChat ? { id: a.id, idleSince: a.idleSince, skills: a.skills, canCall, canChat } : null;
   }
 
-  private tellQueued(c: Conversation, position: number, agentAvailable: boolean): void {
-    const key = `${position}:${agentAvailable}`;
-    if (this.told.get(c.id) === key) return;
-    this.told.set(c.id, key);
-    this.core.events.publish('queued', c, position, agentAvailable);
+  private async dispatchOnce(): Promise<void> {
+    const { core } = this;
+    const now = core.now();
+    const rules = core.opts.routing;
+    const waiting: Waiting[] = [];
+    for (const c of core.live.values()) if (c.state === S.Queued) waiting.push(waitingOf(c, this.refused.get(c.id)));
+    waiting.sort(queueOrder);
+    const free: FreeAgent[] = [];
+    for (const a of core.agents.values()) {
+      const f = this.freeAgent(a, now);
+      if (f) free.push(f);
+    }
+    let offered = false;
+    for (const { request, agent } of assign(waiting, free, now, rules)) {
+      const t0 = performance.now();
+      this.stats.tried++;
+      if (await this.offer(request.id, agent.id)) {
+        this.stats.made++;
+        offered = true;
+      }
+      if (this.stats.decisionMs.length < 100_000) this.stats.decisionMs.push(performance.now() - t0);
+    }
+    const still = offered ? waiting.filter((w) => core.live.get(w.id)?.state === S.Queued) : waiting;
+    this.queue.tell(still, now);
+    // Wake up when a refusal lapses or a request widens: it may be offered then.
+    let wake = Infinity;
+    for (const w of still) {
+      if (!isWidened(w, now, rules)) wake = Math.min(wake, w.requestedAt + rules.widenAfterMs);
+      for (const until of w.refused?.values() ?? []) if (until > now) wake = Math.min(wake, until);
+    }
+    if (wake < Infinity) core.timers.arm('dispatch', wake + 10, () => this.dispatch());
   }
 
   private offer(id: string, agentId: number): Promise<boolean> {
@@ -138,17 +170,20 @@ export class Dispatcher {
     return core.locks.run(id, async () => {
       const c = core.live.get(id);
       const a = core.agents.get(agentId);
-      if (!c || !a || !a.connected || a.presence !== Presence.Available || c.state !== S.Queued || core.offeredTo(agentId) || core.activeOf(agentId)) return false;
+      const now = core.now();
+      if (!c || !a || c.state !== S.Queued || !this.freeAgent(a, now)) return false;
       next(c.state, Event.Offer);
-      const at = this.core.iso();
-      const deadline = this.core.now() + core.opts.ringTimeoutMs;
-      if (!(await core.store.offer(id, agentId, at, deadline))) {
+      const at = core.iso();
+      const deadline = now + core.opts.ringTimeoutMs;
+      if (!(await core.store.offer(id, agentId, at, deadline, { call: isCall(c.channel), maxChats: core.maxChatsOf(a), now }))) {
         await core.reload(id);
+        await core.reloadAgent(agentId);
         return false;
       }
       Object.assign(c, { state: S.Offered, offeredAgentId: agentId, offerDeadline: deadline, offeredAt: c.offeredAt ?? at });
+      a.ringing = id;
       this.armOffer(c);
-      this.told.delete(id);
+      this.queue.retell(id);
       const preview = (await core.store.messagesAfter(id, 0, 20)).messages;
       core.events.publish('offer', c, agentId, preview, core.opts.ringTimeoutMs);
       core.events.publish('changed', c);

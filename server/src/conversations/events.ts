@@ -9,10 +9,11 @@ import type { Conversation, Party } from './model';
 export type DomainEvents = {
   /** State, participants, media session or proposal changed. */
   changed: (c: Conversation) => void;
-  /** Where a waiting shopper stands (only when it changed for them). */
-  queued: (c: Conversation, position: number, agentAvailable: boolean) => void;
+  /** Where a waiting shopper stands and how long they should expect to wait (only when it changed for them). */
+  queued: (c: Conversation, position: number, agentAvailable: boolean, expectedWaitMs: number | null) => void;
   offer: (c: Conversation, agentId: number, preview: ChatMessage[], timeoutMs: number) => void;
-  offerEnded: (c: Conversation, agentId: number, reason: RingEndReason) => void;
+  /** A ring stopped; `setAway` when it was the missed ring that set the agent away. */
+  offerEnded: (c: Conversation, agentId: number, reason: RingEndReason, setAway?: boolean) => void;
   message: (c: Conversation, m: ChatMessage) => void;
   typing: (c: Conversation, from: Party, name: string) => void;
   /** A participant's view of the other peers of the running media session. */

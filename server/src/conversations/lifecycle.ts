@@ -3,6 +3,7 @@ import {
   ConversationState as S,
   CounterpartError,
   ErrorCode,
+  IssueType,
   MediaKind,
   ParticipantState,
   Presence,
@@ -26,6 +27,8 @@ export type NewConversation = {
   siteId: number;
   net: string;
   channel: MediaKind;
+  issueType: IssueType;
+  language: string;
   customer: CustomerSummary | null;
   product: ProductSummary | null;
   pageUrl: string;
@@ -67,7 +70,10 @@ export class Lifecycle {
     const since = new Date(this.core.now() - core.opts.ringRetryAfterMs).toISOString();
     for (const c of await core.store.loadLive()) {
       // An offer ringing when the last process stopped rang a console that is gone: back to the queue.
-      if (c.state === S.Offered && c.offeredAgentId !== null && (await core.store.unoffer(c.id, c.offeredAgentId, RingEndReason.ServerRestart, core.iso()))) {
+      const ringing = c.offeredAgentId;
+      if (c.state === S.Offered && ringing !== null && (await core.store.unoffer(c.id, ringing, RingEndReason.ServerRestart, core.iso(), core.opts.routing.missedRingsAway)).ok) {
+        const a = core.agents.get(ringing);
+        if (a?.ringing === c.id) a.ringing = null;
         Object.assign(c, { state: S.Queued, offeredAgentId: null, offerDeadline: null, ringPeerId: null });
         for (const p of c.participants) Object.assign(p, { peerId: null, peerJoinedAt: null });
       }
@@ -75,7 +81,22 @@ export class Lifecycle {
       this.dispatcher.remember(c.id, await core.store.recentlyRefused(c.id, since));
       this.armDeadlines(c);
     }
+    for (const c of await core.store.recentlyAnswered(100)) {
+      this.dispatcher.queue.measured({ ...c, endedAt: null });
+      this.dispatcher.queue.measured(c);
+    }
+    for (const a of core.agents.values()) this.armWrapUp(a.id);
     return core.live.size;
+  }
+
+  /** Publishes an agent's state when their stored wrap-up ends (and offers them work again). */
+  armWrapUp(agentId: number): void {
+    const a = this.core.agents.get(agentId);
+    if (!a?.wrapUpUntil || a.wrapUpUntil <= this.core.now()) return this.core.timers.disarm(`wrapup:${agentId}`);
+    this.core.timers.arm(`wrapup:${agentId}`, a.wrapUpUntil, () => {
+      this.core.publishAgent(a);
+      this.dispatch();
+    });
   }
 
   armDeadlines(c: Conversation): void {
@@ -105,7 +126,8 @@ export class Lifecycle {
       if (core.closing) throw new CounterpartError(ErrorCode.Unavailable, 'The service is restarting; try again in a moment');
       const at = this.core.iso();
       const c: Conversation = {
-        id: randomUUID(), siteId: req.siteId, shopperId, net: req.net, state: S.Queued, channel: req.channel, customer, product, pageUrl: req.pageUrl,
+        id: randomUUID(), siteId: req.siteId, shopperId, net: req.net, state: S.Queued, channel: req.channel, issueType: req.issueType, language: req.language,
+        vip: customer?.vip ?? 0, categoryIds: product?.categories.map((k) => k.id) ?? [], customer, product, pageUrl: req.pageUrl,
         lastSeq: 0, offeredAgentId: null, ringPeerId: null, proposal: null, requestedAt: at, offeredAt: null, answeredAt: null, endedAt: null, endedBy: null,
         endReason: null, waitDeadline: this.core.now() + core.opts.queue.maxWaitMs, offerDeadline: null, media: null,
         participants: [newParticipant(shopper, at)],
@@ -141,12 +163,33 @@ export class Lifecycle {
     const ending = endingOf(event, c.state);
     if (!ending) throw new CounterpartError(ErrorCode.InvalidTransition, `"${event}" does not end a conversation`);
     const at = this.core.iso();
-    const ok = await this.core.store.end(c.id, sourcesOf(event).filter((s) => s === c.state), to, ending.by, ending.reason, at);
+    const wrapUpMs = this.core.opts.routing.wrapUpMs;
+    const wrapUntil = wrapUpMs > 0 ? this.core.now() + wrapUpMs : null;
+    const ok = await this.core.store.end(c.id, sourcesOf(event).filter((s) => s === c.state), to, ending.by, ending.reason, at, wrapUntil);
     if (!ok) {
       await this.core.reload(c.id);
+      for (const p of c.participants) if (p.party.role === Role.Agent) await this.core.reloadAgent(Number(p.party.id));
+      if (c.offeredAgentId !== null) await this.core.reloadAgent(c.offeredAgentId);
       return;
     }
+    this.release(c, wrapUntil);
     this.finish(c, to, ending, at);
+  }
+
+  /** The cache follows what `store.end` wrote: the ringing agent stops, present agents give back their slot and wrap up. */
+  private release(c: Conversation, wrapUntil: number | null): void {
+    const { core } = this;
+    const ringing = c.offeredAgentId !== null ? core.agents.get(c.offeredAgentId) : undefined;
+    if (ringing?.ringing === c.id) ringing.ringing = null;
+    for (const p of c.participants) {
+      const a = p.party.role === Role.Agent && !p.leftAt ? core.agents.get(Number(p.party.id)) : undefined;
+      if (!a) continue;
+      if (p.load === 'call') a.calls = Math.max(0, a.calls - 1);
+      else a.chats = Math.max(0, a.chats - 1);
+      if (wrapUntil !== null) a.wrapUpUntil = wrapUntil;
+      a.idleSince = wrapUntil ?? core.now();
+      this.armWrapUp(a.id);
+    }
   }
 
   private finish(c: Conversation, to: S, ending: { by: Conversation['endedBy']; reason: Conversation['endReason'] }, at: string): void {
@@ -168,25 +211,31 @@ export class Lifecycle {
     core.timers.disarmAll(`grace:${c.id}:`);
     if (media) core.timers.disarm(`connect:${media.id}`);
     if (offered !== null) core.events.publish('offerEnded', c, offered, ending.by === 'system' ? RingEndReason.Expired : RingEndReason.Cancelled);
+    this.dispatcher.queue.measured(c);
     core.events.publish('changed', c);
-    for (const party of c.participants.map((p) => p.party)) if (party.role === Role.Agent) this.agentFreed(Number(party.id));
-    core.publishAgents();
+    for (const p of c.participants) {
+      const a = p.party.role === Role.Agent ? core.agents.get(Number(p.party.id)) : undefined;
+      if (a) core.publishAgent(a);
+    }
+    if (offered !== null && core.agents.get(offered)) core.publishAgent(core.agents.get(offered)!);
     this.dispatch();
-  }
-
-  private agentFreed(agentId: number): void {
-    const a = this.core.agents.get(agentId);
-    if (a) a.idleSince = this.core.now();
   }
 
   // ---- agents -----------------------------------------------------------------------------
 
+  /** An agent chooses available or away; available also ends their wrap-up (Ready). */
   async setPresence(actor: Actor, presence: Presence.Available | Presence.Away): Promise<void> {
     const a = this.core.requireAgent(actor);
-    if (a.presence !== presence) {
+    const ready = presence === Presence.Available && a.wrapUpUntil !== null;
+    if (a.presence !== presence || ready) {
       await this.core.store.setPresence(a.id, presence, this.core.iso());
+      if (presence === Presence.Available) {
+        a.idleSince = this.core.now();
+        a.wrapUpUntil = null;
+        await this.core.store.setIdleSince(a.id, a.idleSince);
+        this.armWrapUp(a.id);
+      }
       a.presence = presence;
-      if (presence === Presence.Available) a.idleSince = this.core.now();
       const offered = this.core.offeredTo(a.id);
       if (presence === Presence.Away && offered) await this.dispatcher.unoffer(offered.id, a.id, RingEndReason.AgentAway);
     }
@@ -200,16 +249,21 @@ export class Lifecycle {
       if (c.state !== S.Offered || c.offeredAgentId !== a.id) throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is not offered to you');
       next(c.state, Event.Accept);
       const at = this.core.iso();
-      const agent = newParticipant(actor, at);
+      const media = c.channel === MediaKind.Chat ? null : this.newMedia(c.channel, at);
+      const agent = { ...newParticipant(actor, at), load: media ? ('call' as const) : ('chat' as const) };
       // Pre-connect: the peer this console warmed up while ringing is its peer in the call.
       if (c.ringPeerId) Object.assign(agent, { peerId: c.ringPeerId, peerJoinedAt: at });
-      const media = c.channel === MediaKind.Chat ? null : this.newMedia(c.channel, at);
       if (!(await this.core.store.accept(c.id, a.id, agent, media, at))) {
         await this.core.reload(c.id);
+        await this.core.reloadAgent(a.id);
         throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is no longer offered to you');
       }
       Object.assign(c, { state: S.Active, offeredAgentId: null, offerDeadline: null, waitDeadline: null, answeredAt: at, media, ringPeerId: null });
       c.participants.push(agent);
+      Object.assign(a, { ringing: null, idleSince: this.core.now() });
+      if (media) a.calls++;
+      else a.chats++;
+      this.dispatcher.queue.measured(c);
       this.core.timers.disarm(`offer:${c.id}`);
       this.core.timers.disarm(`wait:${c.id}`);
       if (media) this.armDeadlines(c);
@@ -332,13 +386,28 @@ export class Lifecycle {
     const m = c.media;
     if (!m) return;
     const at = this.core.iso();
-    if (!(await this.core.store.endMedia(m.id, reason, at))) return void (await this.core.reload(c.id));
+    if (!(await this.core.store.endMedia(c.id, m.id, reason, at, this.core.opts.routing.maxChats))) return void (await this.core.reload(c.id));
     Object.assign(m, { endedAt: at, endReason: reason, connectDeadline: null });
     c.media = null;
     for (const p of c.participants) p.mediaPath = null;
+    this.moveLoad(c, 'chat');
     this.core.timers.disarm(`connect:${m.id}`);
     this.core.peersEnded(c);
     this.core.events.publish('changed', c);
+    // A call slot may have freed.
+    this.dispatch();
+  }
+
+  /** The cache follows `store.startMedia` / `endMedia`: present agents' slots move between chat and call (to chat only into a free chat slot). */
+  moveLoad(c: Conversation, to: 'call' | 'chat'): void {
+    for (const p of c.participants) {
+      const a = p.party.role === Role.Agent && !p.leftAt && p.load !== to ? this.core.agents.get(Number(p.party.id)) : undefined;
+      if (!a || (to === 'chat' && a.chats >= this.core.maxChatsOf(a))) continue;
+      p.load = to;
+      if (to === 'call') Object.assign(a, { calls: a.calls + 1, chats: Math.max(0, a.chats - 1) });
+      else Object.assign(a, { chats: a.chats + 1, calls: Math.max(0, a.calls - 1) });
+      this.core.publishAgent(a);
+    }
   }
 
   /** Stops taking new work (shutdown). Conversations are not ended: they resume after the restart. */
@@ -355,7 +424,7 @@ export class Lifecycle {
 function newParticipant(actor: Actor, at: string): Participant {
   return {
     party: actor.party, name: actor.name, state: ParticipantState.Connected, joinedAt: at, leftAt: null, graceDeadline: null,
-    peerId: null, peerJoinedAt: null, mediaPath: null, deliveredSeq: 0, readSeq: 0,
+    peerId: null, peerJoinedAt: null, mediaPath: null, deliveredSeq: 0, readSeq: 0, load: null,
   };
 }
 

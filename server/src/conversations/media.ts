@@ -67,9 +67,10 @@ export class Media {
           c.proposal = null;
         } else {
           const m = this.lifecycle.newMedia(proposal.kind, this.core.iso());
-          if (!(await this.core.store.startMedia(c.id, m))) return void (await this.core.reload(c.id));
+          if (!(await this.core.store.startMedia(c.id, m, this.core.opts.routing.maxChats))) return void (await this.core.reload(c.id));
           c.proposal = null;
           c.media = m;
+          this.lifecycle.moveLoad(c, 'call');
           for (const p of c.participants) Object.assign(p, { peerId: null, peerJoinedAt: null, mediaPath: null });
           this.lifecycle.armDeadlines(c);
         }

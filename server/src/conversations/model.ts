@@ -1,5 +1,6 @@
 import {
   ConversationState,
+  IssueType,
   MediaKind,
   Role,
   TERMINAL_STATES,
@@ -16,6 +17,7 @@ import {
   partyKey,
 } from '../../../protocol/index';
 import { iso } from '../db/index';
+import type { Load } from './agent-load';
 
 export type { Party };
 export { sameParty } from '../../../protocol/index';
@@ -34,6 +36,8 @@ export type Participant = {
   mediaPath: MediaPath | null;
   deliveredSeq: number;
   readSeq: number;
+  /** The agent slot this participant holds (`call` while media runs, else `chat`); null for shoppers. */
+  load: Load | null;
 };
 
 export type MediaSession = {
@@ -55,6 +59,11 @@ export type Conversation = {
   net: string;
   state: ConversationState;
   channel: MediaKind;
+  /** What the request is about, its language and the shopper's VIP level: what routing reads. */
+  issueType: IssueType;
+  language: string;
+  vip: number;
+  categoryIds: number[];
   customer: CustomerSummary | null;
   product: ProductSummary | null;
   pageUrl: string;
@@ -101,6 +110,10 @@ export function conversationFromRows(row: Row, participants: Row[], media: Row |
     net: String(row.net),
     state: row.state as ConversationState,
     channel: row.channel as MediaKind,
+    issueType: row.issue_type as IssueType,
+    language: String(row.language),
+    vip: Number(row.vip),
+    categoryIds: (JSON.parse(String(row.category_ids)) as unknown[]).map(Number).filter(Number.isSafeInteger),
     customer: context.customer,
     product: context.product,
     pageUrl: String(row.page_url),
@@ -134,6 +147,10 @@ export function conversationRow(c: Conversation): Row {
     context: JSON.stringify({ customer: c.customer, product: c.product }),
     page_url: c.pageUrl,
     channel: c.channel,
+    issue_type: c.issueType,
+    language: c.language,
+    vip: c.vip,
+    category_ids: JSON.stringify(c.categoryIds),
     state: c.state,
     last_seq: c.lastSeq,
     requested_at: c.requestedAt,
@@ -154,6 +171,7 @@ export function participantFromRow(r: Row): Participant {
     mediaPath: str<MediaPath>(r.media_path),
     deliveredSeq: Number(r.delivered_seq),
     readSeq: Number(r.read_seq),
+    load: str<Load>(r.load),
   };
 }
 
@@ -172,6 +190,7 @@ export function participantRow(conversationId: string, p: Participant): Row {
     media_path: p.mediaPath,
     delivered_seq: p.deliveredSeq,
     read_seq: p.readSeq,
+    load: p.load,
   };
 }
 
@@ -212,6 +231,9 @@ export function conversationView(c: Conversation, lastQos: ConversationView['las
     channel: c.channel,
     customerName: c.customer?.name ?? null,
     productName: c.product?.name ?? null,
+    issueType: c.issueType,
+    language: c.language,
+    vip: c.vip,
     participants: c.participants.map((p) => ({
       party: p.party,
       name: p.name,

@@ -1,4 +1,4 @@
-import { Presence, Role, type ClientMessageOf, type ConversationView, type ChatMessage, type AgentView } from '../../../protocol/index';
+import { Role, type ClientMessageOf, type ConversationView, type ChatMessage, type AgentView } from '../../../protocol/index';
 import { partyOfPrincipal, type Principal } from '../auth/tokens';
 import type { Logger } from '../log';
 import type { ShopAdapter } from '../shop/adapter';
@@ -51,8 +51,8 @@ export class Conversations {
 
   /** At start: agents with their stored presence, then every live conversation taken over. Returns how many. */
   async init(agents: { id: number; name: string; email: string }[]): Promise<number> {
-    const presences = await this.core.store.presences();
-    for (const a of agents) this.core.addAgent(a, presences.get(a.id) === Presence.Available ? Presence.Available : Presence.Away);
+    const rows = await this.core.store.agentRows(agents.map((a) => a.id), this.core.iso());
+    for (const a of agents) this.core.addAgent(a, rows.get(a.id));
     const n = await this.lifecycle.takeOver();
     this.media.indexLive();
     this.lifecycle.dispatch();
@@ -64,7 +64,10 @@ export class Conversations {
     const existing = this.liveOf(p)[0];
     if (existing) return this.chat.sync(actorOf(p), existing.id, 0);
     const c = await this.lifecycle.start(
-      { shopper: actorOf(p), siteId: p.siteId, net: p.net, channel: msg.channel, customer: null, product: null, pageUrl: sanitizePageUrl(msg.context.pageUrl) ?? '' },
+      {
+        shopper: actorOf(p), siteId: p.siteId, net: p.net, channel: msg.channel, issueType: msg.issueType, language: msg.language,
+        customer: null, product: null, pageUrl: sanitizePageUrl(msg.context.pageUrl) ?? '',
+      },
       async () => requestContext(this.shop, this.core.log, { customerId: p.customerId, productId: msg.context.productId }),
     );
     return { conversation: this.core.view(c), messages: [], more: false };

@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConversationState as S,
+  CounterpartError,
+  ErrorCode,
   MediaEndReason,
   RingEndReason,
   TERMINAL_STATES,
   type ChatMessage,
   type EndReason,
   type EndedBy,
-  type MediaKind,
+  MediaKind,
   type QosSample,
 } from '../../../protocol/index';
-import type { Db } from '../db/index';
+import { iso, type Db } from '../db/index';
+import type { SkillRow } from '../routing/skills';
 import type { Knex } from 'knex';
+import { acceptRing, casTx, dropRing, LostRace, moveLoad, releaseAgents, takeRing } from './agent-load';
 import {
   conversationFromRows,
   conversationRow,
@@ -28,6 +32,19 @@ import {
 
 const LIVE = [S.Queued, S.Offered, S.Active];
 type Tx = Knex.Transaction;
+
+/** An agent's stored status: presence, load, wrap-up and skills. */
+export type AgentRow = {
+  presence: string;
+  ringing: string | null;
+  calls: number;
+  chats: number;
+  maxChats: number | null;
+  wrapUpUntil: number | null;
+  missedRings: number;
+  idleSince: number | null;
+  skills: SkillRow[];
+};
 
 /**
  * Every read and write of conversations. Each state change is one transaction whose first
@@ -80,16 +97,18 @@ export class ConversationStore {
   }
 
   /**
-   * Offers a queued conversation to an agent who holds no other offer — both in one statement,
-   * so two nodes cannot offer one request twice nor ring one agent twice.
+   * Offers a queued conversation to an agent: a compare-and-set on the conversation (still
+   * queued) and on the agent's row (available, out of wrap-up, ringing nothing, a free slot for
+   * this channel), in one transaction — so two nodes cannot offer one request twice, nor ring one
+   * agent twice or past their capacity.
    */
-  async offer(id: string, agentId: number, at: string, deadline: number): Promise<boolean> {
-    return this.tx(async (trx) => {
+  async offer(id: string, agentId: number, at: string, deadline: number, slot: { call: boolean; maxChats: number; now: number }): Promise<boolean> {
+    return casTx(this.db, async (trx) => {
       const n = await trx('conversations')
         .where({ id, state: S.Queued })
-        .whereNotExists((q) => q.select(trx.raw('1')).from('conversations as other').where({ 'other.state': S.Offered, 'other.offered_agent_id': agentId }))
         .update({ state: S.Offered, offered_agent_id: agentId, offer_deadline: deadline, offered_at: trx.raw('coalesce(offered_at, ?)', [at]) });
       if (n !== 1) return false;
+      if (!(await takeRing(trx, agentId, id, slot))) throw new LostRace();
       await trx('offers').insert({ conversation_id: id, agent_id: agentId, started_at: at });
       return true;
     });
@@ -115,36 +134,44 @@ export class ConversationStore {
     await trx('offers').where({ conversation_id: id }).whereNull('ended_at').update({ ended_at: at, outcome });
   }
 
-  /** The offer stopped without an answer: back to the queue. */
-  async unoffer(id: string, agentId: number, outcome: RingEndReason, at: string): Promise<boolean> {
+  /**
+   * The offer stopped without an answer: back to the queue, and the agent stops ringing. A ring
+   * timeout is a missed ring: `awayAfter` in a row set the agent away (`away` in the answer).
+   */
+  async unoffer(id: string, agentId: number, outcome: RingEndReason, at: string, awayAfter: number): Promise<{ ok: boolean; away: boolean }> {
     return this.tx(async (trx) => {
       const ok = await trx('conversations')
         .where({ id, state: S.Offered, offered_agent_id: agentId })
         .update({ state: S.Queued, offered_agent_id: null, offer_deadline: null, ring_peer_id: null });
-      if (ok !== 1) return false;
+      if (ok !== 1) return { ok: false, away: false };
       await this.closeOffers(trx, id, outcome, at);
       // The shopper's warm peer of that ring is retired with it (the next ring warms a fresh one).
       await trx('participants').where({ conversation_id: id }).update({ peer_id: null, peer_joined_at: null });
-      return true;
+      const away = await dropRing(trx, agentId, id, outcome === RingEndReason.Timeout, awayAfter, at);
+      return { ok: true, away };
     });
   }
 
-  /** The agent takes it: active, the agent joins, and a media session starts for voice or video. */
+  /** The agent takes it: active, the agent joins (their ring becomes a call or chat slot), and a media session starts for voice or video. */
   async accept(id: string, agentId: number, agent: Participant, media: MediaSession | null, at: string): Promise<boolean> {
-    return this.tx(async (trx) => {
+    return casTx(this.db, async (trx) => {
       const ok = await trx('conversations')
         .where({ id, state: S.Offered, offered_agent_id: agentId })
         .update({ state: S.Active, offered_agent_id: null, offer_deadline: null, wait_deadline: null, answered_at: at, ring_peer_id: null });
       if (ok !== 1) return false;
       await this.closeOffers(trx, id, RingEndReason.Accepted, at);
+      await acceptRing(trx, agentId, id, agent.load ?? 'chat');
       await trx('participants').insert(participantRow(id, agent));
       if (media) await trx('media_sessions').insert(mediaRow(id, media));
       return true;
     });
   }
 
-  /** Ends a conversation from any of `from`: participants leave, media and offers close. */
-  async end(id: string, from: S[], to: S, by: EndedBy, reason: EndReason, at: string): Promise<boolean> {
+  /**
+   * Ends a conversation from any of `from`: participants leave (agents give back their slot and
+   * wrap up until `wrapUntil`), media and offers close.
+   */
+  async end(id: string, from: S[], to: S, by: EndedBy, reason: EndReason, at: string, wrapUntil: number | null): Promise<boolean> {
     if (!TERMINAL_STATES.has(to)) throw new Error(`${to} is not terminal`);
     return this.tx(async (trx) => {
       const ok = await this.cas(trx, id, from, {
@@ -152,6 +179,7 @@ export class ConversationStore {
         proposal_kind: null, proposal_by: null,
       });
       if (!ok) return false;
+      await releaseAgents(trx, id, wrapUntil);
       await trx('participants').where({ conversation_id: id }).whereNull('left_at').update({ left_at: at, state: 'left', grace_deadline: null, media_path: null });
       await trx('media_sessions').where({ conversation_id: id }).whereNull('ended_at').update({ ended_at: at, end_reason: MediaEndReason.ConversationEnded, connect_deadline: null });
       await this.closeOffers(trx, id, by === 'system' ? RingEndReason.Expired : RingEndReason.Cancelled, at);
@@ -183,30 +211,46 @@ export class ConversationStore {
     );
   }
 
-  async startMedia(id: string, m: MediaSession): Promise<boolean> {
+  /** Starts a media session; its agents' chat slots become call slots (refused when one is in another call). */
+  async startMedia(id: string, m: MediaSession, maxChats: number): Promise<boolean> {
     return this.tx(async (trx) => {
       if (!(await this.cas(trx, id, [S.Active], { proposal_kind: null, proposal_by: null }))) return false;
       if (await trx('media_sessions').where({ conversation_id: id }).whereNull('ended_at').first('id')) return false;
+      await moveLoad(trx, id, 'call', maxChats).catch((err: unknown) => {
+        throw err instanceof LostRace ? new CounterpartError(ErrorCode.AgentInCall, 'The agent is in another call; a call here can start when it ends', 409) : err;
+      });
       await trx('media_sessions').insert(mediaRow(id, m));
       await trx('participants').where({ conversation_id: id }).update({ peer_id: null, peer_joined_at: null, media_path: null });
       return true;
     });
   }
 
-  async endMedia(mediaId: string, reason: MediaEndReason, at: string): Promise<boolean> {
-    const n = await this.db('media_sessions').where({ id: mediaId }).whereNull('ended_at').update({ ended_at: at, end_reason: reason, connect_deadline: null });
-    return n === 1;
+  /** Ends a media session; the conversation goes on in chat, and its agents' call slots become chat slots. */
+  async endMedia(conversationId: string, mediaId: string, reason: MediaEndReason, at: string, maxChats: number): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const n = await trx('media_sessions').where({ id: mediaId, conversation_id: conversationId }).whereNull('ended_at').update({ ended_at: at, end_reason: reason, connect_deadline: null });
+      if (n !== 1) return false;
+      await moveLoad(trx, conversationId, 'chat', maxChats);
+      return true;
+    });
   }
 
   async updateMedia(mediaId: string, fields: Row): Promise<void> {
     await this.db('media_sessions').where({ id: mediaId }).whereNull('ended_at').update(fields);
   }
 
+  /** The most recent answered conversations that ended (oldest first): the wait estimate's handle and answer times. */
+  async recentlyAnswered(limit: number): Promise<Pick<Conversation, 'channel' | 'offeredAt' | 'answeredAt' | 'endedAt'>[]> {
+    const rows: Row[] = await this.db('conversations').whereNotNull('answered_at').whereNotNull('ended_at').orderBy('ended_at', 'desc').limit(limit)
+      .select('channel', 'offered_at', 'answered_at', 'ended_at');
+    return rows.reverse().map((r) => ({ channel: r.channel as MediaKind, offeredAt: iso(r.offered_at), answeredAt: iso(r.answered_at), endedAt: iso(r.ended_at) }));
+  }
+
   /** Agents this conversation was offered to whose offer ended (declined, missed) after `since`. */
   async recentlyRefused(id: string, sinceIso: string): Promise<Map<number, string>> {
     const rows: Row[] = await this.db('offers')
       .where({ conversation_id: id })
-      .whereIn('outcome', [RingEndReason.Declined, RingEndReason.Timeout, RingEndReason.Cancelled])
+      .whereIn('outcome', [RingEndReason.Declined, RingEndReason.Timeout, RingEndReason.AgentAway])
       .andWhere('ended_at', '>', sinceIso)
       .select('agent_id', 'ended_at');
     return new Map(rows.map((r) => [Number(r.agent_id), String(r.ended_at)]));
@@ -274,13 +318,33 @@ export class ConversationStore {
 
   // ---- agents and QoS ----------------------------------------------------------------------
 
-  async presences(): Promise<Map<number, string>> {
-    const rows: Row[] = await this.db('agent_status').select('user_id', 'presence');
-    return new Map(rows.map((r) => [Number(r.user_id), String(r.presence)]));
+  /** Every agent's stored status and skills (a row is made for an agent who has none yet, away). */
+  async agentRows(ids: number[], at: string): Promise<Map<number, AgentRow>> {
+    for (const id of ids) await this.db('agent_status').insert({ user_id: id, presence: 'away', since: at }).onConflict('user_id').ignore();
+    const rows: Row[] = ids.length ? await this.db('agent_status').whereIn('user_id', ids) : [];
+    const skills: Row[] = ids.length ? await this.db('agent_skills').whereIn('user_id', ids) : [];
+    return new Map(
+      rows.map((r) => [
+        Number(r.user_id),
+        {
+          presence: String(r.presence), ringing: r.ring_conversation === null ? null : String(r.ring_conversation), calls: Number(r.calls), chats: Number(r.chats),
+          maxChats: r.max_chats === null ? null : Number(r.max_chats), wrapUpUntil: r.wrapup_until === null ? null : Number(r.wrapup_until),
+          missedRings: Number(r.missed_rings), idleSince: r.idle_since === null ? null : Number(r.idle_since),
+          skills: skills.filter((k) => Number(k.user_id) === Number(r.user_id)).map((k) => ({ kind: k.kind as SkillRow['kind'], value: String(k.value), level: Number(k.level) })),
+        },
+      ]),
+    );
   }
 
+  /** The agent chose a presence; going available also ends their wrap-up and restarts the missed-ring count. */
   async setPresence(userId: number, presence: string, at: string): Promise<void> {
-    await this.db('agent_status').insert({ user_id: userId, presence, since: at }).onConflict('user_id').merge();
+    await this.db('agent_status')
+      .where({ user_id: userId })
+      .update({ presence, since: at, missed_rings: 0, ...(presence === 'available' ? { wrapup_until: null } : {}) });
+  }
+
+  async setIdleSince(userId: number, idleSince: number): Promise<void> {
+    await this.db('agent_status').where({ user_id: userId }).update({ idle_since: idleSince });
   }
 
   async insertQos(id: string, from: Party, at: string, s: QosSample): Promise<void> {

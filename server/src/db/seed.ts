@@ -1,5 +1,6 @@
 import { Role } from '../../../protocol/index';
 import { hashPassword } from '../auth/passwords';
+import { DEFAULT_SKILLS } from '../routing/skills';
 import { now, type Db } from './index';
 
 /** The demo's staff accounts (README lists them). Created only on an empty users table. */
@@ -12,8 +13,7 @@ export const DEMO_USERS = [
 export async function seedDemoUsers(db: Db): Promise<boolean> {
   const [{ n }] = (await db('users').count({ n: '*' })) as [{ n: number | string }];
   if (Number(n) > 0) return false;
-  for (const u of DEMO_USERS)
-    await db('users').insert({ email: u.email, name: u.name, role: u.role, password_hash: await hashPassword(u.password), created_at: now() });
+  for (const u of DEMO_USERS) await createUser(db, u);
   return true;
 }
 
@@ -21,5 +21,9 @@ export async function createUser(db: Db, u: { email: string; name: string; role:
   const [row] = await db('users')
     .insert({ email: u.email.toLowerCase(), name: u.name, role: u.role, password_hash: await hashPassword(u.password), created_at: now() })
     .returning<{ id: number }[]>('id');
+  if (u.role === Role.Agent) {
+    await db('agent_status').insert({ user_id: row!.id, presence: 'away', since: now() });
+    await db('agent_skills').insert(DEFAULT_SKILLS.map((s) => ({ user_id: row!.id, ...s })));
+  }
   return row!.id;
 }

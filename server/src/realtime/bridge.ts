@@ -19,13 +19,18 @@ export function bridgeToHub(conversations: Conversations, hub: Hub): () => void 
       toParticipants(c, msg);
       hub.toSupervisors(msg);
     }),
-    ev.on('queued', (c, position, agentAvailable) =>
-      hub.send(partyKey(shopperParty(c.shopperId)), { type: 'conversation.queued', conversationId: c.id, position, agentAvailable }),
+    ev.on('queued', (c, position, agentAvailable, expectedWaitMs) =>
+      hub.send(partyKey(shopperParty(c.shopperId)), { type: 'conversation.queued', conversationId: c.id, position, agentAvailable, expectedWaitMs }),
     ),
     ev.on('offer', (c, agentId, preview, timeoutMs) =>
-      hub.send(partyKey(agentParty(agentId)), { type: 'offer', conversationId: c.id, channel: c.channel, customer: c.customer, product: c.product, preview, timeoutMs }),
+      hub.send(partyKey(agentParty(agentId)), {
+        type: 'offer', conversationId: c.id, channel: c.channel, customer: c.customer, product: c.product, preview, timeoutMs,
+        issueType: c.issueType, language: c.language, vip: c.vip,
+      }),
     ),
-    ev.on('offerEnded', (c, agentId, reason) => hub.send(partyKey(agentParty(agentId)), { type: 'offer.end', conversationId: c.id, reason })),
+    ev.on('offerEnded', (c, agentId, reason, setAway) =>
+      hub.send(partyKey(agentParty(agentId)), { type: 'offer.end', conversationId: c.id, reason, ...(setAway ? { setAway: true } : {}) }),
+    ),
     ev.on('message', (c, message) => {
       for (const p of presentParties(c)) hub.send(partyKey(p), { type: 'chat.message', message });
     }),
@@ -39,7 +44,7 @@ export function bridgeToHub(conversations: Conversations, hub: Hub): () => void 
     }),
     ev.on('agent', (agent, presence) => {
       hub.toSupervisors({ type: 'agent.update', agent });
-      hub.send(partyKey(agentParty(agent.id)), { type: 'agent.self', state: agent.state, presence });
+      hub.send(partyKey(agentParty(agent.id)), { type: 'agent.self', state: agent.state, presence, wrapUpUntil: agent.wrapUpUntil });
     }),
     ev.on('qos', (c, from, at, sample) => hub.toSupervisors({ type: 'qos.update', conversationId: c.id, from, at, sample })),
   ];

@@ -21,7 +21,29 @@ export interface WooCommerceAdapterOptions {
   timeoutMs?: number;
   /** Largest answer body accepted, in bytes; default 1 MiB. */
   maxResponseBytes?: number;
+  /** How a customer's VIP level is read; default: the `counterpart_vip` customer meta. */
+  vip?: VipRule;
 }
+
+/**
+ * A customer's VIP level from the shop's data: a number in a customer meta field (0–9), or the
+ * count of spending thresholds their completed orders reach (`spent: [500, 2000]`: 1 from 500, 2
+ * from 2000, in the shop's currency).
+ */
+export type VipRule = { kind: 'meta'; key: string } | { kind: 'spent'; thresholds: number[] };
+export const DEFAULT_VIP_RULE: VipRule = { kind: 'meta', key: 'counterpart_vip' };
+
+/** `meta:<key>` or `spent:<amount>,<amount>…` (the VIP_RULE setting). */
+export function parseVipRule(text: string): VipRule {
+  const [kind, rest = ''] = text.split(':', 2) as [string, string?];
+  if (kind === 'meta' && /^[A-Za-z0-9_-]{1,64}$/.test(rest)) return { kind: 'meta', key: rest };
+  const thresholds = rest.split(',').map(Number);
+  if (kind === 'spent' && thresholds.length >= 1 && thresholds.length <= 9 && thresholds.every((n) => Number.isFinite(n) && n > 0))
+    return { kind: 'spent', thresholds: thresholds.sort((a, b) => a - b) };
+  throw new Error(`VIP_RULE "${text}" is not meta:<customer meta key> or spent:<amount>,<amount>… (e.g. spent:500,2000)`);
+}
+
+const vipLevel = (n: number): number => (Number.isFinite(n) ? Math.min(9, Math.max(0, Math.floor(n))) : 0);
 
 const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -59,6 +81,7 @@ const WooProduct = z.looseObject({
   permalink: z.string(),
   price: z.string(),
   images: z.array(z.looseObject({ src: z.string() })).default([]),
+  categories: z.array(z.looseObject({ id: z.number().int(), name: z.string() })).default([]),
 });
 
 const WooAddress = z.looseObject({ first_name: z.string().optional(), last_name: z.string().optional() });
@@ -70,6 +93,7 @@ const WooCustomer = z.looseObject({
   last_name: z.string().default(''),
   username: z.string().optional(),
   billing: WooAddress.optional(),
+  meta_data: z.array(z.looseObject({ key: z.string(), value: z.unknown() })).default([]),
 });
 
 const WooOrder = z.looseObject({
@@ -158,6 +182,14 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
     return new TextDecoder().decode(Buffer.concat(chunks, size)); // strips a BOM, as res.json() did
   }
 
+  async function vipOf(c: z.output<typeof WooCustomer>): Promise<number> {
+    const rule = opts.vip ?? DEFAULT_VIP_RULE;
+    if (rule.kind === 'meta') return vipLevel(Number(c.meta_data.find((m) => m.key === rule.key)?.value ?? 0));
+    const paid = (await get(`orders?customer=${c.id}&status=completed&per_page=100`, z.array(WooOrder))) ?? [];
+    const spent = paid.reduce((sum, o) => sum + (Number(o.total) || 0), 0);
+    return rule.thresholds.filter((t) => spent >= t).length;
+  }
+
   function toOrder(o: z.output<typeof WooOrder>): OrderSummary {
     return {
       id: o.id,
@@ -175,7 +207,10 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
       if (!isId(id)) return null;
       const p = await get(`products/${id}`, WooProduct);
       if (!p) return null;
-      return { id: p.id, name: p.name, permalink: p.permalink, price: p.price, image: p.images[0]?.src ?? null };
+      return {
+        id: p.id, name: p.name, permalink: p.permalink, price: p.price, image: p.images[0]?.src ?? null,
+        categories: p.categories.slice(0, 20).map((k) => ({ id: k.id, name: k.name })),
+      };
     },
 
     async getCustomer(id: number): Promise<CustomerSummary | null> {
@@ -183,7 +218,7 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
       const c = await get(`customers/${id}`, WooCustomer);
       if (!c) return null;
       const name = joinName(c.first_name, c.last_name) || joinName(c.billing?.first_name, c.billing?.last_name) || c.username || c.email;
-      return { id: c.id, name, email: c.email };
+      return { id: c.id, name, email: c.email, vip: await vipOf(c) };
     },
 
     async getLatestOrder(customerId: number): Promise<OrderSummary | null> {

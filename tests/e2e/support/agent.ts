@@ -23,6 +23,18 @@ export class AgentSide {
     return new AgentSide(admin, console);
   }
 
+  /** The wrap-up card's title (after a conversation). */
+  async wrapUpTitle(): Promise<string> {
+    const el = await this.console.waitForSelector('[data-testid=wrapup-title]', { timeout: 15_000 });
+    return (await el!.evaluate((e) => e.textContent ?? '')).trim();
+  }
+
+  /** Ends wrap-up with Ready: offers resume. */
+  async ready(): Promise<void> {
+    await (await this.console.waitForSelector('[data-testid=wrapup-ready]', { timeout: 15_000 }))!.click();
+    await this.console.waitForSelector('[data-testid=agent-state][data-state=available]', { timeout: 15_000 });
+  }
+
   /** Opens the console again from the overlay (after it was closed): the stored session signs it in. */
   async reopenConsole(browser: Browser): Promise<AgentSide> {
     await (await this.waitOverlay('[data-testid=overlay-open-console]', 30_000)).click();

@@ -27,6 +27,7 @@ export async function startProcessStack(env: Record<string, string> = {}): Promi
     SHOP_URL: `http://127.0.0.1:${shopPort}`,
     SITE_ORIGINS: shopUrl,
     STATIC_DIR: path.resolve('dist'),
+    WRAP_UP_MS: '0',
     ...env,
   };
   const shop = await startDemoShop(shopPort, serverUrl);

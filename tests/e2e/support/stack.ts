@@ -25,6 +25,8 @@ export async function startStack(env: Record<string, string> = {}, opts: { ipOri
       SHOP_URL: `http://127.0.0.1:${shopPort}`,
       SITE_ORIGINS: opts.ipOriginAllowed === false ? shopUrl : `${shopUrl},http://127.0.0.1:${shopPort}`,
       STATIC_DIR: path.resolve('dist'),
+      // Agents take the next request at once; the call test turns wrap-up on.
+      WRAP_UP_MS: '0',
       ...env,
     }),
   );

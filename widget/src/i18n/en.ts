@@ -1,4 +1,4 @@
-import { EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason } from '../../../protocol/index';
+import { IssueType, EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason } from '../../../protocol/index';
 import { launcherText } from './launcher';
 
 const MAX_MB = MAX_UPLOAD_BYTES / (1024 * 1024);
@@ -19,6 +19,13 @@ export const en = {
   },
 
   start: {
+    topic: 'What is it about?',
+    topics: {
+      [IssueType.PreSale]: 'A question before buying',
+      [IssueType.Order]: 'My order or delivery',
+      [IssueType.AfterSales]: 'Returns, repairs or warranty',
+      [IssueType.Technical]: 'Technical help with a product',
+    } satisfies Record<IssueType, string>,
     intro: 'Chat, call or video call a shop assistant. No sign-up needed.',
     chat: 'Chat',
     voice: 'Voice call',
@@ -34,8 +41,10 @@ export const en = {
   },
 
   wait: {
+    /** The place in line and, when known, the expected wait (computed by the server). */
+    estimate: (n: number, ms: number | null) =>
+      `${n <= 1 ? 'You are next in line.' : `You are number ${n} in line.`}${ms === null ? '' : ms < 60_000 ? ' Expected wait: under a minute.' : ` Expected wait: about ${Math.round(ms / 60_000)} min.`}`,
     connecting: 'Connecting you to the shop…',
-    position: (n: number) => (n <= 1 ? 'You are next in line.' : `You are number ${n} in line.`),
     noAgent: 'No agent is available right now. Stay here and we will connect you as soon as one is free.',
     offered: 'Calling an agent…',
     placeholder: 'Write your question while you wait',
@@ -106,6 +115,7 @@ export const en = {
     [ErrorCode.ShopUnavailable]: 'The shop cannot be reached right now. Please try again later.',
     [ErrorCode.RateLimited]: 'Too many attempts from your connection. Please wait a minute and try again.',
     [ErrorCode.AccountLocked]: 'Too many attempts. Please wait a few minutes and try again.',
+    [ErrorCode.AgentInCall]: 'The agent is in another call right now. You can keep chatting and try again in a moment.',
     [ErrorCode.QueueFull]: 'All our agents are busy and the queue is full. Please try again in a few minutes.',
     [ErrorCode.Unavailable]: 'Our service is restarting. Please try again in a moment.',
     [ErrorCode.Internal]: 'We could not reach our service. Please try again.',

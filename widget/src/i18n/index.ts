@@ -9,7 +9,7 @@ export { LOCALES, langOf, pickLanguage, type Lang } from './lang';
 /**
  * The widget's string catalogue: every text the shopper sees comes from here. English defines
  * the keys; each language is a `Catalogue`, so a missing or extra key is a type error. Texts
- * with a value in them are functions (`wait.position(3)`).
+ * with a value in them are functions (`wait.estimate(3, 120_000)`).
  */
 export type Catalogue = typeof en;
 

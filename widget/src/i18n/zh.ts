@@ -1,4 +1,4 @@
-import { EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason } from '../../../protocol/index';
+import { IssueType, EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason } from '../../../protocol/index';
 import type { Catalogue } from './index';
 import { launcherText } from './launcher';
 
@@ -15,6 +15,13 @@ export const zh: Catalogue = {
   },
 
   start: {
+    topic: '请问您要咨询什么？',
+    topics: {
+      [IssueType.PreSale]: '售前咨询',
+      [IssueType.Order]: '我的订单或配送',
+      [IssueType.AfterSales]: '退换货、维修或保修',
+      [IssueType.Technical]: '产品使用技术支持',
+    } satisfies Record<IssueType, string>,
     intro: '文字、语音或视频，随时联系店铺客服，无需注册。',
     chat: '文字咨询',
     voice: '语音通话',
@@ -30,8 +37,10 @@ export const zh: Catalogue = {
   },
 
   wait: {
+    /** 排队位置，以及服务器计算的预计等待时间（如有）。 */
+    estimate: (n: number, ms: number | null) =>
+      `${n <= 1 ? '下一位就是您。' : `您当前排在第 ${n} 位。`}${ms === null ? '' : ms < 60_000 ? '预计等待不到 1 分钟。' : `预计等待约 ${Math.round(ms / 60_000)} 分钟。`}`,
     connecting: '正在为您连接客服……',
-    position: (n: number) => (n <= 1 ? '下一位就是您，请稍候。' : `您当前排在第 ${n} 位，请稍候。`),
     noAgent: '客服暂时都在忙或不在线。请留在此页面，有客服空闲时会马上为您接通。',
     offered: '正在呼叫客服……',
     placeholder: '等待期间，可以先描述您的问题',
@@ -101,6 +110,7 @@ export const zh: Catalogue = {
     [ErrorCode.ShopUnavailable]: '暂时无法联系到店铺，请稍后再试。',
     [ErrorCode.RateLimited]: '您的操作过于频繁，请一分钟后再试。',
     [ErrorCode.AccountLocked]: '尝试次数过多，请几分钟后再试。',
+    [ErrorCode.AgentInCall]: '客服正在另一通电话中。您可以继续文字聊天，稍后再试。',
     [ErrorCode.QueueFull]: '客服全忙，排队人数已满，请几分钟后再试。',
     [ErrorCode.Unavailable]: '服务正在重启，请稍后再试。',
     [ErrorCode.Internal]: '无法连接到客服服务，请重试。',

@@ -1,0 +1,82 @@
+/**
+ * The one place that decides who is offered what. Pure: it reads a snapshot (waiting requests,
+ * free agents, the clock) and returns the offers to try; the dispatcher makes each one a
+ * compare-and-set in the database, so a decision taken on stale memory (another node, a
+ * concurrent change) is simply not written.
+ */
+import { canServe, isCall, type Need, type Skills } from './skills';
+
+export type Waiting = {
+  id: string;
+  vip: number;
+  /** Epoch ms. */
+  requestedAt: number;
+  need: Need;
+  /** Agents who refused it (declined, missed) → until when (epoch ms) they are not offered it again. */
+  refused?: ReadonlyMap<number, number>;
+};
+
+export type FreeAgent = {
+  id: number;
+  /** Epoch ms since the agent has had nothing new: the longest idle is offered first. */
+  idleSince: number;
+  skills: Skills;
+  /** A free call slot (no live call) and a free chat slot (fewer chats than their capacity). */
+  canCall: boolean;
+  canChat: boolean;
+};
+
+export type RoutingRules = {
+  /** After this long in the queue a request goes to any agent with its issue type. */
+  widenAfterMs: number;
+};
+
+/** Queue order: higher VIP level first, then the earlier request, then the id (a total order). */
+export function queueOrder(a: Waiting, b: Waiting): number {
+  return b.vip - a.vip || a.requestedAt - b.requestedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Longest idle first; the id breaks ties (a total order). */
+export function idleOrder(a: FreeAgent, b: FreeAgent): number {
+  return a.idleSince - b.idleSince || a.id - b.id;
+}
+
+export const isWidened = (w: Waiting, now: number, rules: RoutingRules): boolean => now - w.requestedAt >= rules.widenAfterMs;
+
+const signature = (w: Waiting, widened: boolean): string =>
+  `${w.need.channel}|${w.need.issueType}|${widened ? '*' : `${w.need.language}|${w.need.categoryIds.join(',')}`}`;
+
+/**
+ * The offers to make now: requests in queue order, each to the longest-idle free agent who has
+ * its skills and a free slot for its channel and did not refuse it lately. An agent rings for
+ * one request at a time, so each agent appears at most once. `waiting` must be in `queueOrder`.
+ */
+export function assign(
+  waiting: readonly Waiting[],
+  free: readonly FreeAgent[],
+  now: number,
+  rules: RoutingRules,
+): { request: Waiting; agent: FreeAgent }[] {
+  const agents = [...free].sort(idleOrder);
+  const out: { request: Waiting; agent: FreeAgent }[] = [];
+  // A need no free agent meets stays unmet for the rest of this pass (agents only leave the list).
+  const unmet = new Set<string>();
+  for (const w of waiting) {
+    if (agents.length === 0) break;
+    const widened = isWidened(w, now, rules);
+    const sig = signature(w, widened);
+    const refusals = w.refused && [...w.refused.values()].some((until) => until > now);
+    if (!refusals && unmet.has(sig)) continue;
+    const call = isCall(w.need.channel);
+    const i = agents.findIndex(
+      (a) => (call ? a.canCall : a.canChat) && canServe(a.skills, w.need, widened) && !((w.refused?.get(a.id) ?? 0) > now),
+    );
+    if (i < 0) {
+      if (!refusals) unmet.add(sig);
+      continue;
+    }
+    out.push({ request: w, agent: agents[i]! });
+    agents.splice(i, 1);
+  }
+  return out;
+}
