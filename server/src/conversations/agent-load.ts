@@ -27,17 +27,6 @@ export async function casTx(db: Knex, fn: (trx: Tx) => Promise<boolean>): Promis
   }
 }
 
-/** Rings an agent for a conversation: they must be available, out of wrap-up, ringing nothing and have a free slot. */
-export async function takeRing(trx: Tx, agentId: number, conversationId: string, slot: { call: boolean; maxChats: number; now: number }): Promise<boolean> {
-  const n = await trx('agent_status')
-    .where({ user_id: agentId, presence: Presence.Available })
-    .whereNull('ring_conversation')
-    .where((q) => q.whereNull('wrapup_until').orWhere('wrapup_until', '<=', slot.now))
-    .where((q) => (slot.call ? q.where('calls', '<', 1) : q.whereRaw('chats < coalesce(max_chats, ?)', [slot.maxChats])))
-    .update({ ring_conversation: conversationId });
-  return n === 1;
-}
-
 /**
  * The ring stopped without an answer. A missed ring (timeout) counts; `awayAfter` missed in a
  * row set the agent away. Any other end (decline, away, gone) is not a miss: the count restarts.

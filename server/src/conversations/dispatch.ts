@@ -4,8 +4,12 @@ import { isCall } from '../routing/skills';
 import { inWrapUp, type Agent } from './agents';
 import type { Core } from './core';
 import type { Conversation } from './model';
+import type { OfferWant } from './offer-batch';
 import { QueueTeller } from './queue-tell';
 import { Event, next } from './states';
+
+/** Offers written per transaction (a pass decides at most one per free agent). */
+const OFFER_BATCH = 100;
 
 /** How an offer ends when the agent refused it (not offered it again for a while); a console that dropped is not a refusal. */
 export const REFUSALS: readonly RingEndReason[] = [RingEndReason.Declined, RingEndReason.Timeout, RingEndReason.AgentAway];
@@ -31,11 +35,11 @@ export class Dispatcher {
   readonly queue: QueueTeller;
   private dispatching: Promise<void> | null = null;
   private dispatchAgain = false;
-  /** Figures of the last passes, for the routing bench: offers tried and made, and each decision's time. */
-  readonly stats = { tried: 0, made: 0, decisionMs: [] as number[] };
+  /** Figures for the routing bench: offers tried and made, each offer's time from the pass's decision to its commit, time in passes that offered. */
+  readonly stats = { tried: 0, made: 0, decisionMs: [] as number[], routingMs: 0 };
 
   constructor(private readonly core: Core) {
-    this.queue = new QueueTeller(core, () => this.dispatch());
+    this.queue = new QueueTeller(core, () => this.waiting());
   }
 
   /** At start: agents who refused a live conversation recently (from its stored offers). */
@@ -132,63 +136,85 @@ export class Dispatcher {
     return canCall || canChat ? { id: a.id, idleSince: a.idleSince, skills: a.skills, canCall, canChat } : null;
   }
 
+  /** Every queued conversation as the router sees it, in queue order. */
+  waiting(): Waiting[] {
+    const out: Waiting[] = [];
+    for (const c of this.core.live.values()) if (c.state === S.Queued) out.push(waitingOf(c, this.refused.get(c.id)));
+    return out.sort(queueOrder);
+  }
+
+  /**
+   * One pass: when some agent is free, the router's offers are written (in batches). Waiting
+   * shoppers are told their place by the queue teller, at most every few hundred ms, not here:
+   * a burst of thousands of requests must not cost a sort of the whole queue per request.
+   */
   private async dispatchOnce(): Promise<void> {
     const { core } = this;
     const now = core.now();
     const rules = core.opts.routing;
-    const waiting: Waiting[] = [];
-    for (const c of core.live.values()) if (c.state === S.Queued) waiting.push(waitingOf(c, this.refused.get(c.id)));
-    waiting.sort(queueOrder);
+    this.queue.soon();
     const free: FreeAgent[] = [];
     for (const a of core.agents.values()) {
       const f = this.freeAgent(a, now);
       if (f) free.push(f);
     }
-    let offered = false;
-    for (const { request, agent } of assign(waiting, free, now, rules)) {
-      const t0 = performance.now();
-      this.stats.tried++;
-      if (await this.offer(request.id, agent.id)) {
-        this.stats.made++;
-        offered = true;
-      }
-      if (this.stats.decisionMs.length < 100_000) this.stats.decisionMs.push(performance.now() - t0);
-    }
-    const still = offered ? waiting.filter((w) => core.live.get(w.id)?.state === S.Queued) : waiting;
-    this.queue.tell(still, now);
-    // Wake up when a refusal lapses or a request widens: it may be offered then.
+    // Nobody free: nothing to decide (an agent who frees up starts a pass).
+    if (free.length === 0) return;
+    const started = performance.now();
+    const waiting = this.waiting();
+    const pairs = assign(waiting, free, now, rules);
+    for (let i = 0; i < pairs.length; i += OFFER_BATCH) await this.offerAll(pairs.slice(i, i + OFFER_BATCH).map((p) => ({ id: p.request.id, agentId: p.agent.id })), started);
+    if (pairs.length) this.stats.routingMs += performance.now() - started;
+    // Wake up when a refusal lapses or a request widens: a free agent may take it then.
     let wake = Infinity;
-    for (const w of still) {
+    for (const w of waiting) {
       if (!isWidened(w, now, rules)) wake = Math.min(wake, w.requestedAt + rules.widenAfterMs);
       for (const until of w.refused?.values() ?? []) if (until > now) wake = Math.min(wake, until);
     }
     if (wake < Infinity) core.timers.arm('dispatch', wake + 10, () => this.dispatch());
   }
 
-  private offer(id: string, agentId: number): Promise<boolean> {
+  /**
+   * Writes a pass's offers (one transaction, each a compare-and-set: offer-batch.ts) holding the
+   * locks of their conversations; then rings each agent. True when any was offered.
+   */
+  private offerAll(list: { id: string; agentId: number }[], decided: number): Promise<boolean> {
     const { core } = this;
-    return core.locks.run(id, async () => {
-      const c = core.live.get(id);
-      const a = core.agents.get(agentId);
+    return core.locks.runMany(list.map((x) => x.id), async () => {
       const now = core.now();
-      if (!c || !a || c.state !== S.Queued || !this.freeAgent(a, now)) return false;
-      next(c.state, Event.Offer);
+      const wants: OfferWant[] = [];
+      for (const x of list) {
+        const c = core.live.get(x.id);
+        const a = core.agents.get(x.agentId);
+        if (c && a && c.state === S.Queued && this.freeAgent(a, now)) wants.push({ id: x.id, agentId: x.agentId, call: isCall(c.channel) });
+      }
       const at = core.iso();
       const deadline = now + core.opts.ringTimeoutMs;
-      if (!(await core.store.offer(id, agentId, at, deadline, { call: isCall(c.channel), maxChats: core.maxChatsOf(a), now }))) {
-        await core.reload(id);
-        await core.reloadAgent(agentId);
-        return false;
+      const ok = await core.store.offerMany(wants, at, deadline, now, core.opts.routing.maxChats);
+      const took = performance.now() - decided;
+      this.stats.tried += wants.length;
+      this.stats.made += ok.size;
+      for (const w of wants) {
+        if (this.stats.decisionMs.length < 100_000) this.stats.decisionMs.push(took);
+        const c = core.live.get(w.id)!;
+        const a = core.agents.get(w.agentId)!;
+        if (!ok.has(w.id)) {
+          // Another change (or node) got there first: read both back.
+          await core.reload(w.id);
+          await core.reloadAgent(w.agentId);
+          continue;
+        }
+        next(c.state, Event.Offer);
+        Object.assign(c, { state: S.Offered, offeredAgentId: w.agentId, offerDeadline: deadline, offeredAt: c.offeredAt ?? at });
+        a.ringing = w.id;
+        this.armOffer(c);
+        this.queue.retell(w.id);
+        const preview = c.lastSeq > 0 ? (await core.store.messagesAfter(w.id, 0, 20)).messages : [];
+        core.events.publish('offer', c, w.agentId, preview, core.opts.ringTimeoutMs);
+        core.events.publish('changed', c);
+        core.publishAgent(a);
       }
-      Object.assign(c, { state: S.Offered, offeredAgentId: agentId, offerDeadline: deadline, offeredAt: c.offeredAt ?? at });
-      a.ringing = id;
-      this.armOffer(c);
-      this.queue.retell(id);
-      const preview = (await core.store.messagesAfter(id, 0, 20)).messages;
-      core.events.publish('offer', c, agentId, preview, core.opts.ringTimeoutMs);
-      core.events.publish('changed', c);
-      core.publishAgent(a);
-      return true;
+      return ok.size > 0;
     });
   }
 }

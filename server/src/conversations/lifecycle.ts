@@ -206,9 +206,10 @@ export class Lifecycle {
     core.live.delete(c.id);
     core.lastQos.delete(c.id);
     this.dispatcher.forget(c.id);
-    core.timers.disarmAll(`wait:${c.id}`);
-    core.timers.disarmAll(`offer:${c.id}`);
-    core.timers.disarmAll(`grace:${c.id}:`);
+    // Exact keys: a prefix scan of every timer per end is quadratic in a long queue.
+    core.timers.disarm(`wait:${c.id}`);
+    core.timers.disarm(`offer:${c.id}`);
+    for (const p of c.participants) core.timers.disarm(graceKey(c.id, p.party));
     if (media) core.timers.disarm(`connect:${media.id}`);
     if (offered !== null) core.events.publish('offerEnded', c, offered, ending.by === 'system' ? RingEndReason.Expired : RingEndReason.Cancelled);
     this.dispatcher.queue.measured(c);

@@ -8,6 +8,8 @@ import type { Conversation } from './model';
 
 /** A shopper is told again at most this often while their place or estimate moves. */
 export const TELL_EVERY_MS = 1000;
+/** The queue is looked at (sorted, estimated) at most this often. */
+export const TELL_PASS_MS = 200;
 /** Handle and answer times are the mean of this many recent conversations. */
 const WINDOW = 100;
 
@@ -29,11 +31,23 @@ export class QueueTeller {
   /** Time from the first ring to an answer. */
   readonly answer = new RollingMean(WINDOW, 10_000);
 
+  private lastPass = -Infinity;
+
   constructor(
     private readonly core: Core,
-    /** Runs a dispatch (which tells again) when a throttled change is due. */
-    private readonly again: () => void,
+    /** Every queued conversation as the router sees it, in queue order. */
+    private readonly waiting: () => Waiting[],
   ) {}
+
+  /** Tells every waiting shopper where they stand, soon: at most one look at the queue per TELL_PASS_MS. */
+  soon(): void {
+    if (this.core.timers.dueAt('queue-tell') !== null) return;
+    const at = Math.max(this.core.now(), this.lastPass + TELL_PASS_MS);
+    this.core.timers.arm('queue-tell', at, () => {
+      this.lastPass = this.core.now();
+      this.tell(this.waiting(), this.lastPass);
+    });
+  }
 
   forget(id: string): void {
     this.told.delete(id);
@@ -84,6 +98,6 @@ export class QueueTeller {
       this.told.set(id, { ...e, at: now });
       this.core.events.publish('queued', c, e.position, e.available, e.waitMs);
     }
-    if (later < Infinity) this.core.timers.arm('queue-tell', later, this.again);
+    if (later < Infinity) this.core.timers.arm('queue-tell', later, () => this.soon());
   }
 }

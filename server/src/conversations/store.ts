@@ -15,7 +15,8 @@ import {
 import { iso, type Db } from '../db/index';
 import type { SkillRow } from '../routing/skills';
 import type { Knex } from 'knex';
-import { acceptRing, casTx, dropRing, LostRace, moveLoad, releaseAgents, takeRing } from './agent-load';
+import { acceptRing, casTx, dropRing, LostRace, moveLoad, releaseAgents } from './agent-load';
+import { offerBatch, type OfferWant } from './offer-batch';
 import {
   conversationFromRows,
   conversationRow,
@@ -100,18 +101,14 @@ export class ConversationStore {
    * Offers a queued conversation to an agent: a compare-and-set on the conversation (still
    * queued) and on the agent's row (available, out of wrap-up, ringing nothing, a free slot for
    * this channel), in one transaction — so two nodes cannot offer one request twice, nor ring one
-   * agent twice or past their capacity.
+   * agent twice or past their capacity. `offerMany` writes a router pass's offers together.
    */
   async offer(id: string, agentId: number, at: string, deadline: number, slot: { call: boolean; maxChats: number; now: number }): Promise<boolean> {
-    return casTx(this.db, async (trx) => {
-      const n = await trx('conversations')
-        .where({ id, state: S.Queued })
-        .update({ state: S.Offered, offered_agent_id: agentId, offer_deadline: deadline, offered_at: trx.raw('coalesce(offered_at, ?)', [at]) });
-      if (n !== 1) return false;
-      if (!(await takeRing(trx, agentId, id, slot))) throw new LostRace();
-      await trx('offers').insert({ conversation_id: id, agent_id: agentId, started_at: at });
-      return true;
-    });
+    return (await offerBatch(this.db, [{ id, agentId, call: slot.call }], at, deadline, slot.now, slot.maxChats)).has(id);
+  }
+
+  offerMany(wants: readonly OfferWant[], at: string, deadline: number, now: number, maxChats: number): Promise<Set<string>> {
+    return offerBatch(this.db, wants, at, deadline, now, maxChats);
   }
 
   /** The ringing agent's warm peer for this offer (pre-connect); false when the ring is over. */

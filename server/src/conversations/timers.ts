@@ -70,6 +70,13 @@ export class KeyedLock {
     return result;
   }
 
+  /** Runs `fn` holding the locks of every key (taken one after another, in sorted order). */
+  runMany<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const hold = (i: number): Promise<T> => (i === sorted.length ? fn() : this.run(sorted[i]!, () => hold(i + 1)));
+    return hold(0);
+  }
+
   /** Resolves when every task queued so far has settled. */
   async idle(): Promise<void> {
     while (this.tails.size) await Promise.all([...this.tails.values()]);
