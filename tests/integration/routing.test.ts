@@ -42,7 +42,7 @@ async function setSkills(email: string, rows: SkillRow[] | null): Promise<void> 
   await stack.server.conversations.core.reloadAgent(Number(id));
 }
 
-async function agent(user: { email: string; password: string }, presence = Presence.Available): Promise<AgentConsole> {
+async function agent(user: { email: string; password: string }, presence: Presence.Available | Presence.Away = Presence.Available): Promise<AgentConsole> {
   return agentConsole(stack, user, presence, track);
 }
 
@@ -120,7 +120,7 @@ describe('capacity and wrap-up', () => {
     const alice = await agent(DEMO.alice);
     const video = await shopper({ channel: MediaKind.Video });
     await acceptOffer(alice, video.id);
-    const chats = [];
+    const chats: Awaited<ReturnType<typeof shopper>>[] = [];
     for (let i = 0; i < 2; i++) {
       const c = await shopper({ channel: MediaKind.Chat });
       await acceptOffer(alice, c.id);
