@@ -101,7 +101,7 @@ function randomRequest() {
 
 const { db, siteId, agents } = await freshDb();
 const domain = new Conversations(new ConversationStore(db), null as never, createLogger('silent'), {
-  routing: { wrapUpMs: 0, widenAfterMs: 60_000, maxChats: 3, missedRingsAway: 2 },
+  routing: { wrapUpMs: 0, widenAfterMs: 60_000, maxChats: 3, maxConversations: 4, missedRingsAway: 2 },
   ringTimeoutMs: 600_000,
   // Agents set away between the rounds refuse what rang them: let that lapse at once here.
   ringRetryAfterMs: 1,
@@ -258,7 +258,7 @@ for (let i = 0; i < REQUESTS; i++) {
   const agent = base.agents[i % base.agents.length]!;
   if (i % base.agents.length === 0 && i > 0) await base.db('agent_status').update({ ring_conversation: null });
   const t = performance.now();
-  await store.offer(`c${i}`, agent.id, at, Date.now() + 60_000, { call: false, maxChats: 3, now: Date.now() });
+  await store.offer(`c${i}`, agent.id, at, Date.now() + 60_000, { call: false, maxChats: 3, maxTotal: 4, now: Date.now() });
   bareMs.push(performance.now() - t);
 }
 const bareSpan = performance.now() - tb;

@@ -45,6 +45,11 @@ const Env = z.object({
   WIDEN_AFTER_MS: z.coerce.number().int().nonnegative().default(60_000),
   /** Chats an agent holds at once besides one call (an agent's own setting overrides it). */
   MAX_CHATS: z.coerce.number().int().min(1).max(20).default(3),
+  /**
+   * Conversations an agent holds at once in all. 1 until the console shows several side by side:
+   * then one call plus MAX_CHATS chats.
+   */
+  MAX_CONVERSATIONS: z.coerce.number().int().min(1).max(21).default(1),
   /** Missed rings in a row that set an agent away. */
   MISSED_RINGS_AWAY: z.coerce.number().int().min(1).max(10).default(2),
   /** How long a party's realtime connection may be gone before its call ends. */
@@ -108,7 +113,7 @@ export type Config = {
   ringTimeoutMs: number;
   ringRetryAfterMs: number;
   reconnectGraceMs: number;
-  routing: { wrapUpMs: number; widenAfterMs: number; maxChats: number; missedRingsAway: number };
+  routing: { wrapUpMs: number; widenAfterMs: number; maxChats: number; maxConversations: number; missedRingsAway: number };
   turn: { secret: string | null; urls: string[]; stunUrls: string[]; ttlSeconds: number; policy: 'all' | 'relay' };
   shop: { url: string; consumerKey: string; consumerSecret: string; vip: VipRule };
   site: { key: string; origins: string[]; identitySecret: string };
@@ -178,7 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ringTimeoutMs: e.RING_TIMEOUT_MS,
     ringRetryAfterMs: e.RING_RETRY_AFTER_MS,
     reconnectGraceMs: e.RECONNECT_GRACE_MS,
-    routing: { wrapUpMs: e.WRAP_UP_MS, widenAfterMs: e.WIDEN_AFTER_MS, maxChats: e.MAX_CHATS, missedRingsAway: e.MISSED_RINGS_AWAY },
+    routing: { wrapUpMs: e.WRAP_UP_MS, widenAfterMs: e.WIDEN_AFTER_MS, maxChats: e.MAX_CHATS, maxConversations: e.MAX_CONVERSATIONS, missedRingsAway: e.MISSED_RINGS_AWAY },
     turn: { secret: e.TURN_SECRET ?? null, urls: e.TURN_URLS, stunUrls: e.STUN_URLS, ttlSeconds: e.TURN_TTL_SECONDS, policy: e.ICE_TRANSPORT_POLICY },
     shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET, vip: parseVipRule(e.VIP_RULE) },
     site: { key: e.SITE_KEY, origins: e.SITE_ORIGINS, identitySecret: e.SITE_IDENTITY_SECRET },

@@ -21,7 +21,7 @@ import { Event, TRANSITIONS, next } from '../../server/src/conversations/states'
 import type { Party } from '../../server/src/conversations/model';
 
 const OPTS: ConversationOptions = {
-  routing: { wrapUpMs: 5_000, widenAfterMs: 20_000, maxChats: 2, missedRingsAway: 2 },
+  routing: { wrapUpMs: 5_000, widenAfterMs: 20_000, maxChats: 2, maxConversations: 3, missedRingsAway: 2 },
   ringTimeoutMs: 10_000,
   ringRetryAfterMs: 5_000,
   reconnectGraceMs: 15_000,
@@ -189,6 +189,7 @@ async function check(db: Db, domain: Conversations, started: Set<string>, now: n
     expect(Number(st.chats), `chats of agent ${id}`).toBe(held.filter((p) => p.load === 'chat').length);
     expect(Number(st.calls)).toBeLessThanOrEqual(1);
     expect(Number(st.chats)).toBeLessThanOrEqual(OPTS.routing.maxChats);
+    expect(Number(st.calls) + Number(st.chats)).toBeLessThanOrEqual(OPTS.routing.maxConversations);
     const ringing = live.find((r) => r.state === S.Offered && Number(r.offered_agent_id) === id);
     expect(st.ring_conversation ?? null, `ring of agent ${id}`).toBe(ringing ? ringing.id : null);
     const cache = domain.core.agents.get(id)!;
@@ -207,7 +208,7 @@ async function check(db: Db, domain: Conversations, started: Set<string>, now: n
   for (const r of live.filter((x) => x.state === S.Queued)) {
     const need = { channel: r.channel as MediaKind, issueType: r.issue_type as IssueType, language: String(r.language), categoryIds: JSON.parse(String(r.category_ids)) as number[] };
     for (const a of domain.core.agents.values()) {
-      const free = a.connected && a.presence === Presence.Available && !a.ringing && !(a.wrapUpUntil !== null && a.wrapUpUntil > now) && (need.channel === MediaKind.Chat ? a.chats < OPTS.routing.maxChats : a.calls < 1);
+      const free = a.connected && a.presence === Presence.Available && !a.ringing && !(a.wrapUpUntil !== null && a.wrapUpUntil > now) && a.calls + a.chats < OPTS.routing.maxConversations && (need.channel === MediaKind.Chat ? a.chats < OPTS.routing.maxChats : a.calls < 1);
       const refusedIt = refused.some((o) => o.conversation_id === r.id && Number(o.agent_id) === a.id);
       if (free && !refusedIt) expect(canServe(a.skills, need, now - Date.parse(String(r.requested_at)) >= OPTS.routing.widenAfterMs), `${r.id} stuck while agent ${a.id} is free`).toBe(false);
     }

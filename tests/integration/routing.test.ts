@@ -17,7 +17,7 @@ const sockets: RealtimeClient[] = [];
 const track = (rt: RealtimeClient) => void sockets.push(rt);
 
 beforeAll(async () => {
-  stack = await startStack({ env: { MAX_CHATS: '2', WIDEN_AFTER_MS: '60000', RING_RETRY_AFTER_MS: '30000' } });
+  stack = await startStack({ env: { MAX_CHATS: '2', MAX_CONVERSATIONS: '3', WIDEN_AFTER_MS: '60000', RING_RETRY_AFTER_MS: '30000' } });
 });
 afterEach(async () => {
   for (const c of sockets) expect(c.invalid, 'frames that are not valid ServerMessages').toEqual([]);
@@ -75,7 +75,7 @@ describe('skills', () => {
 
   it('widens to any agent with the issue type after WIDEN_AFTER_MS', async () => {
     await stack.close();
-    stack = await startStack({ env: { MAX_CHATS: '2', WIDEN_AFTER_MS: '1500' } });
+    stack = await startStack({ env: { MAX_CHATS: '2', MAX_CONVERSATIONS: '3', WIDEN_AFTER_MS: '1500' } });
     await setSkills(DEMO.alice.email, [{ kind: 'issue', value: IssueType.Technical, level: 3 }, { kind: 'language', value: 'en', level: 3 }]);
     const alice = await agent(DEMO.alice);
     const s = await shopper({ channel: MediaKind.Chat, issueType: IssueType.Technical, language: 'zh' });

@@ -16,6 +16,8 @@ const SAMPLES: Samples = {
   'chat.uploading': [{ args: ['photo.png'], contains: 'photo.png' }],
   'chat.open': [{ args: ['invoice.pdf'], contains: 'invoice.pdf' }],
   'wrapUp.title': [{ args: [25], contains: '25' }],
+  'offer.vip': [{ args: [2], contains: '2' }],
+  'offer.language': [{ args: ['en'] }, { args: ['zh'] }],
 };
 
 catalogueSuite('console and overlay', { en, zh }, SAMPLES, { minKeys: 60, same: ['signIn.title'] });

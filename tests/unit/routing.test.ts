@@ -64,7 +64,7 @@ describe('assign (examples)', () => {
   });
 
   it('places each request among those that compete for its agents, and estimates the wait from the free and busy slots', () => {
-    const en = { skills: skillsOf(all), staffed: true, idle: true, calls: 1, chats: 0, maxChats: 2 };
+    const en = { skills: skillsOf(all), staffed: true, idle: true, calls: 1, chats: 0, maxChats: 2, maxTotal: 3 };
     const zh = { ...en, skills: skillsOf([...all.filter((r) => r.kind !== 'language'), skill('language', 'zh')]) };
     const reqs = [
       request('a', { need: { channel: MediaKind.Video } }), request('b', { requestedAt: NOW, need: { channel: MediaKind.Voice } }),
@@ -152,7 +152,7 @@ describe('assign (properties over random queues and agent pools)', () => {
   });
 
   it('places requests alike 1…n in queue order, and any request after those alike ahead of it', () => {
-    const staffed = agents.map((list) => list.map((a): Staffed => ({ skills: a.skills, staffed: true, idle: a.canCall, calls: a.canCall ? 0 : 1, chats: a.canChat ? 0 : 2, maxChats: 2 })));
+    const staffed = agents.map((list) => list.map((a): Staffed => ({ skills: a.skills, staffed: true, idle: a.canCall, calls: a.canCall ? 0 : 1, chats: a.canChat ? 0 : 2, maxChats: 2, maxTotal: 3 })));
     fc.assert(
       fc.property(requests, staffed, (waiting, team) => {
         const est = estimateQueue(waiting, team, NOW, RULES, { handleMs: () => 180_000, answerMs: 5_000 });

@@ -123,7 +123,7 @@ function simulateDay(seed: number): { estimate: number; naive: number; actual: n
     }
     // What each newly waiting shopper is told (as the server tells it after a pass).
     const rest = queue.filter((w) => waiting.has(w.id));
-    const staffed: Staffed[] = agents.map((a) => ({ skills: a.skills, staffed: true, idle: !a.ringing && a.wrapUntil <= now, calls: a.calls, chats: a.chats, maxChats: MAX_CHATS }));
+    const staffed: Staffed[] = agents.map((a) => ({ skills: a.skills, staffed: true, idle: !a.ringing && a.wrapUntil <= now, calls: a.calls, chats: a.chats, maxChats: MAX_CHATS, maxTotal: 1 + MAX_CHATS }));
     const told = estimateQueue(rest, staffed, now, RULES, { handleMs: (call) => handle[call ? 'call' : 'chat'].mean() + WRAP_UP_MS, answerMs: answer.mean() });
     for (const w of rest) {
       const r = w as Req;

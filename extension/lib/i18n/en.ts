@@ -1,4 +1,4 @@
-import { AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason } from '../../../protocol/index';
+import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason } from '../../../protocol/index';
 
 /** Every string of the agent console and the admin-page overlay, in English. This object defines the keys. */
 export const en = {
@@ -42,6 +42,15 @@ export const en = {
     accept: 'Accept',
     decline: 'Decline',
     missedAway: 'You missed several requests in a row, so your status is now Away. Set yourself Available when you are back.',
+    vip: (level: number) => `VIP ${level}`,
+    issue: {
+      [IssueType.PreSale]: 'Before buying',
+      [IssueType.Order]: 'Order or delivery',
+      [IssueType.AfterSales]: 'Returns, repairs, warranty',
+      [IssueType.Technical]: 'Technical help',
+    } satisfies Record<IssueType, string>,
+    /** A request's language by its code; an unknown code is shown as it is. */
+    language: (code: string) => ({ en: 'English', zh: 'Chinese' })[code] ?? code,
     ended: {
       [RingEndReason.Declined]: 'You declined the request.',
       [RingEndReason.Timeout]: 'You missed a request; it went to the next agent.',

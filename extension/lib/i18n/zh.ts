@@ -1,4 +1,4 @@
-import { AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason } from '../../../protocol/index';
+import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason } from '../../../protocol/index';
 import type { Catalogue } from './index';
 
 /** 坐席控制台与后台页面浮层的全部文案（简体中文）。 */
@@ -42,6 +42,14 @@ export const zh: Catalogue = {
     accept: '接听',
     decline: '拒绝',
     missedAway: '你连续错过了多个请求，状态已改为“离开”。回来后请设为“空闲”。',
+    vip: (level: number) => `VIP ${level} 级`,
+    issue: {
+      [IssueType.PreSale]: '售前咨询',
+      [IssueType.Order]: '订单或配送',
+      [IssueType.AfterSales]: '退换货、维修、保修',
+      [IssueType.Technical]: '技术支持',
+    },
+    language: (code: string) => ({ en: '英语', zh: '中文' })[code] ?? code,
     ended: {
       [RingEndReason.Declined]: '你已拒绝该请求。',
       [RingEndReason.Timeout]: '你错过了一个请求，已转给下一位客服。',

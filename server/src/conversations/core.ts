@@ -16,6 +16,8 @@ export type RoutingOptions = {
   widenAfterMs: number;
   /** Chats an agent holds at once, besides one call (an agent's own setting overrides it). */
   maxChats: number;
+  /** Conversations an agent holds at once in all (calls and chats). */
+  maxConversations: number;
   /** Missed rings in a row that set an agent away. */
   missedRingsAway: number;
 };

@@ -131,6 +131,7 @@ export class Dispatcher {
   /** Whether an agent could be offered something now (a free slot of some kind). */
   private freeAgent(a: Agent, now: number): FreeAgent | null {
     if (!a.connected || a.presence !== Presence.Available || a.ringing || inWrapUp(a, now)) return null;
+    if (a.calls + a.chats >= this.core.opts.routing.maxConversations) return null;
     const canCall = a.calls < 1;
     const canChat = a.chats < this.core.maxChatsOf(a);
     return canCall || canChat ? { id: a.id, idleSince: a.idleSince, skills: a.skills, canCall, canChat } : null;
@@ -190,7 +191,7 @@ export class Dispatcher {
       }
       const at = core.iso();
       const deadline = now + core.opts.ringTimeoutMs;
-      const ok = await core.store.offerMany(wants, at, deadline, now, core.opts.routing.maxChats);
+      const ok = await core.store.offerMany(wants, at, deadline, now, { maxChats: core.opts.routing.maxChats, maxTotal: core.opts.routing.maxConversations });
       const took = performance.now() - decided;
       this.stats.tried += wants.length;
       this.stats.made += ok.size;

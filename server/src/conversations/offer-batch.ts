@@ -5,7 +5,7 @@
  * compare-and-set per row:
  *
  * 1. agents: `ring_conversation = case user_id when … end` where the agent is available, out of
- *    wrap-up, ringing nothing and has a free slot for the channel — returning who was rung;
+ *    wrap-up, ringing nothing, below their total and with a free slot for the channel — returning who was rung;
  * 2. conversations of those agents: `queued → offered` — returning which were offered;
  * 3. an agent whose conversation was taken meanwhile stops ringing again;
  * 4. the offer rows.
@@ -25,6 +25,7 @@ export async function offerBatch(
   deadline: number,
   now: number,
   maxChats: number,
+  maxTotal: number,
 ): Promise<Set<string>> {
   if (wants.length === 0) return new Set();
   return db.transaction(async (trx) => {
@@ -35,6 +36,7 @@ export async function offerBatch(
       .where({ presence: Presence.Available })
       .whereNull('ring_conversation')
       .where((q) => q.whereNull('wrapup_until').orWhere('wrapup_until', '<=', now))
+      .whereRaw('calls + chats < ?', [maxTotal])
       .where((q) => {
         if (calls.length) q.orWhere((c) => c.whereIn('user_id', calls).where('calls', '<', 1));
         if (chats.length) q.orWhere((c) => c.whereIn('user_id', chats).whereRaw('chats < coalesce(max_chats, ?)', [maxChats]));

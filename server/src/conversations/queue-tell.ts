@@ -69,7 +69,7 @@ export class QueueTeller {
     const out: Staffed[] = [];
     for (const a of this.core.agents.values()) {
       if (!a.connected || a.presence !== Presence.Available) continue;
-      out.push({ skills: a.skills, staffed: true, idle: !a.ringing && !inWrapUp(a, now), calls: a.calls, chats: a.chats, maxChats: this.core.maxChatsOf(a) });
+      out.push({ skills: a.skills, staffed: true, idle: !a.ringing && !inWrapUp(a, now), calls: a.calls, chats: a.chats, maxChats: this.core.maxChatsOf(a), maxTotal: this.core.opts.routing.maxConversations });
     }
     return out;
   }

@@ -103,12 +103,12 @@ export class ConversationStore {
    * this channel), in one transaction — so two nodes cannot offer one request twice, nor ring one
    * agent twice or past their capacity. `offerMany` writes a router pass's offers together.
    */
-  async offer(id: string, agentId: number, at: string, deadline: number, slot: { call: boolean; maxChats: number; now: number }): Promise<boolean> {
-    return (await offerBatch(this.db, [{ id, agentId, call: slot.call }], at, deadline, slot.now, slot.maxChats)).has(id);
+  async offer(id: string, agentId: number, at: string, deadline: number, slot: { call: boolean; maxChats: number; maxTotal: number; now: number }): Promise<boolean> {
+    return (await offerBatch(this.db, [{ id, agentId, call: slot.call }], at, deadline, slot.now, slot.maxChats, slot.maxTotal)).has(id);
   }
 
-  offerMany(wants: readonly OfferWant[], at: string, deadline: number, now: number, maxChats: number): Promise<Set<string>> {
-    return offerBatch(this.db, wants, at, deadline, now, maxChats);
+  offerMany(wants: readonly OfferWant[], at: string, deadline: number, now: number, limits: { maxChats: number; maxTotal: number }): Promise<Set<string>> {
+    return offerBatch(this.db, wants, at, deadline, now, limits.maxChats, limits.maxTotal);
   }
 
   /** The ringing agent's warm peer for this offer (pre-connect); false when the ring is over. */

@@ -23,6 +23,16 @@ export type Staffed = {
   calls: number;
   chats: number;
   maxChats: number;
+  /** Conversations they hold at once in all. */
+  maxTotal: number;
+};
+
+/** Chat slots an agent has: their chat capacity within their total. */
+const chatSlots = (a: Staffed): number => Math.min(a.maxChats, a.maxTotal);
+/** Slots of this kind free now. */
+const freeSlots = (a: Staffed, call: boolean): number => {
+  const total = Math.max(0, a.maxTotal - a.calls - a.chats);
+  return Math.min(total, call ? (a.calls === 0 ? 1 : 0) : Math.max(0, a.maxChats - a.chats));
 };
 
 /** Slots (call: 1 per agent, chat: capacity per agent) that can take this need: staffed, and free now. */
@@ -32,8 +42,8 @@ export function slotsFor(need: Need, widened: boolean, agents: Iterable<Staffed>
   let free = 0;
   for (const a of agents) {
     if (!a.staffed || !canServe(a.skills, need, widened)) continue;
-    servers += call ? 1 : a.maxChats;
-    if (a.idle) free += call ? (a.calls === 0 ? 1 : 0) : Math.max(0, a.maxChats - a.chats);
+    servers += call ? 1 : chatSlots(a);
+    if (a.idle) free += freeSlots(a, call);
   }
   return { servers, free };
 }
@@ -93,7 +103,7 @@ export function estimateQueue(
     if (!g) {
       const call = isCall(w.need.channel);
       // This need's slots per staffed agent (0 when the agent cannot take it).
-      const slots = agents.map((a) => (a.staffed && canServe(a.skills, w.need, widened) ? (call ? 1 : a.maxChats) : 0));
+      const slots = agents.map((a) => (a.staffed && canServe(a.skills, w.need, widened) ? (call ? 1 : chatSlots(a)) : 0));
       groups.set(sig, (g = { need: w.need, widened, slots, ...slotsFor(w.need, widened, agents), ahead: 0 }));
     }
     groupOf.set(w.id, g);
