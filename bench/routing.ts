@@ -31,6 +31,7 @@ import { createLogger } from '../server/src/log';
 import { Conversations } from '../server/src/conversations/service';
 import { ConversationStore } from '../server/src/conversations/store';
 import type { Actor } from '../server/src/conversations/core';
+import { seededRandom as rng } from '../tests/helpers/seeded';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 500);
@@ -43,17 +44,6 @@ const pct = (xs: number[], p: number) => {
 };
 const ms = (x: number) => Math.round(x * 100) / 100;
 
-/** A seeded PRNG (mulberry32): the same agents and requests on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(8);
 const ISSUES = Object.values(IssueType);
 

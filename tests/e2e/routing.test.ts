@@ -89,6 +89,9 @@ describe('call routing between agents', () => {
 
     const ring = await second.waitRing();
     expect(ring.customer).toBe('Anna Schmidt');
+    // Anna is VIP 2 by the shop's customer meta; she asked before buying, in English (the widget's defaults).
+    expect(ring.vip).toBe('VIP 2');
+    expect(ring.need).toBe('Before buying · English');
     expect(await first.hasRing()).toBe(false);
     await first.waitState('available');
     await second.accept();

@@ -118,6 +118,13 @@ describe('malformed and oversize messages', () => {
       { type: 'qos.sample', conversationId: X, sample: { ...sample, localCandidate: 'mdns' } },
       { type: 'qos.sample', conversationId: X, sample: { ...sample, bitrateKbps: 2e6 } },
       { type: 'qos.sample', conversationId: X, sample: { ...sample, jitterMs: 'NaN' } },
+      // A start with what it is about unknown, or a language that is not a language code.
+      { type: 'conversation.start', channel: 'chat', issueType: 'refund', language: 'en', context: { productId: null, pageUrl: 'http://shop.test/' } },
+      { type: 'conversation.start', channel: 'chat', language: 'en', context: { productId: null, pageUrl: 'http://shop.test/' } },
+      { type: 'conversation.start', channel: 'chat', issueType: 'order', language: 'zh-CN', context: { productId: null, pageUrl: 'http://shop.test/' } },
+      { type: 'conversation.start', channel: 'chat', issueType: 'order', language: '<b>en</b>', context: { productId: null, pageUrl: 'http://shop.test/' } },
+      { type: 'conversation.start', channel: 'chat', issueType: 'order', language: 42, context: { productId: null, pageUrl: 'http://shop.test/' } },
+      { type: 'presence.set', presence: 'wrap_up' },
       // The protocol this server no longer speaks.
       { type: 'call.request', media: MediaKind.Video, context: { productId: null, pageUrl: 'http://shop.test/' } },
       { type: 'call.hangup', callId: X },

@@ -19,23 +19,13 @@ import { ANY_CATEGORY, IssueType, MediaKind } from '../../protocol/index';
 import { estimateQueue, RollingMean, type Staffed } from '../../server/src/routing/estimate';
 import { assign, queueOrder, type FreeAgent, type Waiting } from '../../server/src/routing/router';
 import { isCall, skillsOf, type SkillRow, type Skills } from '../../server/src/routing/skills';
+import { seededRandom as rng } from '../helpers/seeded';
 
 const RULES = { widenAfterMs: 60_000 };
 const WRAP_UP_MS = 20_000;
 const MAX_CHATS = 2;
 const HOUR = 3_600_000;
 
-/** A seeded PRNG (mulberry32): the day is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ratePerHour = (t: number): number => (t < HOUR || t >= 7 * HOUR ? 40 : t >= 3 * HOUR && t < 6 * HOUR ? 110 : 70);
 

@@ -14,9 +14,10 @@ import {
   type ProductSummary,
 } from '../../../protocol/index';
 import { admitRequest } from './admission';
+import { AgentSlots } from './agent-slots';
 import { Dispatcher } from './dispatch';
 import type { Actor, Core } from './core';
-import { agentParty, isLive, participantOf, presentParties, type Conversation, type MediaSession, type Participant, type Party } from './model';
+import { agentParty, isLive, participantOf, type Conversation, type MediaSession, type Participant, type Party } from './model';
 import { partyKey } from '../../../protocol/index';
 import { Event, endingOf, next, sourcesOf } from './states';
 
@@ -45,9 +46,11 @@ export class Lifecycle {
   /** Parties with a realtime connection to this node (told by the transport: connected / disconnected). */
   private readonly online = new Set<string>();
   readonly dispatcher: Dispatcher;
+  readonly slots: AgentSlots;
 
   constructor(private readonly core: Core) {
     this.dispatcher = new Dispatcher(core);
+    this.slots = new AgentSlots(core, () => this.dispatch());
   }
 
   dispatch(): void {
@@ -85,18 +88,8 @@ export class Lifecycle {
       this.dispatcher.queue.measured({ ...c, endedAt: null });
       this.dispatcher.queue.measured(c);
     }
-    for (const a of core.agents.values()) this.armWrapUp(a.id);
+    for (const a of core.agents.values()) this.slots.armWrapUp(a.id);
     return core.live.size;
-  }
-
-  /** Publishes an agent's state when their stored wrap-up ends (and offers them work again). */
-  armWrapUp(agentId: number): void {
-    const a = this.core.agents.get(agentId);
-    if (!a?.wrapUpUntil || a.wrapUpUntil <= this.core.now()) return this.core.timers.disarm(`wrapup:${agentId}`);
-    this.core.timers.arm(`wrapup:${agentId}`, a.wrapUpUntil, () => {
-      this.core.publishAgent(a);
-      this.dispatch();
-    });
   }
 
   armDeadlines(c: Conversation): void {
@@ -172,24 +165,8 @@ export class Lifecycle {
       if (c.offeredAgentId !== null) await this.core.reloadAgent(c.offeredAgentId);
       return;
     }
-    this.release(c, wrapUntil);
+    this.slots.release(c, wrapUntil);
     this.finish(c, to, ending, at);
-  }
-
-  /** The cache follows what `store.end` wrote: the ringing agent stops, present agents give back their slot and wrap up. */
-  private release(c: Conversation, wrapUntil: number | null): void {
-    const { core } = this;
-    const ringing = c.offeredAgentId !== null ? core.agents.get(c.offeredAgentId) : undefined;
-    if (ringing?.ringing === c.id) ringing.ringing = null;
-    for (const p of c.participants) {
-      const a = p.party.role === Role.Agent && !p.leftAt ? core.agents.get(Number(p.party.id)) : undefined;
-      if (!a) continue;
-      if (p.load === 'call') a.calls = Math.max(0, a.calls - 1);
-      else a.chats = Math.max(0, a.chats - 1);
-      if (wrapUntil !== null) a.wrapUpUntil = wrapUntil;
-      a.idleSince = wrapUntil ?? core.now();
-      this.armWrapUp(a.id);
-    }
   }
 
   private finish(c: Conversation, to: S, ending: { by: Conversation['endedBy']; reason: Conversation['endReason'] }, at: string): void {
@@ -234,7 +211,7 @@ export class Lifecycle {
         a.idleSince = this.core.now();
         a.wrapUpUntil = null;
         await this.core.store.setIdleSince(a.id, a.idleSince);
-        this.armWrapUp(a.id);
+        this.slots.armWrapUp(a.id);
       }
       a.presence = presence;
       const offered = this.core.offeredTo(a.id);
@@ -391,24 +368,12 @@ export class Lifecycle {
     Object.assign(m, { endedAt: at, endReason: reason, connectDeadline: null });
     c.media = null;
     for (const p of c.participants) p.mediaPath = null;
-    this.moveLoad(c, 'chat');
+    this.slots.moveLoad(c, 'chat');
     this.core.timers.disarm(`connect:${m.id}`);
     this.core.peersEnded(c);
     this.core.events.publish('changed', c);
     // A call slot may have freed.
     this.dispatch();
-  }
-
-  /** The cache follows `store.startMedia` / `endMedia`: present agents' slots move between chat and call (to chat only into a free chat slot). */
-  moveLoad(c: Conversation, to: 'call' | 'chat'): void {
-    for (const p of c.participants) {
-      const a = p.party.role === Role.Agent && !p.leftAt && p.load !== to ? this.core.agents.get(Number(p.party.id)) : undefined;
-      if (!a || (to === 'chat' && a.chats >= this.core.maxChatsOf(a))) continue;
-      p.load = to;
-      if (to === 'call') Object.assign(a, { calls: a.calls + 1, chats: Math.max(0, a.chats - 1) });
-      else Object.assign(a, { chats: a.chats + 1, calls: Math.max(0, a.calls - 1) });
-      this.core.publishAgent(a);
-    }
   }
 
   /** Stops taking new work (shutdown). Conversations are not ended: they resume after the restart. */
@@ -417,9 +382,6 @@ export class Lifecycle {
     this.core.timers.stop();
   }
 
-  presentOf(c: Conversation): Party[] {
-    return presentParties(c);
-  }
 }
 
 function newParticipant(actor: Actor, at: string): Participant {

@@ -70,7 +70,7 @@ export class Media {
           if (!(await this.core.store.startMedia(c.id, m, this.core.opts.routing.maxChats))) return void (await this.core.reload(c.id));
           c.proposal = null;
           c.media = m;
-          this.lifecycle.moveLoad(c, 'call');
+          this.lifecycle.slots.moveLoad(c, 'call');
           for (const p of c.participants) Object.assign(p, { peerId: null, peerJoinedAt: null, mediaPath: null });
           this.lifecycle.armDeadlines(c);
         }

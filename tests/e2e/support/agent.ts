@@ -72,11 +72,13 @@ export class AgentSide {
   }
 
   /** Waits for ringing; returns what the ring card shows. */
-  async waitRing(timeout = 30_000): Promise<{ customer: string; product: string | null }> {
+  async waitRing(timeout = 30_000): Promise<{ customer: string; product: string | null; vip: string | null; need: string }> {
     await this.console.waitForSelector('[data-testid=ring-card]', { timeout });
     return this.console.evaluate(() => ({
       customer: document.querySelector('[data-testid=ring-customer]')?.textContent ?? '',
       product: document.querySelector('[data-testid=ring-product]')?.textContent ?? null,
+      vip: document.querySelector('[data-testid=ring-vip]')?.textContent ?? null,
+      need: document.querySelector('[data-testid=ring-need]')?.textContent ?? '',
     }));
   }
 
