@@ -1,5 +1,5 @@
 import { ConversationState as S, Presence, RingEndReason } from '../../../protocol/index';
-import { assign, isWidened, queueOrder, type FreeAgent, type Waiting } from '../routing/router';
+import { assign, freeCapacity, isWidened, queueOrder, type FreeAgent, type Waiting } from '../routing/router';
 import { isCall } from '../routing/skills';
 import { inWrapUp, type Agent } from './agents';
 import type { Core } from './core';
@@ -35,8 +35,8 @@ export class Dispatcher {
   readonly queue: QueueTeller;
   private dispatching: Promise<void> | null = null;
   private dispatchAgain = false;
-  /** Figures for the routing bench: offers tried and made, each offer's time from the pass's decision to its commit, time in passes that offered. */
-  readonly stats = { tried: 0, made: 0, decisionMs: [] as number[], routingMs: 0 };
+  /** Told each offer's time from its pass's decision to its commit (the routing bench listens). */
+  onDecision: ((ms: number) => void) | null = null;
 
   constructor(private readonly core: Core) {
     this.queue = new QueueTeller(core, () => this.waiting());
@@ -55,7 +55,7 @@ export class Dispatcher {
 
   /** Tell this conversation's shopper its place again at the next dispatch (a new page, a new state). */
   retell(id: string): void {
-    this.queue.retell(id);
+    this.queue.forget(id);
   }
 
   /** Arms the ring timeout of a conversation's current offer (from its stored deadline). */
@@ -97,7 +97,7 @@ export class Dispatcher {
       if (!refused) this.refused.set(id, (refused = new Map()));
       refused.set(agentId, core.now() + core.opts.ringRetryAfterMs);
     }
-    this.queue.retell(id);
+    this.queue.forget(id);
     core.events.publish('offerEnded', c, agentId, reason, away);
     core.events.publish('changed', c);
     if (a) core.publishAgent(a, away);
@@ -131,10 +131,8 @@ export class Dispatcher {
   /** Whether an agent could be offered something now (a free slot of some kind). */
   private freeAgent(a: Agent, now: number): FreeAgent | null {
     if (!a.connected || a.presence !== Presence.Available || a.ringing || inWrapUp(a, now)) return null;
-    if (a.calls + a.chats >= this.core.opts.routing.maxConversations) return null;
-    const canCall = a.calls < 1;
-    const canChat = a.chats < this.core.maxChatsOf(a);
-    return canCall || canChat ? { id: a.id, idleSince: a.idleSince, skills: a.skills, canCall, canChat } : null;
+    const free = freeCapacity({ calls: a.calls, chats: a.chats, maxChats: this.core.maxChatsOf(a), maxTotal: this.core.opts.routing.maxConversations });
+    return free.call || free.chat ? { id: a.id, idleSince: a.idleSince, skills: a.skills, canCall: free.call > 0, canChat: free.chat > 0 } : null;
   }
 
   /** Every queued conversation as the router sees it, in queue order. */
@@ -161,11 +159,10 @@ export class Dispatcher {
     }
     // Nobody free: nothing to decide (an agent who frees up starts a pass).
     if (free.length === 0) return;
-    const started = performance.now();
+    const decided = performance.now();
     const waiting = this.waiting();
     const pairs = assign(waiting, free, now, rules);
-    for (let i = 0; i < pairs.length; i += OFFER_BATCH) await this.offerAll(pairs.slice(i, i + OFFER_BATCH).map((p) => ({ id: p.request.id, agentId: p.agent.id })), started);
-    if (pairs.length) this.stats.routingMs += performance.now() - started;
+    for (let i = 0; i < pairs.length; i += OFFER_BATCH) await this.offerAll(pairs.slice(i, i + OFFER_BATCH).map((p) => ({ id: p.request.id, agentId: p.agent.id })), decided);
     // Wake up when a refusal lapses or a request widens: a free agent may take it then.
     let wake = Infinity;
     for (const w of waiting) {
@@ -177,9 +174,9 @@ export class Dispatcher {
 
   /**
    * Writes a pass's offers (one transaction, each a compare-and-set: offer-batch.ts) holding the
-   * locks of their conversations; then rings each agent. True when any was offered.
+   * locks of their conversations; then rings each agent.
    */
-  private offerAll(list: { id: string; agentId: number }[], decided: number): Promise<boolean> {
+  private offerAll(list: { id: string; agentId: number }[], decided: number): Promise<void> {
     const { core } = this;
     return core.locks.runMany(list.map((x) => x.id), async () => {
       const now = core.now();
@@ -193,10 +190,8 @@ export class Dispatcher {
       const deadline = now + core.opts.ringTimeoutMs;
       const ok = await core.store.offerMany(wants, at, deadline, now, { maxChats: core.opts.routing.maxChats, maxTotal: core.opts.routing.maxConversations });
       const took = performance.now() - decided;
-      this.stats.tried += wants.length;
-      this.stats.made += ok.size;
       for (const w of wants) {
-        if (this.stats.decisionMs.length < 100_000) this.stats.decisionMs.push(took);
+        this.onDecision?.(took);
         const c = core.live.get(w.id)!;
         const a = core.agents.get(w.agentId)!;
         if (!ok.has(w.id)) {
@@ -209,13 +204,12 @@ export class Dispatcher {
         Object.assign(c, { state: S.Offered, offeredAgentId: w.agentId, offerDeadline: deadline, offeredAt: c.offeredAt ?? at });
         a.ringing = w.id;
         this.armOffer(c);
-        this.queue.retell(w.id);
+        this.queue.forget(w.id);
         const preview = c.lastSeq > 0 ? (await core.store.messagesAfter(w.id, 0, 20)).messages : [];
         core.events.publish('offer', c, w.agentId, preview, core.opts.ringTimeoutMs);
         core.events.publish('changed', c);
         core.publishAgent(a);
       }
-      return ok.size > 0;
     });
   }
 }

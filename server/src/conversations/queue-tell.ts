@@ -49,11 +49,8 @@ export class QueueTeller {
     });
   }
 
+  /** Nothing told yet for this conversation: the next look tells it again (a new page, a new state), or it ended. */
   forget(id: string): void {
-    this.told.delete(id);
-  }
-
-  retell(id: string): void {
     this.told.delete(id);
   }
 

@@ -101,12 +101,8 @@ export class ConversationStore {
    * Offers a queued conversation to an agent: a compare-and-set on the conversation (still
    * queued) and on the agent's row (available, out of wrap-up, ringing nothing, a free slot for
    * this channel), in one transaction — so two nodes cannot offer one request twice, nor ring one
-   * agent twice or past their capacity. `offerMany` writes a router pass's offers together.
+   * agent twice or past their capacity. A router pass's offers are written together (offer-batch.ts).
    */
-  async offer(id: string, agentId: number, at: string, deadline: number, slot: { call: boolean; maxChats: number; maxTotal: number; now: number }): Promise<boolean> {
-    return (await offerBatch(this.db, [{ id, agentId, call: slot.call }], at, deadline, slot.now, slot.maxChats, slot.maxTotal)).has(id);
-  }
-
   offerMany(wants: readonly OfferWant[], at: string, deadline: number, now: number, limits: { maxChats: number; maxTotal: number }): Promise<Set<string>> {
     return offerBatch(this.db, wants, at, deadline, now, limits.maxChats, limits.maxTotal);
   }

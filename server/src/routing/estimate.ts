@@ -10,7 +10,7 @@
  * means of what this server measured. A request still waiting when it widens (`widenAfterMs`)
  * goes on at the pace of every slot with its issue type: `T + A + (k + 1 − f − T·c/H) · H / c'`.
  */
-import { isWidened, type RoutingRules, type Waiting } from './router';
+import { freeCapacity, isWidened, type RoutingRules, type Waiting } from './router';
 import { canServe, isCall, type Need, type Skills } from './skills';
 
 /** An agent as the estimate sees them. */
@@ -29,11 +29,6 @@ export type Staffed = {
 
 /** Chat slots an agent has: their chat capacity within their total. */
 const chatSlots = (a: Staffed): number => Math.min(a.maxChats, a.maxTotal);
-/** Slots of this kind free now. */
-const freeSlots = (a: Staffed, call: boolean): number => {
-  const total = Math.max(0, a.maxTotal - a.calls - a.chats);
-  return Math.min(total, call ? (a.calls === 0 ? 1 : 0) : Math.max(0, a.maxChats - a.chats));
-};
 
 /** Slots (call: 1 per agent, chat: capacity per agent) that can take this need: staffed, and free now. */
 export function slotsFor(need: Need, widened: boolean, agents: Iterable<Staffed>): { servers: number; free: number } {
@@ -43,7 +38,7 @@ export function slotsFor(need: Need, widened: boolean, agents: Iterable<Staffed>
   for (const a of agents) {
     if (!a.staffed || !canServe(a.skills, need, widened)) continue;
     servers += call ? 1 : chatSlots(a);
-    if (a.idle) free += freeSlots(a, call);
+    if (a.idle) free += freeCapacity(a)[call ? 'call' : 'chat'];
   }
   return { servers, free };
 }

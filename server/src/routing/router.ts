@@ -26,6 +26,15 @@ export type FreeAgent = {
   canChat: boolean;
 };
 
+/**
+ * What an agent may still take under the capacity rule — one call, `maxChats` chats, `maxTotal`
+ * conversations in all: free call slots (0 or 1) and free chat slots.
+ */
+export function freeCapacity(l: { calls: number; chats: number; maxChats: number; maxTotal: number }): { call: number; chat: number } {
+  const total = Math.max(0, l.maxTotal - l.calls - l.chats);
+  return { call: Math.min(total, l.calls < 1 ? 1 : 0), chat: Math.min(total, Math.max(0, l.maxChats - l.chats)) };
+}
+
 export type RoutingRules = {
   /** After this long in the queue a request goes to any agent with its issue type. */
   widenAfterMs: number;
