@@ -57,6 +57,8 @@ export enum ErrorCode {
   AccountLocked = 'account_locked',
   /** The agent is in another call: a call here can start when it ends. */
   AgentInCall = 'agent_in_call',
+  /** Someone changed it since you read it (a ticket's version), or it is done already (a rating). */
+  Conflict = 'conflict',
   /** The queue for this shop is full: try again later. */
   QueueFull = 'queue_full',
   /** The server is shutting down or saturated: try again shortly. */

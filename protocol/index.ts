@@ -8,3 +8,4 @@ export * from './shapes';
 export * from './rest';
 export * from './realtime';
 export * from './client';
+export * from './tickets';

@@ -13,6 +13,8 @@ import { TokenService } from './auth/tokens';
 import { Conversations } from './conversations/service';
 import { ConversationStore } from './conversations/store';
 import { FileStore } from './conversations/files';
+import { TicketDesk } from './tickets/desk';
+import { TicketStore } from './tickets/store';
 import type { Config } from './config';
 import { openDatabase, type Db } from './db/index';
 import { seedDemoUsers } from './db/seed';
@@ -86,6 +88,10 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   if (resumed) log.info({ conversations: resumed }, 'took over live conversations (participants have the reconnect grace to come back)');
   bridgeToHub(conversations, hub);
   const files = new FileStore(path.join(config.dataDir, 'files'));
+  const desk = new TicketDesk(new TicketStore(db), store, shop, tokens, {
+    linkTtlSeconds: config.ticketLinkTtl,
+    endWrapUp: (agentId) => conversations.endWrapUp(agentId),
+  });
 
   const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   // What fails after the answer began (a client that hangs up during a download) is the client's
@@ -138,7 +144,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     await next();
   });
   app.use(bodyParser({ jsonLimit: '16kb', enableTypes: ['json'] }));
-  const api = apiRouter({ config, db, tokens, sessions, tickets, nonces, conversations, files, shop, sites });
+  const api = apiRouter({ config, db, tokens, sessions, tickets, nonces, conversations, files, shop, sites, desk });
   app.use(api.routes()).use(api.allowedMethods());
   app.use(staticFiles(config.staticDir));
 

@@ -34,6 +34,8 @@ const Env = z.object({
   /** A refresh token just replaced still works this long (the answer to it may have been lost). */
   STAFF_REFRESH_GRACE_SECONDS: z.coerce.number().int().nonnegative().max(300).default(30),
   SHOPPER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(2 * 3600),
+  /** How long a shopper's ticket link opens the ticket. */
+  TICKET_LINK_TTL_DAYS: z.coerce.number().positive().max(365).default(30),
   /** How long a peer token may be used to connect to the PeerServer. */
   PEER_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   RING_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
@@ -109,6 +111,7 @@ export type Config = {
   staffSessionMaxSeconds: number;
   staffRefreshGraceSeconds: number;
   shopperTokenTtl: number;
+  ticketLinkTtl: number;
   peerTokenTtl: number;
   ringTimeoutMs: number;
   ringRetryAfterMs: number;
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     staffSessionMaxSeconds: Math.round(e.STAFF_SESSION_MAX_HOURS * 3600),
     staffRefreshGraceSeconds: e.STAFF_REFRESH_GRACE_SECONDS,
     shopperTokenTtl: e.SHOPPER_TOKEN_TTL_SECONDS,
+    ticketLinkTtl: Math.round(e.TICKET_LINK_TTL_DAYS * 86400),
     peerTokenTtl: e.PEER_TOKEN_TTL_SECONDS,
     ringTimeoutMs: e.RING_TIMEOUT_MS,
     ringRetryAfterMs: e.RING_RETRY_AFTER_MS,

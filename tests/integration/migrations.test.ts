@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSource } from '../../server/src/db/migrations/index';
 
-const TABLES = ['agent_skills', 'agent_status', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'sites', 'staff_sessions', 'used_nonces', 'users'];
+const TABLES = ['agent_skills', 'agent_status', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'ratings', 'sites', 'staff_sessions', 'ticket_entries', 'ticket_files', 'tickets', 'used_nonces', 'users'];
 
 let dir: string;
 let db: Knex;
@@ -71,9 +71,19 @@ describe('migrations on a fresh SQLite file', () => {
     await db('agent_skills').insert({ user_id: userId, kind: 'issue', value: 'order', level: 3 });
     // An agent's skill is listed once per kind and value.
     await expect(db('agent_skills').insert({ user_id: userId, kind: 'issue', value: 'order', level: 5 })).rejects.toThrow();
+    // A ticket with an entry, a file, its conversation and that conversation's rating (one rating per conversation).
+    const [ticketId] = await db('tickets').insert({ site_id: siteId, status: 'open', issue_type: 'order', source: 'conversation', created_at: at, updated_at: at });
+    await db('ticket_files').insert({ id: 'e'.repeat(32), ticket_id: ticketId, name: 'b.pdf', type: 'application/pdf', size: 1, created_at: at });
+    await db('ticket_entries').insert({ ticket_id: ticketId, kind: 'file', body: 'b.pdf', file_id: 'e'.repeat(32), created_at: at });
+    await db('conversations').where({ id: 'c1' }).update({ ticket_id: ticketId });
+    await db('ratings').insert({ conversation_id: 'c1', ticket_id: ticketId, agent_id: userId, score: 5, created_at: at });
+    await expect(db('ratings').insert({ conversation_id: 'c1', score: 1, created_at: at })).rejects.toThrow();
     // A conversation's rows go with it.
     await db('conversations').where({ id: 'c1' }).delete();
-    for (const t of ['participants', 'media_sessions', 'files', 'messages', 'offers', 'conversation_qos']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
+    for (const t of ['participants', 'media_sessions', 'files', 'messages', 'offers', 'conversation_qos', 'ratings']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
+    // A ticket's entries and files go with it.
+    await db('tickets').where({ id: ticketId }).delete();
+    for (const t of ['ticket_entries', 'ticket_files']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
     await expect(db('users').insert({ email: 'x@y.test', name: 'dup', role: 'agent', password_hash: 'h', created_at: at })).rejects.toThrow();
     // A staff session belongs to a user and goes with it (a second user: calls keep the first).
     const [staffId] = await db('users').insert({ email: 's@y.test', name: 'S', role: 'supervisor', password_hash: 'h', created_at: at });

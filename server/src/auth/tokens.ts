@@ -25,7 +25,7 @@ export function ownerOf(p: Principal): string {
 }
 
 const ISSUER = 'counterpart';
-type Audience = 'staff' | 'shopper' | 'peer' | 'ticket';
+type Audience = 'staff' | 'shopper' | 'peer' | 'ticket' | 'ticket_link';
 
 export class TokenService {
   /** Imported once: jose imports raw key bytes again on every sign and verify (~60 µs each). */
@@ -88,6 +88,18 @@ export class TokenService {
 
   issuePeer(claim: PeerClaim, ttl: number) {
     return this.sign('peer', claim.peerId, { owner: claim.owner, ...(claim.sessionId ? { sid: claim.sessionId } : {}) }, ttl);
+  }
+
+  /** A shopper's link to one support ticket: it names that ticket (and its site) and nothing else. */
+  issueTicketLink(ticketId: number, siteId: number, ttl: number) {
+    return this.sign('ticket_link', String(ticketId), { site: siteId }, ttl);
+  }
+
+  async ticketLink(token: string): Promise<{ ticketId: number; siteId: number } | null> {
+    const t = await this.verify('ticket_link', token);
+    const ticketId = Number(t?.sub);
+    if (!t || !Number.isSafeInteger(ticketId) || ticketId <= 0 || typeof t.site !== 'number') return null;
+    return { ticketId, siteId: t.site };
   }
 
   /** Accepts a staff or a shopper token: who it names and when it expires. */

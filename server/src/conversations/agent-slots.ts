@@ -24,6 +24,19 @@ export class AgentSlots {
     });
   }
 
+  /** Ends an agent's wrap-up early (their ticket is resolved): stored, then the cache; offers resume. */
+  async endWrapUp(agentId: number): Promise<boolean> {
+    const a = this.core.agents.get(agentId);
+    const now = this.core.now();
+    if (!a?.wrapUpUntil || a.wrapUpUntil <= now) return false;
+    await this.core.store.endWrapUp(agentId, now);
+    Object.assign(a, { wrapUpUntil: null, idleSince: now });
+    this.armWrapUp(agentId);
+    this.core.publishAgent(a, true);
+    this.dispatch();
+    return true;
+  }
+
   /** The cache follows what `store.end` wrote: the ringing agent stops, present agents give back their slot and wrap up. */
   release(c: Conversation, wrapUntil: number | null): void {
     const { core } = this;

@@ -90,6 +90,11 @@ export class Conversations {
     return { customer: c.customer, product: c.product };
   }
 
+  /** Ends an agent's wrap-up now (they resolved the ticket): offers resume. */
+  endWrapUp(agentId: number): Promise<boolean> {
+    return this.lifecycle.slots.endWrapUp(agentId);
+  }
+
   /** The live conversations a principal is present in (a reconnecting client resumes these). */
   liveOf(p: Principal): Conversation[] {
     const { party } = actorOf(p);

@@ -336,6 +336,11 @@ export class ConversationStore {
       .update({ presence, since: at, missed_rings: 0, ...(presence === 'available' ? { wrapup_until: null } : {}) });
   }
 
+  /** Wrap-up ends now (its ticket is resolved); the agent is idle from now. */
+  async endWrapUp(userId: number, now: number): Promise<void> {
+    await this.db('agent_status').where({ user_id: userId }).whereNotNull('wrapup_until').update({ wrapup_until: null, idle_since: now });
+  }
+
   async setIdleSince(userId: number, idleSince: number): Promise<void> {
     await this.db('agent_status').where({ user_id: userId }).update({ idle_since: idleSince });
   }

@@ -11,9 +11,11 @@ import type { Config } from '../config';
 import type { Db } from '../db/index';
 import type { ShopAdapter } from '../shop/adapter';
 import type { SiteRegistry } from '../sites';
+import type { TicketDesk } from '../tickets/desk';
 import { authRoutes } from './auth-routes';
 import { conversationRoutes } from './conversation-routes';
 import { shopperRoutes } from './shopper-routes';
+import { ticketRoutes } from './ticket-routes';
 
 export type ApiDeps = {
   config: Config;
@@ -26,6 +28,7 @@ export type ApiDeps = {
   files: FileStore;
   shop: ShopAdapter;
   sites: SiteRegistry;
+  desk: TicketDesk;
   cors: (ctx: Context, next: Next) => Promise<void>;
 };
 
@@ -56,6 +59,7 @@ export function apiRouter(deps: Omit<ApiDeps, 'cors'>): Router {
   authRoutes(r, { ...deps, cors });
   shopperRoutes(r, { ...deps, cors });
   conversationRoutes(r, { ...deps, cors });
+  ticketRoutes(r, { ...deps, cors });
 
   return r;
 }

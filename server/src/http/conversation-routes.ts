@@ -1,10 +1,10 @@
 import type Router from '@koa/router';
-import fs from 'node:fs';
 import { ConversationState, CounterpartError, ErrorCode, MessagePage, Role, SYNC_PAGE, type ConversationContext } from '../../../protocol/index';
 import { cleanFileName, readCapped, uploadType } from '../conversations/files';
 import { actorOf } from '../conversations/service';
 import type { ApiDeps } from './api';
 import { principalOf, requireAuth } from './auth';
+import { sendStoredFile } from './file-response';
 import { conversationRecord, listConversations } from './conversation-records';
 import { RequestBudget } from './limits';
 
@@ -79,12 +79,6 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
     const f = /^[0-9a-f]{32}$/.test(ctx.params.id!) ? await store.file(ctx.params.id!) : null;
     // Unknown and not-yours look the same: file ids do not leak by probing.
     if (!f || !(await conversations.chat.mayRead(actor, f.conversationId))) throw new CounterpartError(ErrorCode.NotFound, 'No such file');
-    const image = f.type.startsWith('image/');
-    ctx.set('Content-Type', f.type);
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");
-    ctx.set('Cache-Control', 'private, max-age=3600');
-    ctx.set('Content-Disposition', `${image ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(f.name)}`);
-    ctx.body = fs.createReadStream(files.pathOf(f.id));
+    sendStoredFile(ctx, files, f);
   });
 }

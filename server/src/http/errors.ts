@@ -22,6 +22,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.AccountLocked]: 429,
   [ErrorCode.AgentInCall]: 409,
+  [ErrorCode.Conflict]: 409,
   [ErrorCode.QueueFull]: 503,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,

@@ -105,6 +105,7 @@ const WooOrder = z.looseObject({
   date_created: z.string(),
   date_created_gmt: z.string().nullish(),
   line_items: z.array(z.looseObject({ name: z.string(), quantity: z.number().int() })).default([]),
+  customer_id: z.number().int().nonnegative().default(0),
 });
 
 const isId = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
@@ -226,6 +227,12 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
       const list = await get(`orders?customer=${customerId}&per_page=1&orderby=date&order=desc`, z.array(WooOrder));
       const latest = list?.[0];
       return latest ? toOrder(latest) : null;
+    },
+
+    async getOrder(id: number): Promise<(OrderSummary & { customerId: number }) | null> {
+      if (!isId(id)) return null;
+      const o = await get(`orders/${id}`, WooOrder);
+      return o ? { ...toOrder(o), customerId: o.customer_id } : null;
     },
   };
 }

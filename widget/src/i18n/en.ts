@@ -115,6 +115,7 @@ export const en = {
     [ErrorCode.ShopUnavailable]: 'The shop cannot be reached right now. Please try again later.',
     [ErrorCode.RateLimited]: 'Too many attempts from your connection. Please wait a minute and try again.',
     [ErrorCode.AccountLocked]: 'Too many attempts. Please wait a few minutes and try again.',
+    [ErrorCode.Conflict]: 'This was changed or done already. Reload and try again.',
     [ErrorCode.AgentInCall]: 'The agent is in another call right now. You can keep chatting and try again in a moment.',
     [ErrorCode.QueueFull]: 'All our agents are busy and the queue is full. Please try again in a few minutes.',
     [ErrorCode.Unavailable]: 'Our service is restarting. Please try again in a moment.',

@@ -110,6 +110,7 @@ export const zh: Catalogue = {
     [ErrorCode.ShopUnavailable]: '暂时无法联系到店铺，请稍后再试。',
     [ErrorCode.RateLimited]: '您的操作过于频繁，请一分钟后再试。',
     [ErrorCode.AccountLocked]: '尝试次数过多，请几分钟后再试。',
+    [ErrorCode.Conflict]: '内容已被更改或已经完成。请刷新后重试。',
     [ErrorCode.AgentInCall]: '客服正在另一通电话中。您可以继续文字聊天，稍后再试。',
     [ErrorCode.QueueFull]: '客服全忙，排队人数已满，请几分钟后再试。',
     [ErrorCode.Unavailable]: '服务正在重启，请稍后再试。',

@@ -4,6 +4,7 @@ import * as m002 from './20261124_002_sessions_nonces';
 import * as m003 from './20261125_003_conversations';
 import * as m004 from './20261126_004_ring_peer';
 import * as m005 from './20261127_005_routing';
+import * as m006 from './20261128_006_tickets';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -14,6 +15,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261125_003_conversations', m003],
   ['20261126_004_ring_peer', m004],
   ['20261127_005_routing', m005],
+  ['20261128_006_tickets', m006],
 ];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */
