@@ -11,7 +11,7 @@ import {
   type Party,
   type ParticipantView,
 } from '../../protocol/index';
-import { label } from './format';
+import type { Catalogue } from './i18n/index';
 
 export const isTerminal = (c: ConversationView): boolean => TERMINAL_STATES.has(c.state);
 
@@ -26,11 +26,11 @@ export function agentsOf(c: ConversationView): ParticipantView[] {
 }
 
 /** The channel asked for, and the media running now when it differs (escalated, or back to chat). */
-export function channelText(c: ConversationView): { asked: string; now: string | null } {
-  const asked = label(c.channel);
-  if (c.media && c.media.endedAt === null) return { asked, now: c.media.kind === c.channel ? null : label(c.media.kind) };
+export function channelText(t: Catalogue, c: ConversationView): { asked: string; now: string | null } {
+  const asked = t.channel[c.channel];
+  if (c.media && c.media.endedAt === null) return { asked, now: c.media.kind === c.channel ? null : t.channel[c.media.kind] };
   // Voice or video asked for, taken, but no media running: the conversation goes on in chat.
-  if (c.channel !== MediaKind.Chat && c.state === ConversationState.Active) return { asked, now: label(MediaKind.Chat) };
+  if (c.channel !== MediaKind.Chat && c.state === ConversationState.Active) return { asked, now: t.channel[MediaKind.Chat] };
   return { asked, now: null };
 }
 
@@ -57,18 +57,20 @@ export function reconnectingOf(c: ConversationView): Reconnecting[] {
   return out;
 }
 
-/** "Ana (agent): connection lost; media stalled" for every reconnecting participant. */
-export function reconnectingText(list: Reconnecting[]): string {
-  return list
-    .map(({ participant: p, connection, media }) => {
-      const what = [connection ? 'connection lost' : '', media ? 'media reconnecting' : ''].filter(Boolean).join(', ');
-      return `${p.name || label(p.party.role)} (${p.party.role}): ${what}`;
-    })
-    .join('; ');
+/** A participant's name, or its role when it has none. */
+export const whoText = (t: Catalogue, p: ParticipantView): string => p.name || t.role[p.party.role];
+
+/** "Ana (agent): connection lost, media reconnecting" for every reconnecting participant. */
+export function reconnectingText(t: Catalogue, list: Reconnecting[]): string {
+  return t.conversations.whyList(
+    list.map(({ participant: p, connection, media }) =>
+      t.conversations.why(p.name ? t.withRole(p.name, p.party.role) : t.role[p.party.role], connection, media),
+    ),
+  );
 }
 
-/** A party's name in this conversation, with its role: "Ana (agent)". */
-export function partyName(c: ConversationView | null, party: Party): string {
+/** A party's name in this conversation, with its role: "Ana (agent)"; its role alone when it has no name. */
+export function partyName(t: Catalogue, c: ConversationView | null, party: Party): string {
   const name = c?.participants.find((p) => sameParty(p.party, party))?.name;
-  return name ? `${name} (${party.role})` : label(party.role);
+  return name ? t.withRole(name, party.role) : t.role[party.role];
 }

@@ -1,4 +1,5 @@
 /** Small display helpers shared by the tables, header and chart. */
+import type { Catalogue } from './i18n/index';
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
@@ -10,13 +11,13 @@ export function clockTime(iso: string | null): string {
   return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-/** A short duration: 45s, 3m, 1h 5m. */
-export function duration(ms: number): string {
+/** A short duration in the catalogue's units: 45s, 3m, 1h 5m. */
+export function duration(ms: number, units: Catalogue['units']): string {
   const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
+  if (s < 60) return units.seconds(s);
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
+  if (m < 60) return units.minutes(m);
+  return units.hoursMinutes(Math.floor(m / 60), m % 60);
 }
 
 /** A wait as M:SS (or H:MM:SS), the way queues are usually shown. */
@@ -32,12 +33,7 @@ export function since(iso: string, now: number): number {
   return Number.isNaN(t) ? 0 : now - t;
 }
 
+/** A measurement with its unit (from the catalogue, or a symbol such as %); '—' when there is none. */
 export function metric(value: number | null | undefined, unit: string, digits = 0): string {
   return value === null || value === undefined ? '—' : `${value.toFixed(digits)} ${unit}`;
-}
-
-/** Words for enum values such as `server_shutdown`. */
-export function label(value: string): string {
-  const text = value.replaceAll('_', ' ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -7,6 +7,10 @@ import {
   Role,
   apiRequest,
 } from '../../protocol/index';
+import type { Catalogue } from './i18n/index';
+
+/** Why a sign-in failed: a key of the catalogue's `signInErrors`. */
+export type LoginFailure = keyof Catalogue['signInErrors'];
 
 const STORAGE_KEY = 'counterpart.dashboard.session';
 
@@ -31,11 +35,11 @@ export function clearSession(): void {
   sessionStorage.removeItem(STORAGE_KEY);
 }
 
-/** Signs in; throws a LoginError with a message meant for people. Only supervisors get a session. */
+/** Signs in; throws a LoginError saying why (its `reason`, for the catalogue). Only supervisors get a session. */
 export async function signIn(email: string, password: string): Promise<LoginResponse> {
   const body = LoginRequest.safeParse({ email, password });
   if (!body.success) {
-    throw new LoginError(email.trim() === '' || password === '' ? 'Enter your email and password' : 'Enter a valid email address');
+    throw new LoginError(email.trim() === '' || password === '' ? 'missing' : 'invalidEmail');
   }
   let session: LoginResponse;
   try {
@@ -44,7 +48,7 @@ export async function signIn(email: string, password: string): Promise<LoginResp
     throw new LoginError(describeError(err));
   }
   if (session.user.role !== Role.Supervisor) {
-    throw new LoginError('This account is not a supervisor account. Only supervisors can use the dashboard.');
+    throw new LoginError('notSupervisor');
   }
   saveSession(session);
   return session;
@@ -52,22 +56,30 @@ export async function signIn(email: string, password: string): Promise<LoginResp
 
 export class LoginError extends Error {
   override name = 'LoginError';
+  constructor(readonly reason: LoginFailure) {
+    super(reason);
+  }
 }
 
-function describeError(err: unknown): string {
-  if (!(err instanceof CounterpartError)) return 'Something went wrong. Please try again.';
+/** Server messages are English only: the failure is told from the error's code. */
+function describeError(err: unknown): LoginFailure {
+  if (!(err instanceof CounterpartError)) return 'unexpected';
   switch (err.code) {
     case ErrorCode.InvalidCredentials:
-      return 'Wrong email or password';
+      return 'wrongCredentials';
     case ErrorCode.BadRequest:
-      return 'Enter a valid email address and password';
+      return 'invalidRequest';
     case ErrorCode.RateLimited:
-      return 'Too many attempts. Wait a minute and try again.';
+      return 'rateLimited';
+    case ErrorCode.AccountLocked:
+      return 'accountLocked';
+    case ErrorCode.Unavailable:
+      return 'unavailable';
     case ErrorCode.Forbidden:
-      return 'This account may not use the dashboard.';
+      return 'forbidden';
     case ErrorCode.Internal:
-      return err.status === undefined ? 'Cannot reach the Counterpart server. Check your connection.' : 'The server had a problem. Please try again.';
+      return err.status === undefined ? 'unreachable' : 'serverError';
     default:
-      return err.message || 'Sign-in failed. Please try again.';
+      return 'failed';
   }
 }

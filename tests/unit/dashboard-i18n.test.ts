@@ -1,0 +1,133 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AgentState, ConversationState, MediaKind, ParticipantState, MediaPath, Role, type ConversationView } from '../../protocol/index';
+import { catalogues, langOf } from '../../dashboard/src/i18n/index';
+import { channelText, partyName, reconnectingOf, reconnectingText } from '../../dashboard/src/conversations';
+import { duration, metric } from '../../dashboard/src/format';
+import { catalogueSuite, type Samples } from '../helpers/catalogue';
+
+const { en, zh } = catalogues;
+
+const SAMPLES: Samples = {
+  'agents.for': [{ args: ['5m'], contains: '5m' }],
+  'conversations.why': [
+    { args: ['Ana', true, false], contains: 'Ana' },
+    { args: ['Ana', false, true], contains: 'Ana' },
+    { args: ['Ana', true, true], contains: 'Ana' },
+  ],
+  'conversations.whyList': [{ args: [['1', '2']], contains: '2' }],
+  'chart.subject': [
+    { args: ['Ana', 'Bo'], contains: 'Bo' },
+    { args: ['Ana', ''], contains: 'Ana' },
+  ],
+  withRole: [
+    { args: ['Ana', Role.Agent], contains: 'Ana' },
+    { args: ['Ana', Role.Shopper], contains: 'Ana' },
+    { args: ['Ana', Role.Supervisor], contains: 'Ana' },
+  ],
+  list: [{ args: [['1', '2', '3']], contains: '3' }],
+  'units.seconds': [{ args: [45], contains: '45' }],
+  'units.minutes': [{ args: [3], contains: '3' }],
+  'units.hoursMinutes': [{ args: [1, 5], contains: '5' }],
+};
+
+catalogueSuite('dashboard', { en, zh }, SAMPLES, { minKeys: 90, same: ['brand'] });
+
+describe('dashboard texts for protocol values', () => {
+  it('has a text for every agent state, conversation state, channel and role, in both languages', () => {
+    for (const c of [en, zh]) {
+      for (const s of [...Object.values(AgentState), ...Object.values(ConversationState)]) expect(c.state[s], s).toBeTruthy();
+      for (const k of Object.values(MediaKind)) expect(c.channel[k], k).toBeTruthy();
+      for (const r of Object.values(Role)) expect(c.role[r], r).toBeTruthy();
+    }
+  });
+});
+
+describe('langOf', () => {
+  it('takes the first tag it has a catalogue for', () => {
+    expect(langOf(['zh-CN', 'en'])).toBe('zh');
+    expect(langOf(['en-US', 'zh-CN'])).toBe('en');
+    expect(langOf(['fr-FR', 'zh-TW'])).toBe('zh');
+    expect(langOf(['de', null, undefined, 'ZH_cn'])).toBe('zh');
+    expect(langOf(['fr', 'de'])).toBe('en');
+    expect(langOf([])).toBe('en');
+    expect(langOf(['zha'])).toBe('en');
+  });
+});
+
+describe('dashboard texts put together', () => {
+  const participant = (name: string, role: Role, state = ParticipantState.Connected, media: MediaPath | null = null) => ({
+    party: { role, id: `${role}-${name || 'x'}` },
+    name,
+    state,
+    media,
+  });
+  const conversation = (over: Partial<ConversationView>): ConversationView =>
+    ({ state: ConversationState.Active, channel: MediaKind.Video, media: null, participants: [], ...over }) as unknown as ConversationView;
+
+  it('writes durations and measurements in the language’s units', () => {
+    expect(duration(45_000, en.units)).toBe('45s');
+    expect(duration(3 * 60_000, en.units)).toBe('3m');
+    expect(duration(65 * 60_000, en.units)).toBe('1h 5m');
+    expect(duration(65 * 60_000, zh.units)).toBe('1 小时 5 分钟');
+    expect(metric(120, en.units.ms)).toBe('120 ms');
+    expect(metric(120, zh.units.ms)).toBe('120 毫秒');
+    expect(metric(null, zh.units.ms)).toBe('—');
+  });
+
+  it('names the channel asked for and the one running now', () => {
+    expect(channelText(en, conversation({}))).toEqual({ asked: 'Video', now: 'Chat' });
+    expect(channelText(zh, conversation({}))).toEqual({ asked: '视频', now: '文字' });
+    const media = { kind: MediaKind.Voice, endedAt: null } as ConversationView['media'];
+    expect(channelText(zh, conversation({ channel: MediaKind.Chat, media }))).toEqual({ asked: '文字', now: '语音' });
+  });
+
+  it('says who is reconnecting and why, with the role, in both languages', () => {
+    const c = conversation({
+      participants: [
+        participant('Ana', Role.Agent, ParticipantState.Reconnecting, MediaPath.Reconnecting),
+        participant('', Role.Shopper, ParticipantState.Connected, MediaPath.Reconnecting),
+      ] as ConversationView['participants'],
+    });
+    const list = reconnectingOf(c);
+    expect(reconnectingText(en, list)).toBe('Ana (agent): connection lost, media reconnecting; Shopper: media reconnecting');
+    expect(reconnectingText(zh, list)).toBe('Ana（客服）：连接中断，音视频正在重连；顾客：音视频正在重连');
+    expect(partyName(en, c, { role: Role.Agent, id: 'agent-Ana' })).toBe('Ana (agent)');
+    expect(partyName(zh, c, { role: Role.Shopper, id: 'nobody' })).toBe('顾客');
+  });
+});
+
+/**
+ * The words a Svelte component writes itself: text between tags and the attributes people see
+ * or hear (title, aria-label, placeholder, alt), once scripts, styles and `{…}` expressions are gone.
+ */
+function literalTexts(source: string): string[] {
+  let markup = source.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>|<!--[\s\S]*?-->/g, '');
+  let out = '';
+  let depth = 0;
+  for (const ch of markup) {
+    if (ch === '{') depth++;
+    else if (ch === '}') depth = Math.max(0, depth - 1);
+    else if (depth === 0) out += ch;
+  }
+  markup = out;
+  const attrs = [...markup.matchAll(/\s(?:title|aria-label|aria-description|placeholder|alt)="([^"]*)"/g)].map((m) => m[1]!);
+  const text = markup.replace(/<[^>]*>/g, '\n').split('\n');
+  return [...attrs, ...text].map((s) => s.trim()).filter((s) => /[A-Za-z]{2}|\p{Script=Han}/u.test(s));
+}
+
+describe('dashboard components', () => {
+  const dir = join(__dirname, '../../dashboard/src');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.svelte'));
+
+  it('the scan finds words written in markup and passes over expressions', () => {
+    const sample = `<script>const x = 'Hi';</script><p class="a {b}">Hello {t.x}</p><span title="Running now">{t.y}</span><i aria-label={t.z}>→</i>`;
+    expect(literalTexts(sample)).toEqual(['Running now', 'Hello']);
+  });
+
+  it('write no words of their own: every text comes from the catalogue', () => {
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(literalTexts(readFileSync(join(dir, f), 'utf8')), f).toEqual([]);
+  });
+});
