@@ -18,6 +18,9 @@ const SAMPLES: Samples = {
   'wrapUp.title': [{ args: [25], contains: '25' }],
   'offer.vip': [{ args: [2], contains: '2' }],
   'offer.language': [{ args: ['en'] }, { args: ['zh'] }],
+  'ticket.title': [{ args: [42], contains: '42' }],
+  'ticket.useLatest': [{ args: ['1010'], contains: '1010' }],
+  'ticket.statusChanged': [{ args: ['Resolved'], contains: 'Resolved' }],
 };
 
 catalogueSuite('console and overlay', { en, zh }, SAMPLES, { minKeys: 60, same: ['signIn.title'] });

@@ -24,9 +24,10 @@ import {
   type ServerMessageOf,
   type UserView,
 } from '../../../protocol/index';
-import type { OverlayCommand, OverlayState } from '../../lib/bridge';
+import type { OverlayCommand } from '../../lib/bridge';
 import { catalogues, consoleLang, errorText, type Catalogue, type Lang } from '../../lib/i18n/index';
 import { clearSession, loadSession, saveSession } from './session-store';
+import { TicketEditor } from './ticket.svelte';
 
 export type Offer = ServerMessageOf<'offer'>;
 /** The conversation this console is in, as the UI shows it. */
@@ -67,6 +68,8 @@ export class AgentConsole {
   conv = $state<OpenConversation | null>(null);
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
+  /** The ticket of the conversation (kept after it ends, for wrap-up). */
+  readonly ticket = new TicketEditor(() => ({ baseUrl: this.baseUrl, token: this.token }), () => this.t);
   remoteVideo: HTMLVideoElement | null = null;
   localVideo: HTMLVideoElement | null = null;
 
@@ -135,6 +138,7 @@ export class AgentConsole {
     this.abort = null;
     this.endRing();
     this.closeConversation();
+    this.ticket.close();
     this.rt?.close();
     this.rt = null;
     this.token = null;
@@ -237,8 +241,8 @@ export class AgentConsole {
         return this.closeConversation();
       }
       if (!v.media && c.view?.media) Object.assign(c, { playing: false, mediaPath: null, muted: false, cameraOff: false });
-      // The shop's context is for the conversation's agents: asked once we are one.
-      if (!c.view && v.state === ConversationState.Active) void this.loadContext(id);
+      // The shop's context and the ticket are for the conversation's agents: asked once we are one.
+      if (!c.view && v.state === ConversationState.Active) void Promise.all([this.loadContext(id), this.ticket.open(id)]);
       c.view = v;
     });
     s.on('message', (m) => {
@@ -363,30 +367,6 @@ export class AgentConsole {
   shopperName(): string {
     const p = this.conv?.view?.participants.find((x) => x.party.role === Role.Shopper);
     return p?.name || this.t.offer.guest;
-  }
-
-  /** What the admin-page overlays mirror. */
-  overlayState(): OverlayState {
-    const c = this.conv;
-    return {
-      signedIn: this.user !== null,
-      agentName: this.user?.name ?? null,
-      presence: this.presence,
-      agentState: this.agentState,
-      ring: this.offer ? { conversationId: this.offer.conversationId, customerName: this.offer.customer?.name ?? null, productName: this.offer.product?.name ?? null } : null,
-      conversation: c
-        ? {
-            conversationId: c.id,
-            remoteName: this.shopperName(),
-            phase: !c.view?.media ? 'chat' : c.playing ? 'in-call' : 'connecting',
-            kind: c.view?.media?.kind ?? null,
-            reconnecting: c.mediaPath === MediaPath.Reconnecting || c.view?.participants.some((p) => p.state === 'reconnecting' || p.media === MediaPath.Reconnecting) === true,
-            muted: c.muted,
-            cameraOff: c.cameraOff,
-            context: $state.snapshot(c.context),
-          }
-        : null,
-    };
   }
 
   command(cmd: OverlayCommand): void {

@@ -1,5 +1,6 @@
 import { OVERLAY_PORT, type OverlayCommand } from '../../lib/bridge';
 import type { AgentConsole } from './agent.svelte';
+import { overlayStateOf } from './overlay-state.svelte';
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
@@ -14,12 +15,12 @@ export function serveOverlays(agent: AgentConsole): () => void {
     ports.add(port);
     port.onMessage.addListener((cmd: unknown) => isCommand(cmd) && agent.command(cmd));
     port.onDisconnect.addListener(() => ports.delete(port));
-    port.postMessage(agent.overlayState());
+    port.postMessage(overlayStateOf(agent));
   };
   browser.runtime.onConnect.addListener(onConnect);
   const stop = $effect.root(() => {
     $effect(() => {
-      const state = agent.overlayState();
+      const state = overlayStateOf(agent);
       for (const p of ports) p.postMessage(state);
     });
   });

@@ -1,4 +1,4 @@
-import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason } from '../../../protocol/index';
+import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason, TicketStatus } from '../../../protocol/index';
 
 /** Every string of the agent console and the admin-page overlay, in English. This object defines the keys. */
 export const en = {
@@ -105,6 +105,37 @@ export const en = {
     read: 'Read',
     uploading: (name: string) => `Sending ${name}…`,
     open: (name: string) => `Open ${name}`,
+  },
+  ticket: {
+    title: (id: number) => `Ticket #${id}`,
+    loading: 'Opening the ticket…',
+    status: 'Status',
+    statuses: {
+      [TicketStatus.Open]: 'Open',
+      [TicketStatus.Pending]: 'Pending',
+      [TicketStatus.Resolved]: 'Resolved',
+    } satisfies Record<TicketStatus, string>,
+    topic: 'Topic',
+    order: 'Linked order (ID)',
+    orderPlaceholder: 'e.g. 1010',
+    useLatest: (number: string) => `Use #${number}`,
+    resolution: 'Resolution',
+    resolutionPlaceholder: 'What was done for the customer',
+    save: 'Save',
+    resolve: 'Resolve',
+    saved: 'Saved.',
+    doneHint: 'Resolved. Resolving during wrap-up makes you ready for the next request.',
+    notes: 'Notes and history',
+    notePlaceholder: 'Add a note (staff only)',
+    addNote: 'Add note',
+    empty: 'Nothing here yet.',
+    close: 'Hide ticket',
+    unsaved: 'Unsaved changes: Save or Resolve to keep them.',
+    shopper: 'Customer',
+    system: 'System',
+    statusChanged: (status: string) => `Status: ${status}`,
+    conflict: 'Someone else changed this ticket. It now shows what is stored; check your changes and save again.',
+    invalid: 'Check the order ID: the shop has no such order for this customer.',
   },
   customer: {
     loading: 'Loading customer…',

@@ -1,4 +1,4 @@
-import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason } from '../../../protocol/index';
+import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason, TicketStatus } from '../../../protocol/index';
 import type { Catalogue } from './index';
 
 /** 坐席控制台与后台页面浮层的全部文案（简体中文）。 */
@@ -104,6 +104,37 @@ export const zh: Catalogue = {
     read: '已读',
     uploading: (name: string) => `正在发送 ${name}…`,
     open: (name: string) => `打开 ${name}`,
+  },
+  ticket: {
+    title: (id: number) => `工单 #${id}`,
+    loading: '正在打开工单…',
+    status: '状态',
+    statuses: {
+      [TicketStatus.Open]: '处理中',
+      [TicketStatus.Pending]: '待跟进',
+      [TicketStatus.Resolved]: '已解决',
+    } satisfies Record<TicketStatus, string>,
+    topic: '问题类型',
+    order: '关联订单（ID）',
+    orderPlaceholder: '例如 1010',
+    useLatest: (number: string) => `使用 #${number}`,
+    resolution: '处理结果',
+    resolutionPlaceholder: '为顾客做了什么',
+    save: '保存',
+    resolve: '标记为已解决',
+    saved: '已保存。',
+    doneHint: '已解决。整理期间解决工单后即可接待下一位顾客。',
+    notes: '备注与记录',
+    notePlaceholder: '添加备注（仅员工可见）',
+    addNote: '添加备注',
+    empty: '暂无内容。',
+    close: '收起工单',
+    unsaved: '有未保存的修改：请点击保存或标记为已解决。',
+    shopper: '顾客',
+    system: '系统',
+    statusChanged: (status: string) => `状态：${status}`,
+    conflict: '其他人修改了此工单，现已显示最新内容；请核对您的修改后再次保存。',
+    invalid: '请检查订单 ID：店铺中没有该顾客的此订单。',
   },
   customer: {
     loading: '正在加载顾客信息…',
