@@ -1,5 +1,5 @@
 /** Constants, paths and enums of the wire protocol. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Paths shared by the server and every client. */
 export const Paths = {
@@ -18,6 +18,8 @@ export const MAX_SIGNAL_BYTES = 64 * 1024;
 export const MAX_REALTIME_BYTES = 16 * 1024;
 /** Chat text, in characters. */
 export const MAX_CHAT_CHARS = 2000;
+/** An agent's note to the next agent when transferring. */
+export const MAX_TRANSFER_NOTE_CHARS = 1000;
 /** Messages one conversation may hold (a bound on what a client can grow). */
 export const MAX_MESSAGES_PER_CONVERSATION = 2000;
 /** Messages per `conversation.sync`; the client asks again for the rest. */

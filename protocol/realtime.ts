@@ -6,6 +6,7 @@ import {
   IssueType,
   LANGUAGE_PATTERN,
   MAX_CHAT_CHARS,
+  MAX_TRANSFER_NOTE_CHARS,
   MediaKind,
   MediaPath,
   PROTOCOL_VERSION,
@@ -41,6 +42,17 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('conversation.end'), conversationId }),
   z.object({ type: z.literal('offer.accept'), conversationId }),
   z.object({ type: z.literal('offer.decline'), conversationId }),
+  /**
+   * An agent hands the conversation on: to one agent (`agentId`), or to the queue of an issue type.
+   * The agent leaves (and wraps up); the shopper keeps the conversation and its chat; the next
+   * agent is offered it with the note.
+   */
+  z.object({
+    type: z.literal('conversation.transfer'),
+    conversationId,
+    to: z.union([z.object({ agentId: z.number().int().positive() }).strict(), z.object({ issueType: z.enum(IssueType) }).strict()]),
+    note: z.string().trim().max(MAX_TRANSFER_NOTE_CHARS),
+  }),
   z.object({ type: z.literal('chat.send'), conversationId, clientId, text: z.string().trim().min(1).max(MAX_CHAT_CHARS) }),
   z.object({ type: z.literal('chat.typing'), conversationId }),
   /** What this client has received and shown: delivered and read marks for the others. */
@@ -87,6 +99,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     issueType: z.enum(IssueType),
     language: z.string(),
     vip: z.number().int().nonnegative(),
+    /** Handed on by another agent, with their note for you. */
+    transfer: z.object({ fromName: z.string(), note: z.string() }).nullable(),
   }),
   /** The ring stopped; `setAway`: that was the agent's `MISSED_RINGS_AWAY`-th missed ring in a row, so they are away now. */
   z.object({ type: z.literal('offer.end'), conversationId: z.string(), reason: z.enum(RingEndReason), setAway: z.boolean().optional() }),

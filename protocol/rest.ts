@@ -1,6 +1,6 @@
 /** REST request and response bodies. */
 import { z } from 'zod';
-import { ErrorCode, RingEndReason, Role } from './constants';
+import { AgentState, ErrorCode, RingEndReason, Role } from './constants';
 import { ChatMessage, ConversationView, CustomerSummary, MediaSessionView, OrderSummary, ProductSummary } from './shapes';
 
 
@@ -123,6 +123,12 @@ export type ConversationList = z.infer<typeof ConversationList>;
 /** GET /api/conversations/:id/messages?after=N: history for its participants and supervisors. */
 export const MessagePage = z.object({ messages: z.array(ChatMessage), more: z.boolean() });
 export type MessagePage = z.infer<typeof MessagePage>;
+
+/** GET /api/agents: who can be handed a conversation (agents and supervisors ask), and what they are doing. */
+export const AgentDirectory = z.object({
+  agents: z.array(z.object({ id: z.number().int(), name: z.string(), state: z.enum(AgentState) })),
+});
+export type AgentDirectory = z.infer<typeof AgentDirectory>;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ErrorCode), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;

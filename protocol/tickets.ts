@@ -32,6 +32,8 @@ export enum TicketEntryKind {
   File = 'file',
   /** The status changed (`body` is the new status). */
   Status = 'status',
+  /** An agent handed the conversation on (`body` is their note for the next agent): staff only. */
+  Transfer = 'transfer',
 }
 
 export const MAX_NOTE_CHARS = 4000;

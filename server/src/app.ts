@@ -92,6 +92,8 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     linkTtlSeconds: config.ticketLinkTtl,
     endWrapUp: (agentId) => conversations.endWrapUp(agentId),
   });
+  // The ticket follows the conversation: a transfer and its note are on it for the next agent.
+  conversations.events.on('transferred', (c, from, note) => void desk.transferred(c.id, from, note).catch((err: unknown) => log.error({ err, id: c.id }, 'ticket transfer entry failed')));
 
   const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   // What fails after the answer began (a client that hangs up during a download) is the client's

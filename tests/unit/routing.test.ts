@@ -108,17 +108,29 @@ const requests = fc.uniqueArray(
     language: fc.constantFrom(...langs),
     categoryIds: fc.subarray(cats, { maxLength: 2 }),
     refused: fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: NOW - 10, max: NOW + 10 })), { maxLength: 3 }),
+    // Transferred: to one agent (or the issue type's queue), waiting since the transfer.
+    transfer: fc.option(fc.record({ only: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }), since: fc.integer({ min: NOW - 2 * RULES.widenAfterMs, max: NOW }) }), { nil: undefined }),
   }),
   { selector: (r) => r.id, maxLength: 20 },
 ).map((list) =>
   list
-    .map((r): Waiting => ({ id: r.id, vip: r.vip, requestedAt: r.requestedAt, need: { channel: r.channel, issueType: r.issueType, language: r.language, categoryIds: r.categoryIds }, refused: new Map(r.refused) }))
+    .map((r): Waiting => ({
+      id: r.id, vip: r.vip, requestedAt: r.requestedAt, need: { channel: r.channel, issueType: r.issueType, language: r.language, categoryIds: r.categoryIds }, refused: new Map(r.refused),
+      ...(r.transfer ? { since: Math.max(r.transfer.since, r.requestedAt), ...(r.transfer.only !== undefined ? { only: r.transfer.only } : {}) } : {}),
+    }))
     .sort(queueOrder),
 );
 
-/** Whether an agent may take a request under the rules (its skills, its slots, no live refusal). */
-const allowed = (r: Waiting, a: FreeAgent): boolean =>
-  (isCall(r.need.channel) ? a.canCall : a.canChat) && canServe(a.skills, r.need, NOW - r.requestedAt >= RULES.widenAfterMs) && !((r.refused?.get(a.id) ?? 0) > NOW);
+/**
+ * Whether an agent may take a request under the rules: its skills (widened after the widening time,
+ * counted from a transfer when there was one) or, transferred to one agent and not widened yet, that
+ * agent only; a free slot; no live refusal.
+ */
+function allowed(r: Waiting, a: FreeAgent): boolean {
+  const widened = NOW - (r.since ?? r.requestedAt) >= RULES.widenAfterMs;
+  const eligible = r.only !== undefined && !widened ? a.id === r.only : canServe(a.skills, r.need, widened);
+  return (isCall(r.need.channel) ? a.canCall : a.canChat) && eligible && !((r.refused?.get(a.id) ?? 0) > NOW);
+}
 
 describe('assign (properties over random queues and agent pools)', () => {
   it('makes only allowed offers, each agent and request at most once, by priority and longest idle, leaving nobody able unused', () => {
@@ -161,7 +173,7 @@ describe('assign (properties over random queues and agent pools)', () => {
           const e = est.get(r.id)!;
           expect(e.position).toBeGreaterThanOrEqual(1);
           expect(e.waitMs === null || e.waitMs >= 5_000).toBe(true);
-          const key = JSON.stringify([isCall(r.need.channel), r.need.issueType, r.need.language, r.need.categoryIds, NOW - r.requestedAt >= RULES.widenAfterMs]);
+          const key = JSON.stringify([isCall(r.need.channel), r.need.issueType, r.need.language, r.need.categoryIds, NOW - (r.since ?? r.requestedAt) >= RULES.widenAfterMs]);
           byNeed.set(key, [...(byNeed.get(key) ?? []), e.position]);
         }
         // Alike requests: each one place further than the one before it, at least.

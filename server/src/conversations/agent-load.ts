@@ -54,12 +54,12 @@ export async function acceptRing(trx: Tx, agentId: number, conversationId: strin
 
 /**
  * A conversation ends: every present agent gives back their slot and wraps up until `wrapUntil`
- * (null: no wrap-up); a ringing agent stops ringing. Returns the agents released.
+ * (null: no wrap-up); a ringing agent stops ringing. `only`: just this agent (a transfer). Returns the agents released.
  */
-export async function releaseAgents(trx: Tx, conversationId: string, wrapUntil: number | null): Promise<number[]> {
-  await trx('agent_status').where({ ring_conversation: conversationId }).update({ ring_conversation: null });
+export async function releaseAgents(trx: Tx, conversationId: string, wrapUntil: number | null, only?: number): Promise<number[]> {
+  if (only === undefined) await trx('agent_status').where({ ring_conversation: conversationId }).update({ ring_conversation: null });
   const present: { party_id: string; load: Load | null }[] = await trx('participants')
-    .where({ conversation_id: conversationId, role: Role.Agent })
+    .where({ conversation_id: conversationId, role: Role.Agent, ...(only !== undefined ? { party_id: String(only) } : {}) })
     .whereNull('left_at')
     .select('party_id', 'load');
   for (const p of present) {

@@ -37,13 +37,13 @@ export class AgentSlots {
     return true;
   }
 
-  /** The cache follows what `store.end` wrote: the ringing agent stops, present agents give back their slot and wrap up. */
-  release(c: Conversation, wrapUntil: number | null): void {
+  /** The cache follows what `store.end` (or, for `only`, `store.transfer`) wrote: the ringing agent stops, present agents give back their slot and wrap up. */
+  release(c: Conversation, wrapUntil: number | null, only?: number): void {
     const { core } = this;
     const ringing = c.offeredAgentId !== null ? core.agents.get(c.offeredAgentId) : undefined;
     if (ringing?.ringing === c.id) ringing.ringing = null;
     for (const p of c.participants) {
-      const a = p.party.role === Role.Agent && !p.leftAt ? core.agents.get(Number(p.party.id)) : undefined;
+      const a = p.party.role === Role.Agent && !p.leftAt && (only === undefined || p.party.id === String(only)) ? core.agents.get(Number(p.party.id)) : undefined;
       if (!a) continue;
       if (p.load === 'call') a.calls = Math.max(0, a.calls - 1);
       else a.chats = Math.max(0, a.chats - 1);

@@ -21,6 +21,7 @@ export const waitingOf = (c: Conversation, refused?: ReadonlyMap<number, number>
   requestedAt: Date.parse(c.requestedAt),
   need: { channel: c.channel, issueType: c.issueType, language: c.language, categoryIds: c.categoryIds },
   refused,
+  ...(c.transfer ? { since: Date.parse(c.transfer.at), ...(c.transfer.toAgentId !== null ? { only: c.transfer.toAgentId } : {}) } : {}),
 });
 
 /**
@@ -45,6 +46,13 @@ export class Dispatcher {
   /** At start: agents who refused a live conversation recently (from its stored offers). */
   remember(id: string, refusedAt: Map<number, string>): void {
     if (refusedAt.size) this.refused.set(id, new Map([...refusedAt].map(([a, at]) => [a, Date.parse(at) + this.core.opts.ringRetryAfterMs])));
+  }
+
+  /** This agent is not offered this conversation again for a while (they handed it on, or refused it). */
+  refuse(id: string, agentId: number): void {
+    let refused = this.refused.get(id);
+    if (!refused) this.refused.set(id, (refused = new Map()));
+    refused.set(agentId, this.core.now() + this.core.opts.ringRetryAfterMs);
   }
 
   /** The conversation ended: nothing to remember about it. */
@@ -92,10 +100,11 @@ export class Dispatcher {
     // The warm connection of that ring is closed: its peers may signal no more.
     core.peersEnded(c);
     core.timers.disarm(`offer:${id}`);
-    if (REFUSALS.includes(reason)) {
-      let refused = this.refused.get(id);
-      if (!refused) this.refused.set(id, (refused = new Map()));
-      refused.set(agentId, core.now() + core.opts.ringRetryAfterMs);
+    if (REFUSALS.includes(reason)) this.refuse(id, agentId);
+    // Transferred to this agent, who did not take it: it goes to the issue type's queue.
+    if (c.transfer?.toAgentId === agentId) {
+      await core.store.clearTransferTarget(id);
+      c.transfer.toAgentId = null;
     }
     this.queue.forget(id);
     core.events.publish('offerEnded', c, agentId, reason, away);

@@ -15,6 +15,8 @@ export type DomainEvents = {
   /** A ring stopped; `setAway` when it was the missed ring that set the agent away. */
   offerEnded: (c: Conversation, agentId: number, reason: RingEndReason, setAway?: boolean) => void;
   message: (c: Conversation, m: ChatMessage) => void;
+  /** An agent handed the conversation on (it is queued again), with their note for the next agent. */
+  transferred: (c: Conversation, from: { id: number; name: string }, note: string) => void;
   typing: (c: Conversation, from: Party, name: string) => void;
   /** A participant's view of the other peers of the running media session. */
   mediaPeers: (c: Conversation, to: Party, peers: MediaPeer[]) => void;

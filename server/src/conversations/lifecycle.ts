@@ -123,7 +123,7 @@ export class Lifecycle {
         vip: customer?.vip ?? 0, categoryIds: product?.categories.map((k) => k.id) ?? [], customer, product, pageUrl: req.pageUrl,
         lastSeq: 0, offeredAgentId: null, ringPeerId: null, proposal: null, requestedAt: at, offeredAt: null, answeredAt: null, endedAt: null, endedBy: null,
         endReason: null, waitDeadline: this.core.now() + core.opts.queue.maxWaitMs, offerDeadline: null, media: null,
-        participants: [newParticipant(shopper, at)],
+        participants: [newParticipant(shopper, at)], transfer: null,
       };
       await core.store.insert(c);
       core.live.set(c.id, c);
@@ -236,12 +236,17 @@ export class Lifecycle {
         await this.core.reloadAgent(a.id);
         throw new CounterpartError(ErrorCode.NotOffered, 'This conversation is no longer offered to you');
       }
-      Object.assign(c, { state: S.Active, offeredAgentId: null, offerDeadline: null, waitDeadline: null, answeredAt: at, media, ringPeerId: null });
-      c.participants.push(agent);
+      const transferred = c.transfer !== null;
+      Object.assign(c, { state: S.Active, offeredAgentId: null, offerDeadline: null, waitDeadline: null, answeredAt: c.answeredAt ?? at, media, ringPeerId: null });
+      // An agent who had it before a transfer takes their old place.
+      const before = c.participants.findIndex((p) => p.party.role === Role.Agent && p.party.id === agent.party.id);
+      if (before >= 0) c.participants[before] = agent;
+      else c.participants.push(agent);
       Object.assign(a, { ringing: null, idleSince: this.core.now() });
       if (media) a.calls++;
       else a.chats++;
-      this.dispatcher.queue.measured(c);
+      // The answer time of the queue is the first answer's; a transfer's is not a new one.
+      if (!transferred) this.dispatcher.queue.measured(c);
       this.core.timers.disarm(`offer:${c.id}`);
       this.core.timers.disarm(`wait:${c.id}`);
       if (media) this.armDeadlines(c);

@@ -82,7 +82,11 @@ export type Conversation = {
   offerDeadline: number | null;
   participants: Participant[];
   media: MediaSession | null;
+  /** The last hand-on by an agent: back in the queue, directed to `toAgentId` (null: the issue type's queue). */
+  transfer: Transfer | null;
 };
+
+export type Transfer = { fromId: number; fromName: string; toAgentId: number | null; note: string; at: string };
 
 export type Row = Record<string, unknown>;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -131,6 +135,10 @@ export function conversationFromRows(row: Row, participants: Row[], media: Row |
     offerDeadline: num(row.offer_deadline),
     participants: participants.map(participantFromRow),
     media: media ? mediaFromRow(media) : null,
+    transfer:
+      row.transferred_at != null
+        ? { fromId: Number(row.transfer_from), fromName: String(row.transfer_from_name ?? ''), toAgentId: num(row.transfer_to), note: String(row.transfer_note ?? ''), at: iso(row.transferred_at)! }
+        : null,
   };
 }
 

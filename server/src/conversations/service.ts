@@ -10,6 +10,7 @@ import { Lifecycle } from './lifecycle';
 import { Media } from './media';
 import { participantOf, type Conversation } from './model';
 import { sanitizePageUrl } from './page-url';
+import { Transfers } from './transfer';
 import type { ConversationStore } from './store';
 
 export type { ConversationOptions };
@@ -31,6 +32,7 @@ export class Conversations {
   readonly lifecycle: Lifecycle;
   readonly chat: Chat;
   readonly media: Media;
+  readonly transfers: Transfers;
 
   constructor(
     store: ConversationStore,
@@ -43,6 +45,7 @@ export class Conversations {
     this.lifecycle = new Lifecycle(this.core);
     this.chat = new Chat(this.core);
     this.media = new Media(this.core, this.lifecycle);
+    this.transfers = new Transfers(this.core, this.lifecycle);
   }
 
   get events() {

@@ -14,6 +14,8 @@ export enum Event {
   /** A participant's reconnect grace ended without it coming back. */
   ShopperGone = 'shopper_gone',
   AgentGone = 'agent_gone',
+  /** An agent hands it on: back to the queue (to one agent or an issue type's queue). */
+  Transfer = 'transfer',
 }
 
 /** The transition table: state → event → next state. Anything missing is refused. */
@@ -27,7 +29,7 @@ export const TRANSITIONS: Readonly<Record<S, Partial<Record<Event, S>>>> = {
     [Event.ShopperGone]: S.Abandoned,
     [Event.WaitDeadline]: S.TimedOut,
   },
-  [S.Active]: { [Event.ShopperEnd]: S.Closed, [Event.AgentEnd]: S.Closed, [Event.ShopperGone]: S.Closed, [Event.AgentGone]: S.Closed },
+  [S.Active]: { [Event.Transfer]: S.Queued, [Event.ShopperEnd]: S.Closed, [Event.AgentEnd]: S.Closed, [Event.ShopperGone]: S.Closed, [Event.AgentGone]: S.Closed },
   [S.Closed]: {},
   [S.Abandoned]: {},
   [S.TimedOut]: {},

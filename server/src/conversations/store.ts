@@ -145,16 +145,42 @@ export class ConversationStore {
     });
   }
 
+  /** A transfer directed to one agent falls back to the issue type's queue (they did not take it). */
+  async clearTransferTarget(id: string): Promise<void> {
+    await this.db('conversations').where({ id }).update({ transfer_to: null });
+  }
+
+  /**
+   * An agent hands an active conversation on: back to the queue (directed to `to`, or the issue
+   * type's), with the note; the agent leaves and gives back their slot (wrapping up until
+   * `wrapUntil`); a running media session stops (the next agent starts one when they accept).
+   */
+  async transfer(id: string, from: { id: number; name: string }, t: { to: number | null; issueType: string; note: string }, at: string, waitDeadline: number, wrapUntil: number | null): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const ok = await this.cas(trx, id, [S.Active], {
+        state: S.Queued, issue_type: t.issueType, wait_deadline: waitDeadline, proposal_kind: null, proposal_by: null,
+        transfer_from: from.id, transfer_from_name: from.name, transfer_to: t.to, transfer_note: t.note, transferred_at: at,
+      });
+      if (!ok) return false;
+      await releaseAgents(trx, id, wrapUntil, from.id);
+      await trx('participants').where({ conversation_id: id, role: 'agent', party_id: String(from.id) }).update({ left_at: at, state: 'left', grace_deadline: null, media_path: null });
+      await trx('participants').where({ conversation_id: id }).update({ media_path: null });
+      await trx('media_sessions').where({ conversation_id: id }).whereNull('ended_at').update({ ended_at: at, end_reason: MediaEndReason.Stopped, connect_deadline: null });
+      return true;
+    });
+  }
+
   /** The agent takes it: active, the agent joins (their ring becomes a call or chat slot), and a media session starts for voice or video. */
   async accept(id: string, agentId: number, agent: Participant, media: MediaSession | null, at: string): Promise<boolean> {
     return casTx(this.db, async (trx) => {
       const ok = await trx('conversations')
         .where({ id, state: S.Offered, offered_agent_id: agentId })
-        .update({ state: S.Active, offered_agent_id: null, offer_deadline: null, wait_deadline: null, answered_at: at, ring_peer_id: null });
+        .update({ state: S.Active, offered_agent_id: null, offer_deadline: null, wait_deadline: null, answered_at: trx.raw('coalesce(answered_at, ?)', [at]), ring_peer_id: null });
       if (ok !== 1) return false;
       await this.closeOffers(trx, id, RingEndReason.Accepted, at);
       await acceptRing(trx, agentId, id, agent.load ?? 'chat');
-      await trx('participants').insert(participantRow(id, agent));
+      // An agent who had it before a transfer joins again in their old row.
+      await trx('participants').insert(participantRow(id, agent)).onConflict(['conversation_id', 'role', 'party_id']).merge();
       if (media) await trx('media_sessions').insert(mediaRow(id, media));
       return true;
     });

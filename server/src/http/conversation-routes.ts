@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { ConversationState, CounterpartError, ErrorCode, MessagePage, Role, SYNC_PAGE, type ConversationContext } from '../../../protocol/index';
+import { ConversationState, CounterpartError, type AgentDirectory, ErrorCode, MessagePage, Role, SYNC_PAGE, type ConversationContext } from '../../../protocol/index';
 import { cleanFileName, readCapped, uploadType } from '../conversations/files';
 import { actorOf } from '../conversations/service';
 import type { ApiDeps } from './api';
@@ -21,6 +21,11 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
   r.get('/conversations', requireAuth(sessions, Role.Supervisor), async (ctx) => {
     const limit = Math.min(Math.max(Number(ctx.query.limit) || 50, 1), 200);
     ctx.body = await listConversations(store, limit);
+  });
+
+  r.get('/agents', requireAuth(sessions, Role.Agent, Role.Supervisor), (ctx) => {
+    const body: AgentDirectory = { agents: conversations.snapshot().agents.map((a) => ({ id: a.id, name: a.name, state: a.state })) };
+    ctx.body = body;
   });
 
   r.get('/conversations/:id', requireAuth(sessions, Role.Supervisor, Role.Agent), async (ctx) => {

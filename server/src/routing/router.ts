@@ -14,6 +14,10 @@ export type Waiting = {
   need: Need;
   /** Agents who refused it (declined, missed) → until when (epoch ms) they are not offered it again. */
   refused?: ReadonlyMap<number, number>;
+  /** Transferred to one agent: only they are offered it, until it widens. */
+  only?: number;
+  /** Epoch ms it has waited since (a transfer puts it back in the queue): widening counts from here; default `requestedAt`. */
+  since?: number;
 };
 
 export type FreeAgent = {
@@ -50,15 +54,20 @@ export function idleOrder(a: FreeAgent, b: FreeAgent): number {
   return a.idleSince - b.idleSince || a.id - b.id;
 }
 
-export const isWidened = (w: Waiting, now: number, rules: RoutingRules): boolean => now - w.requestedAt >= rules.widenAfterMs;
+export const isWidened = (w: Waiting, now: number, rules: RoutingRules): boolean => now - (w.since ?? w.requestedAt) >= rules.widenAfterMs;
 
 const signature = (w: Waiting, widened: boolean): string =>
-  `${w.need.channel}|${w.need.issueType}|${widened ? '*' : `${w.need.language}|${w.need.categoryIds.join(',')}`}`;
+  `${w.need.channel}|${w.need.issueType}|${widened ? '*' : `${w.need.language}|${w.need.categoryIds.join(',')}|${w.only ?? ''}`}`;
+
+/** May this agent take this request now? Its skills (or, transferred to one agent, that agent), until it widens. */
+const eligible = (a: FreeAgent, w: Waiting, widened: boolean): boolean =>
+  w.only !== undefined && !widened ? a.id === w.only : canServe(a.skills, w.need, widened);
 
 /**
  * The offers to make now: requests in queue order, each to the longest-idle free agent who has
  * its skills and a free slot for its channel and did not refuse it lately. An agent rings for
- * one request at a time, so each agent appears at most once. `waiting` must be in `queueOrder`.
+ * one request at a time, so each agent appears at most once. A request transferred to one agent
+ * goes to that agent only (whatever their skills) until it widens. `waiting` must be in `queueOrder`.
  */
 export function assign(
   waiting: readonly Waiting[],
@@ -78,7 +87,7 @@ export function assign(
     if (!refusals && unmet.has(sig)) continue;
     const call = isCall(w.need.channel);
     const i = agents.findIndex(
-      (a) => (call ? a.canCall : a.canChat) && canServe(a.skills, w.need, widened) && !((w.refused?.get(a.id) ?? 0) > now),
+      (a) => (call ? a.canCall : a.canChat) && eligible(a, w, widened) && !((w.refused?.get(a.id) ?? 0) > now),
     );
     if (i < 0) {
       if (!refusals) unmet.add(sig);

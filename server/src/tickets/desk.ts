@@ -112,6 +112,12 @@ export class TicketDesk {
     return this.view(p, id);
   }
 
+  /** A transfer is on the ticket: who handed it on, with their note (staff only). */
+  async transferred(conversationId: string, from: { id: number; name: string }, note: string): Promise<void> {
+    const id = await this.store.ensureForConversation(conversationId, this.now());
+    if (id !== null) await this.store.addEntry(id, { kind: TicketEntryKind.Transfer, author: { role: Role.Agent, id: String(from.id), name: from.name }, body: note, fileId: null }, this.now());
+  }
+
   // ---- shoppers --------------------------------------------------------------------------------
 
   /** A stored conversation of this shopper (ended ones too): unknown and not-yours look the same. */

@@ -183,7 +183,7 @@ export class TicketStore {
 
   async entries(id: number, opts: { notes: boolean }): Promise<TicketEntry[]> {
     const q = this.db('ticket_entries').where({ ticket_id: id }).orderBy('id');
-    const rows: Row[] = await (opts.notes ? q : q.whereNot({ kind: TicketEntryKind.Note }));
+    const rows: Row[] = await (opts.notes ? q : q.whereNotIn('kind', [TicketEntryKind.Note, TicketEntryKind.Transfer]));
     const fileIds = rows.map((r) => r.file_id).filter((v): v is string => typeof v === 'string');
     const files: Row[] = fileIds.length ? await this.db('ticket_files').whereIn('id', fileIds) : [];
     return rows.map((r) => entryFromRow(r, files.find((f) => f.id === r.file_id)));

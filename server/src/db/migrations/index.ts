@@ -5,6 +5,7 @@ import * as m003 from './20261125_003_conversations';
 import * as m004 from './20261126_004_ring_peer';
 import * as m005 from './20261127_005_routing';
 import * as m006 from './20261128_006_tickets';
+import * as m007 from './20261129_007_transfer';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -16,6 +17,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261126_004_ring_peer', m004],
   ['20261127_005_routing', m005],
   ['20261128_006_tickets', m006],
+  ['20261129_007_transfer', m007],
 ];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */
