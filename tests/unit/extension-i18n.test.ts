@@ -21,6 +21,8 @@ const SAMPLES: Samples = {
   'ticket.title': [{ args: [42], contains: '42' }],
   'ticket.useLatest': [{ args: ['1010'], contains: '1010' }],
   'ticket.statusChanged': [{ args: ['Resolved'], contains: 'Resolved' }],
+  'ticket.transferredNote': [{ args: ['Needs an exchange'], contains: 'Needs an exchange' }, { args: [''] }],
+  'offer.transferredBy': [{ args: ['Alice'], contains: 'Alice' }],
 };
 
 catalogueSuite('console and overlay', { en, zh }, SAMPLES, { minKeys: 60, same: ['signIn.title'] });

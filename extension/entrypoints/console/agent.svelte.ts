@@ -19,6 +19,7 @@ import {
   TERMINAL_STATES,
   apiRequest,
   type ChatMessage,
+  type IssueType,
   type ConversationView,
   type Party,
   type ServerMessageOf,
@@ -26,6 +27,7 @@ import {
 } from '../../../protocol/index';
 import type { OverlayCommand } from '../../lib/bridge';
 import { catalogues, consoleLang, errorText, type Catalogue, type Lang } from '../../lib/i18n/index';
+import type { z } from 'zod';
 import { clearSession, loadSession, saveSession } from './session-store';
 import { TicketEditor } from './ticket.svelte';
 
@@ -222,6 +224,16 @@ export class AgentConsole {
     return new ConversationSession({ rt: this.rt!, baseUrl: this.baseUrl, token: () => this.token, me: this.me!, conversationId: id });
   }
 
+  /** Hands the conversation on (to an agent or an issue type's queue) with a note; this console leaves it when the server says so. */
+  transfer(to: { agentId: number } | { issueType: IssueType }, note: string): void {
+    if (this.conv) this.rt?.send({ type: 'conversation.transfer', conversationId: this.conv.id, to, note });
+  }
+
+  /** A GET of the API with this console's token. */
+  api<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    return apiRequest(this.baseUrl, path, schema, { token: this.token ?? undefined });
+  }
+
   decline(): void {
     if (this.offer) this.rt?.send({ type: 'offer.decline', conversationId: this.offer.conversationId });
   }
@@ -236,6 +248,11 @@ export class AgentConsole {
     s.on('conversation', (v) => {
       const c = live();
       if (!c) return;
+      // Handed on: this agent has left a conversation that goes on without them.
+      if (v.participants.some((p) => this.me && p.party.role === this.me.role && p.party.id === this.me.id && p.leftAt !== null) && !TERMINAL_STATES.has(v.state)) {
+        this.notice = this.t.conversation.transferred;
+        return this.closeConversation();
+      }
       if (TERMINAL_STATES.has(v.state)) {
         this.notice = v.endedBy === EndedBy.Shopper ? this.t.conversation.endedByShopper : v.endedBy === EndedBy.Agent ? this.t.conversation.endedByYou : v.endReason ? this.t.conversation.ended[v.endReason] : null;
         return this.closeConversation();
