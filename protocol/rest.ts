@@ -1,6 +1,6 @@
 /** REST request and response bodies. */
 import { z } from 'zod';
-import { AgentState, ErrorCode, RingEndReason, Role } from './constants';
+import { AgentState, ConversationState, ErrorCode, IssueType, MediaKind, RingEndReason, Role } from './constants';
 import { ChatMessage, ConversationView, CustomerSummary, MediaSessionView, OrderSummary, ProductSummary } from './shapes';
 
 
@@ -101,6 +101,31 @@ export const ConversationContext = z.object({
   product: ProductSummary.nullable(),
 });
 export type ConversationContext = z.infer<typeof ConversationContext>;
+
+/**
+ * GET /api/conversations/:id/customer — customer 360 for the conversation's agents: the shop's
+ * customer with their latest orders, and their earlier conversations here (with ticket and rating).
+ */
+export const CustomerHistory = z.object({
+  customer: CustomerSummary.nullable(),
+  orders: z.array(OrderSummary),
+  /** The shop could not be asked (the orders are then missing, not empty). */
+  shopUnavailable: z.boolean(),
+  conversations: z.array(
+    z.object({
+      id: z.string(),
+      channel: z.enum(MediaKind),
+      state: z.enum(ConversationState),
+      issueType: z.enum(IssueType),
+      requestedAt: z.string(),
+      endedAt: z.string().nullable(),
+      agents: z.array(z.string()),
+      ticket: z.object({ id: z.number().int(), status: z.string() }).nullable(),
+      rating: z.number().int().nullable(),
+    }),
+  ),
+});
+export type CustomerHistory = z.infer<typeof CustomerHistory>;
 
 /** GET /api/conversations/:id: a stored conversation with every step of its life. */
 export const ConversationRecord = ConversationView.omit({ lastQos: true }).extend({

@@ -6,11 +6,16 @@
  */
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IssueType, LoginResponse, TicketEntryKind, TicketStatus, TicketView, apiRequest } from '../../protocol/index';
+import { ConversationState, IssueType, LoginResponse, MediaKind, Presence, TicketEntryKind, TicketStatus, TicketView, apiRequest } from '../../protocol/index';
 import { AgentSide } from './support/agent';
 import { launchBrowser } from './support/browser';
 import { ShopperPage } from './support/shopper';
 import { startStack, type Stack } from './support/stack';
+import { DEMO_ENV } from '../../server/src/config';
+import { acceptOffer, agentConsole } from '../helpers/agents';
+import { startConversation, startMessage } from '../helpers/conversations';
+import { shopperSession } from '../helpers/server';
+import { openRealtime } from '../helpers/sockets';
 
 const W = 'counterpart-widget >>> ';
 
@@ -41,7 +46,22 @@ describe('the contact-centre story', () => {
 
   const text = (page: Page, selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
 
+  /** Anna talked to Bob last week (a chat he answered and ended): what customer 360 shows later. */
+  async function earlierConversation(): Promise<void> {
+    const bob = await agentConsole({ url: stack.serverUrl }, { email: 'bob@counterpart.test', password: 'bob-demo-pass' });
+    const s = await shopperSession(stack.serverUrl, { origin: stack.shopUrl, identitySecret: DEMO_ENV.SITE_IDENTITY_SECRET, customerId: 1 });
+    const rt = await openRealtime(stack.serverUrl, s.token);
+    const id = (await startConversation(rt, startMessage({ channel: MediaKind.Chat, issueType: IssueType.Order }))).conversation.id;
+    await acceptOffer(bob, id);
+    bob.rt.send({ type: 'conversation.end', conversationId: id });
+    await rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Closed });
+    bob.rt.send({ type: 'presence.set', presence: Presence.Away });
+    await bob.rt.next('agent.self', { where: (m) => m.presence === Presence.Away });
+    await Promise.all([rt.close(), bob.rt.close()]);
+  }
+
   it('skills route it, a transfer hands it on with a note, the second agent resolves the ticket', async () => {
+    await earlierConversation();
     const [aliceBrowser, bobBrowser, shopperBrowser] = await Promise.all([launchBrowser({ extension: true }), launchBrowser({ extension: true }), launchBrowser()]);
     browsers.push(aliceBrowser, bobBrowser, shopperBrowser);
     await skills('alice@counterpart.test', [IssueType.AfterSales, IssueType.Order]);
@@ -67,6 +87,10 @@ describe('the contact-centre story', () => {
     expect(await bob.hasRing()).toBe(false);
     await alice.accept();
     await alice.waitChat('The board arrived with a crack along the grain.');
+    // Customer 360: Anna's orders from the shop and her earlier conversation with Bob.
+    const earlier = await (await alice.console.waitForSelector('[data-testid=history-conversations] li', { timeout: 15_000 }))!.evaluate((e) => e.textContent ?? '');
+    expect(earlier).toContain('Bob Chen');
+    expect(await alice.console.$$eval('[data-testid=history-orders] li', (l) => l.map((e) => Number((e as HTMLElement).dataset.orderId)))).toEqual([1010, 1007, 1003, 1001]);
     await alice.sendChat('Sorry about that! Let me pass you to our exchanges desk.');
     await shopper.waitChat('Sorry about that! Let me pass you to our exchanges desk.');
 

@@ -23,6 +23,7 @@ const SAMPLES: Samples = {
   'ticket.statusChanged': [{ args: ['Resolved'], contains: 'Resolved' }],
   'ticket.transferredNote': [{ args: ['Needs an exchange'], contains: 'Needs an exchange' }, { args: [''] }],
   'offer.transferredBy': [{ args: ['Alice'], contains: 'Alice' }],
+  'history.rating': [{ args: [4], contains: '4' }],
 };
 
 catalogueSuite('console and overlay', { en, zh }, SAMPLES, { minKeys: 60, same: ['signIn.title'] });

@@ -8,6 +8,7 @@ import {
   ConversationContext,
   ConversationState,
   CounterpartError,
+  CustomerHistory,
   EndedBy,
   ErrorCode,
   LoginResponse,
@@ -47,6 +48,8 @@ export type OpenConversation = {
   muted: boolean;
   cameraOff: boolean;
   context: ConversationContext | null;
+  /** Customer 360: orders and earlier conversations (null until loaded, or when it could not be). */
+  history: CustomerHistory | null;
   uploading: string | null;
 };
 
@@ -242,7 +245,7 @@ export class AgentConsole {
   private attach(id: string, warm: ConversationSession | null = null): ConversationSession {
     this.closeConversation();
     const s = (this.session = warm ?? this.newSession(id));
-    const conv: OpenConversation = { id, view: null, accepting: null, messages: [], pending: [], typing: null, playing: false, mediaPath: null, muted: false, cameraOff: false, context: null, uploading: null };
+    const conv: OpenConversation = { id, view: null, accepting: null, messages: [], pending: [], typing: null, playing: false, mediaPath: null, muted: false, cameraOff: false, context: null, history: null, uploading: null };
     this.conv = conv;
     const live = () => (this.session === s ? this.conv : null);
     s.on('conversation', (v) => {
@@ -302,6 +305,10 @@ export class AgentConsole {
   }
 
   private async loadContext(id: string): Promise<void> {
+    void this.api(`/api/conversations/${encodeURIComponent(id)}/customer`, CustomerHistory).then(
+      (h) => this.conv?.id === id && (this.conv.history = h),
+      () => {},
+    );
     try {
       const context = await apiRequest(this.baseUrl, `/api/conversations/${encodeURIComponent(id)}/context`, ConversationContext, { token: this.token! });
       if (this.conv?.id === id) this.conv.context = context;
@@ -310,9 +317,7 @@ export class AgentConsole {
     }
   }
 
-  end(): void {
-    this.session?.end();
-  }
+  end(): void { this.session?.end(); }
 
   send(text: string): boolean {
     try {
@@ -324,9 +329,7 @@ export class AgentConsole {
     }
   }
 
-  typing(): void {
-    this.session?.typing();
-  }
+  typing(): void { this.session?.typing(); }
 
   async attachFile(file: File): Promise<void> {
     const c = this.conv;
@@ -345,17 +348,11 @@ export class AgentConsole {
     return this.session ? this.session.fileUrl(fileId) : Promise.reject(new Error('no conversation'));
   }
 
-  propose(kind: MediaKind.Voice | MediaKind.Video): void {
-    this.session?.proposeMedia(kind);
-  }
+  propose(kind: MediaKind.Voice | MediaKind.Video): void { this.session?.proposeMedia(kind); }
 
-  answerProposal(accept: boolean): void {
-    this.session?.answerMedia(accept);
-  }
+  answerProposal(accept: boolean): void { this.session?.answerMedia(accept); }
 
-  stopMedia(): void {
-    this.session?.stopMedia();
-  }
+  stopMedia(): void { this.session?.stopMedia(); }
 
   toggleMute(): void {
     const c = this.conv;

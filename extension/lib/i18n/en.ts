@@ -109,6 +109,13 @@ export const en = {
     uploading: (name: string) => `Sending ${name}…`,
     open: (name: string) => `Open ${name}`,
   },
+  history: {
+    orders: 'Latest orders',
+    earlier: 'Earlier conversations',
+    none: 'None: this is their first conversation.',
+    shopUnavailable: 'The shop could not be reached for orders.',
+    rating: (score: number) => `Rated ${score} of 5`,
+  },
   transfer: {
     open: 'Transfer',
     title: 'Transfer the conversation',

@@ -34,6 +34,10 @@ export function errorText(t: Catalogue, err: unknown): string {
   return (code && (t.errors as Record<string, string>)[code]) || t.errors.generic;
 }
 
+export function dateText(lang: Lang, iso: string): string {
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en', { year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(iso));
+}
+
 export function timeText(lang: Lang, iso: string): string {
   return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }

@@ -108,6 +108,13 @@ export const zh: Catalogue = {
     uploading: (name: string) => `正在发送 ${name}…`,
     open: (name: string) => `打开 ${name}`,
   },
+  history: {
+    orders: '最近订单',
+    earlier: '以往会话',
+    none: '无：这是该顾客的第一次咨询。',
+    shopUnavailable: '暂时无法从店铺获取订单。',
+    rating: (score: number) => `评分 ${score}/5`,
+  },
   transfer: {
     open: '转接',
     title: '转接会话',

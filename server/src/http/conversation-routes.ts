@@ -6,6 +6,7 @@ import type { ApiDeps } from './api';
 import { principalOf, requireAuth } from './auth';
 import { sendStoredFile } from './file-response';
 import { conversationRecord, listConversations } from './conversation-records';
+import { customerHistory } from './customer-history';
 import { RequestBudget } from './limits';
 
 const SYNC_LIMIT = SYNC_PAGE;
@@ -40,6 +41,14 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
     const latestOrder = live.customer ? await shop.getLatestOrder(live.customer.id) : null;
     const body: ConversationContext = { conversationId: ctx.params.id!, customer: live.customer, product: live.product, latestOrder };
     ctx.body = body;
+  });
+
+  r.get('/conversations/:id/customer', requireAuth(sessions, Role.Agent, Role.Supervisor), async (ctx) => {
+    const p = principalOf(ctx);
+    // An agent while in the conversation; a supervisor any stored one.
+    const c = p.role === Role.Agent ? conversations.core.participantIn(actorOf(p), ctx.params.id!) : await store.load(ctx.params.id!);
+    if (!c) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation');
+    ctx.body = await customerHistory(store.db, shop, conversations.core.log, c);
   });
 
   r.options('/conversations/:id/messages', cors);

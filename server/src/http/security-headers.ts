@@ -12,7 +12,8 @@ import type { Context, Next } from 'koa';
  *   request Origin header"), which defeats any Origin check on the API; and a cross-origin link
  *   (e.g. a product's permalink) only learns our origin, never a dashboard path or query.
  *
- * On HTML responses only (the dashboard, `dist/dashboard/index.html`):
+ * On HTML responses only (the dashboard, `dist/dashboard/index.html`, and the ticket page,
+ * `dist/ticket/index.html`):
  * - a Content-Security-Policy of `'self'` sources only. What the built dashboard needs (checked
  *   with `vite build --config dashboard/vite.config.ts`): its module script and stylesheet
  *   under `/dashboard/assets/`; one inline `<style>` in index.html (hence `style-src
@@ -21,7 +22,10 @@ import type { Context, Next } from 'koa';
  *   own origin (`connect-src`). CSP Level 3 lets `'self'` match ws:/wss: of the same host, but
  *   older engines do not, so the request's own host is listed for ws: and wss: explicitly when the
  *   Host header is a plain host[:port] (anything else is left out rather than pasted into the
- *   policy). No eval, no inline script, no workers, no fonts from elsewhere.
+ *   policy). No eval, no inline script, no workers, no fonts from elsewhere. The ticket page fits
+ *   the same policy: one module script under `/ticket/assets/`, its styles in a `<style>` it adds,
+ *   fetch to `/api/public/ticket…` on its own origin, files it downloads handed over as `blob:`
+ *   links (a download, not an image or a frame: no `img-src blob:` needed).
  * - `X-Frame-Options: DENY` next to `frame-ancestors 'none'` for browsers without CSP 2.
  *
  * Scripts (the widget's `widget.js` and `app.js`) get no CSP: a CSP on a script response does not

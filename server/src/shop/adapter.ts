@@ -10,6 +10,8 @@ export interface ShopAdapter {
   getCustomer(id: number): Promise<CustomerSummary | null>;
   /** The customer's most recent order by creation date; null when they have none (or do not exist). */
   getLatestOrder(customerId: number): Promise<OrderSummary | null>;
+  /** The customer's latest orders, newest first (at most `limit`). */
+  getOrders(customerId: number, limit: number): Promise<OrderSummary[]>;
   /** An order with the customer it belongs to (0 for a guest order); null when the shop has no such order. */
   getOrder(id: number): Promise<(OrderSummary & { customerId: number }) | null>;
 }

@@ -229,6 +229,12 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
       return latest ? toOrder(latest) : null;
     },
 
+    async getOrders(customerId: number, limit: number): Promise<OrderSummary[]> {
+      if (!isId(customerId)) return [];
+      const per = Math.min(Math.max(Math.trunc(limit), 1), 100);
+      return ((await get(`orders?customer=${customerId}&per_page=${per}&orderby=date&order=desc`, z.array(WooOrder))) ?? []).map(toOrder);
+    },
+
     async getOrder(id: number): Promise<(OrderSummary & { customerId: number }) | null> {
       if (!isId(id)) return null;
       const o = await get(`orders/${id}`, WooOrder);

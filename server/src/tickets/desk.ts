@@ -112,6 +112,11 @@ export class TicketDesk {
     return this.view(p, id);
   }
 
+  /** An agent answered the conversation: its ticket is opened (or joined) now. */
+  async opened(conversationId: string): Promise<void> {
+    await this.store.ensureForConversation(conversationId, this.now());
+  }
+
   /** A transfer is on the ticket: who handed it on, with their note (staff only). */
   async transferred(conversationId: string, from: { id: number; name: string }, note: string): Promise<void> {
     const id = await this.store.ensureForConversation(conversationId, this.now());

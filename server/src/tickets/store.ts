@@ -12,6 +12,7 @@ import {
   type TicketFile,
 } from '../../../protocol/index';
 import type { Knex } from 'knex';
+import { LostRace } from '../conversations/agent-load';
 import { iso, type Db } from '../db/index';
 
 type Row = Record<string, unknown>;
@@ -83,9 +84,21 @@ export class TicketStore {
 
   /**
    * The conversation's ticket: the one it has, else the customer's (or, for a guest, the shopper
-   * session's) unresolved ticket, else a new one. Null when the conversation does not exist.
+   * session's) unresolved ticket about the same issue type (a follow-up), else a new one. Null
+   * when the conversation does not exist.
    */
   async ensureForConversation(conversationId: string, at: string): Promise<number | null> {
+    try {
+      return await this.openFor(conversationId, at);
+    } catch (err) {
+      if (!(err instanceof LostRace)) throw err;
+      // Another request (or node) gave it its ticket first: that one it is.
+      const c = await this.db('conversations').where({ id: conversationId }).first<Row | undefined>('ticket_id');
+      return c?.ticket_id == null ? null : Number(c.ticket_id);
+    }
+  }
+
+  private openFor(conversationId: string, at: string): Promise<number | null> {
     return this.db.transaction(async (trx) => {
       const c = await trx('conversations').where({ id: conversationId }).first<Row | undefined>();
       if (!c) return null;
@@ -93,7 +106,7 @@ export class TicketStore {
       const agent = await trx('participants').where({ conversation_id: conversationId, role: Role.Agent }).orderBy('joined_at', 'desc').first<Row | undefined>('party_id');
       const assigneeId = agent ? Number(agent.party_id) : null;
       const mine = c.customer_id !== null ? { customer_id: c.customer_id } : { shopper_id: c.shopper_id, customer_id: null };
-      const open = await trx('tickets').where({ site_id: c.site_id, ...mine }).whereNot({ status: TicketStatus.Resolved }).orderBy('updated_at', 'desc').first<Row | undefined>('id');
+      const open = await trx('tickets').where({ site_id: c.site_id, issue_type: c.issue_type, ...mine }).whereNot({ status: TicketStatus.Resolved }).orderBy('updated_at', 'desc').first<Row | undefined>('id');
       let ticketId: number;
       if (open) {
         ticketId = Number(open.id);
@@ -106,7 +119,7 @@ export class TicketStore {
       }
       // The compare-and-set: another node that got here first keeps its ticket (this transaction rolls back).
       const n = await trx('conversations').where({ id: conversationId }).whereNull('ticket_id').update({ ticket_id: ticketId });
-      if (n !== 1) throw new CounterpartError(ErrorCode.Conflict, 'The conversation got its ticket elsewhere; read it again');
+      if (n !== 1) throw new LostRace();
       return ticketId;
     });
   }
