@@ -37,3 +37,31 @@ export function since(iso: string, now: number): number {
 export function metric(value: number | null | undefined, unit: string, digits = 0): string {
   return value === null || value === undefined ? '—' : `${value.toFixed(digits)} ${unit}`;
 }
+
+/** A date and time in the page's language ("Nov 29, 14:03"; the year when it is not this one); '—' for none. */
+export function dateTime(iso: string | null, lang: 'en' | 'zh', now = Date.now()): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  const sameYear = d.getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-US', {
+    ...(sameYear ? {} : { year: 'numeric' }),
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(d);
+}
+
+/** An average rating out of 5 as "★ 4.0"; '—' when nobody rated. */
+export function stars(avg: number | null): string {
+  return avg === null ? '—' : `★ ${avg.toFixed(1)}`;
+}
+
+/** A file size in B, KB or MB (units that read the same in both languages). */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
