@@ -102,6 +102,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     /** Handed on by another agent, with their note for you. */
     transfer: z.object({ fromName: z.string(), note: z.string() }).nullable(),
   }),
+  /** The queue as this agent sees it: how many wait, how many this agent could take, since when the longest waits. */
+  z.object({ type: z.literal('queue.stats'), waiting: z.number().int().nonnegative(), mine: z.number().int().nonnegative(), oldestAt: z.string().nullable() }),
   /** The ring stopped; `setAway`: that was the agent's `MISSED_RINGS_AWAY`-th missed ring in a row, so they are away now. */
   z.object({ type: z.literal('offer.end'), conversationId: z.string(), reason: z.enum(RingEndReason), setAway: z.boolean().optional() }),
   // to shoppers

@@ -24,6 +24,7 @@ const SAMPLES: Samples = {
   'ticket.transferredNote': [{ args: ['Needs an exchange'], contains: 'Needs an exchange' }, { args: [''] }],
   'offer.transferredBy': [{ args: ['Alice'], contains: 'Alice' }],
   'history.rating': [{ args: [4], contains: '4' }],
+  'offer.secondsLeft': [{ args: [17], contains: '17' }],
 };
 
 catalogueSuite('console and overlay', { en, zh }, SAMPLES, { minKeys: 60, same: ['signIn.title'] });

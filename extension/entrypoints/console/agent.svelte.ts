@@ -70,6 +70,8 @@ export class AgentConsole {
   /** Epoch ms when wrap-up ends (offers resume); null outside wrap-up. */
   wrapUpUntil = $state<number | null>(null);
   offer = $state<Offer | null>(null);
+  /** The queue as this agent sees it (how many wait, how many they could take, since when the longest). */
+  queue = $state<Omit<ServerMessageOf<'queue.stats'>, 'type'> | null>(null);
   conv = $state<OpenConversation | null>(null);
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
@@ -176,6 +178,7 @@ export class AgentConsole {
       this.error = null;
       if (m.channel !== MediaKind.Chat && !this.ring) (this.ring = this.newSession(m.conversationId)).warm(m.channel);
     });
+    rt.on('queue.stats', ({ type: _t, ...q }) => (this.queue = q));
     rt.on('offer.end', (m) => {
       if (this.offer?.conversationId !== m.conversationId) return;
       this.endRing();

@@ -40,6 +40,7 @@ export const en = {
     about: (product: string, price: string) => `About: ${product} (${price})`,
     waitingMessages: 'Written while waiting:',
     earlierMessages: 'Said so far:',
+    secondsLeft: (s: number) => `${s} s`,
     transferredBy: (name: string) => `Transferred to you by ${name}`,
     accept: 'Accept',
     decline: 'Decline',
@@ -108,6 +109,12 @@ export const en = {
     read: 'Read',
     uploading: (name: string) => `Sending ${name}…`,
     open: (name: string) => `Open ${name}`,
+  },
+  queue: {
+    empty: 'Nobody is waiting.',
+    waiting: 'waiting',
+    mine: 'for you',
+    longest: 'longest wait',
   },
   history: {
     orders: 'Latest orders',

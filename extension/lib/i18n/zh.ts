@@ -39,6 +39,7 @@ export const zh: Catalogue = {
     guest: '访客',
     about: (product: string, price: string) => `咨询商品：${product}（${price}）`,
     earlierMessages: '之前的对话：',
+    secondsLeft: (s: number) => `${s} 秒`,
     transferredBy: (name: string) => `${name} 转接给您`,
     waitingMessages: '等待时发来的消息：',
     accept: '接听',
@@ -107,6 +108,12 @@ export const zh: Catalogue = {
     read: '已读',
     uploading: (name: string) => `正在发送 ${name}…`,
     open: (name: string) => `打开 ${name}`,
+  },
+  queue: {
+    empty: '当前无人排队。',
+    waiting: '人排队',
+    mine: '人可由您接待',
+    longest: '最长等待',
   },
   history: {
     orders: '最近订单',

@@ -1,5 +1,6 @@
 import { Emitter } from '../../../protocol/emitter';
 import type { AgentView, ChatMessage, MediaPeer, Presence, QosSample, RingEndReason } from '../../../protocol/index';
+import type { QueueStats } from './agent-queue';
 import type { Conversation, Party } from './model';
 
 /**
@@ -21,6 +22,8 @@ export type DomainEvents = {
   /** A participant's view of the other peers of the running media session. */
   mediaPeers: (c: Conversation, to: Party, peers: MediaPeer[]) => void;
   agent: (a: AgentView, presence: Presence) => void;
+  /** What one agent sees of the queue changed. */
+  queueStats: (agentId: number, stats: QueueStats) => void;
   qos: (c: Conversation, from: Party, at: string, sample: QosSample) => void;
   /** Peer ids that no longer belong to any live media session: the PeerServer cuts them. */
   peersRetired: (peerIds: string[]) => void;

@@ -283,6 +283,7 @@ export class Lifecycle {
     if (party.role === Role.Agent) {
       const a = core.agents.get(Number(party.id));
       if (a) a.connected = true;
+      if (a) this.dispatcher.queue.agents.forget(a.id);
     }
     const mine = [...core.live.values()].filter((c) => participantOf(c, party)?.leftAt === null);
     for (const c of mine)
@@ -386,7 +387,6 @@ export class Lifecycle {
     this.core.closing = true;
     this.core.timers.stop();
   }
-
 }
 
 function newParticipant(actor: Actor, at: string): Participant {

@@ -2,6 +2,7 @@ import { Presence } from '../../../protocol/index';
 import { estimateQueue, RollingMean, type Estimate, type Staffed } from '../routing/estimate';
 import type { Waiting } from '../routing/router';
 import { isCall } from '../routing/skills';
+import { AgentQueueView } from './agent-queue';
 import { inWrapUp } from './agents';
 import type { Core } from './core';
 import type { Conversation } from './model';
@@ -32,12 +33,17 @@ export class QueueTeller {
   readonly answer = new RollingMean(WINDOW, 10_000);
 
   private lastPass = -Infinity;
+  /** What agents see of the queue, told in the same pass. */
+  readonly agents: AgentQueueView;
 
   constructor(
     private readonly core: Core,
     /** Every queued conversation as the router sees it, in queue order. */
     private readonly waiting: () => Waiting[],
-  ) {}
+  ) {
+    this.agents = new AgentQueueView(core);
+    this.agents.waitingNow = waiting;
+  }
 
   /** Tells every waiting shopper where they stand, soon: at most one look at the queue per TELL_PASS_MS. */
   soon(): void {
@@ -45,7 +51,9 @@ export class QueueTeller {
     const at = Math.max(this.core.now(), this.lastPass + TELL_PASS_MS);
     this.core.timers.arm('queue-tell', at, () => {
       this.lastPass = this.core.now();
-      this.tell(this.waiting(), this.lastPass);
+      const waiting = this.waiting();
+      this.tell(waiting, this.lastPass);
+      this.agents.tell(waiting, this.lastPass);
     });
   }
 

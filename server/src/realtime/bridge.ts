@@ -46,6 +46,7 @@ export function bridgeToHub(conversations: Conversations, hub: Hub): () => void 
       hub.toSupervisors({ type: 'agent.update', agent });
       hub.send(partyKey(agentParty(agent.id)), { type: 'agent.self', state: agent.state, presence, wrapUpUntil: agent.wrapUpUntil });
     }),
+    ev.on('queueStats', (agentId, stats) => hub.send(partyKey(agentParty(agentId)), { type: 'queue.stats', ...stats })),
     ev.on('qos', (c, from, at, sample) => hub.toSupervisors({ type: 'qos.update', conversationId: c.id, from, at, sample })),
   ];
   return () => offs.forEach((off) => off());

@@ -46,6 +46,16 @@ export type NewTicket = Pick<TicketRow, 'siteId' | 'issueType' | 'source' | 'cus
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
+/** The customer's e-mail from a conversation's stored shop context (null for a guest, or if unreadable). */
+function emailOf(context: unknown): string | null {
+  try {
+    const email = (JSON.parse(String(context)) as { customer?: { email?: unknown } | null }).customer?.email;
+    return typeof email === 'string' && email ? email.slice(0, 254) : null;
+  } catch {
+    return null;
+  }
+}
+
 function ticketFromRow(r: Row): TicketRow {
   return {
     id: Number(r.id), siteId: Number(r.site_id), status: r.status as TicketStatus, issueType: r.issue_type as IssueType, source: r.source as TicketSource,
@@ -114,7 +124,7 @@ export class TicketStore {
       } else {
         ticketId = await this.insert(trx, {
           siteId: Number(c.site_id), issueType: c.issue_type as IssueType, source: TicketSource.Conversation,
-          customerId: numOrNull(c.customer_id), customerName: strOrNull(c.customer_name), customerEmail: null, shopperId: String(c.shopper_id),
+          customerId: numOrNull(c.customer_id), customerName: strOrNull(c.customer_name), customerEmail: emailOf(c.context), shopperId: String(c.shopper_id),
         }, assigneeId, at);
       }
       // The compare-and-set: another node that got here first keeps its ticket (this transaction rolls back).
