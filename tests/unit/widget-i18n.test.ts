@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EndedBy, EndReason, ErrorCode, MediaEndReason } from '../../protocol/index';
+import { EndedBy, EndReason, ErrorCode, IssueType, MediaEndReason, TicketStatus } from '../../protocol/index';
 import { catalogueSuite, type Samples } from '../helpers/catalogue';
-import { catalogues, endText, errorText, formatSize, formatTime, launcherText, mediaEndText, pickLanguage } from '../../widget/src/i18n/index';
+import { catalogues, endText, errorText, formatDateTime, formatSize, formatTime, launcherText, mediaEndText, pickLanguage } from '../../widget/src/i18n/index';
 
 const { en, zh } = catalogues;
 
@@ -21,6 +21,12 @@ const SAMPLES: Samples = {
   'chat.typing': [{ args: ['Anna'], contains: 'Anna' }],
   'chat.uploading': [{ args: ['photo.jpg'], contains: 'photo.jpg' }],
   'chat.download': [{ args: ['invoice.pdf'], contains: 'invoice.pdf' }],
+  'feedback.ticketLink': [{ args: [42], contains: '42' }],
+  'rating.star': [{ args: [1], contains: '1' }, { args: [4], contains: '4' }],
+  'ticket.title': [{ args: [1337], contains: '1337' }],
+  'ticket.statusChanged': [{ args: ['Resolved'], contains: 'Resolved' }],
+  'ticket.files': [{ args: [3, 20], contains: '20' }, { args: [0, 20], contains: '0' }],
+  'ticket.uploading': [{ args: ['receipt.txt'], contains: 'receipt.txt' }],
 };
 
 catalogueSuite('widget', { en, zh }, SAMPLES, { minKeys: 50 });
@@ -31,6 +37,15 @@ describe('widget string catalogue', () => {
       for (const code of Object.values(ErrorCode)) expect(c.errors[code], code).toBeTruthy();
       for (const reason of Object.values(EndReason)) expect(c.ended[reason], reason).toBeTruthy();
       for (const reason of Object.values(MediaEndReason)) expect(c.mediaEnded[reason], reason).toBeTruthy();
+    }
+  });
+
+  it('the ticket page has words for every ticket status and issue type, and a word for each of the five scores', () => {
+    for (const c of [en, zh]) {
+      for (const s of Object.values(TicketStatus)) expect(c.ticket.status[s], s).toBeTruthy();
+      for (const type of Object.values(IssueType)) expect(c.start.topics[type], type).toBeTruthy();
+      expect(Object.keys(c.rating.scores)).toEqual(['1', '2', '3', '4', '5']);
+      expect(new Set(Object.values(c.rating.scores)).size).toBe(5);
     }
   });
 
@@ -106,6 +121,13 @@ describe('formats', () => {
     expect(formatTime('zh', local(21, 30))).toBe('21:30');
     expect(formatTime('en', local(21, 30))).toMatch(/^0?9:30\s?PM$/i);
     expect(formatTime('en', 'not a date')).toBe('');
+  });
+
+  it('writes a ticket’s dates with the day and the time, in the chosen language', () => {
+    const at = local(21, 30);
+    expect(formatDateTime('en', at)).toMatch(/Jan 15, 2024.*9:30\s?PM/);
+    expect(formatDateTime('zh', at)).toMatch(/2024年1月15日.*21:30/);
+    expect(formatDateTime('zh', 'not a date')).toBe('');
   });
 
   it('writes file sizes in kB or MB', () => {

@@ -21,6 +21,7 @@ import {
 } from '../../protocol/index';
 import type { Mount, WidgetConfig } from './config';
 import { endText, errorText, mediaEndText, pickLanguage } from './i18n/index';
+import { Feedback } from './feedback';
 import { clearStored, loadStored, saveStored, type Stored } from './storage';
 import { WidgetView, type CallKind, type Mark, type MessageView } from './view';
 
@@ -185,7 +186,8 @@ class ShopperConversation {
     view.showProposal(theirs);
     view.setProposing(v.proposal && !theirs ? v.proposal.kind : null);
     this.markOwn(v);
-    if (TERMINAL_STATES.has(v.state)) return this.finish(endText(view.t, { reason: v.endReason, endedBy: v.endedBy }));
+    // Closed: ended after an agent answered (not cancelled, not timed out in the queue): it can be rated.
+    if (TERMINAL_STATES.has(v.state)) return this.finish(endText(view.t, { reason: v.endReason, endedBy: v.endedBy }), 'ended', v.state === ConversationState.Closed ? v.id : null);
     if (v.state === ConversationState.Offered) return view.show('offered');
     if (v.state === ConversationState.Queued) {
       if (view.state !== 'queued' && view.state !== 'no-agent') view.show('queued');
@@ -296,8 +298,11 @@ class ShopperConversation {
     this.finish(errorText(this.view.t, err instanceof CounterpartError ? err.code : null), 'error');
   }
 
-  /** The conversation is over here: history stays on screen; the stored session is forgotten. */
-  private finish(text: string, state: 'ended' | 'error' = 'ended'): void {
+  /**
+   * The conversation is over here: history stays on screen; the stored session is forgotten. `answered`:
+   * the id of a conversation an agent answered, which the ended screen offers to rate and follow as a ticket.
+   */
+  private finish(text: string, state: 'ended' | 'error' = 'ended', answered: string | null = null): void {
     if (this.done) return;
     this.done = true;
     clearStored(this.config.siteKey);
@@ -306,6 +311,7 @@ class ShopperConversation {
     this.stopHeld();
     this.view.clearMedia();
     this.view.show(state, text);
+    if (answered && this.stored) this.view.setEndedExtra(new Feedback(this.view.t, { baseUrl: this.config.baseUrl, token: this.stored.token, conversationId: answered }).root);
     this.onFinish();
   }
 }

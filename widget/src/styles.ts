@@ -1,3 +1,5 @@
+import { ratingCss } from './rating';
+
 /** The widget's styles, inside its shadow root (the shop's CSS does not reach in, ours does not leak out). */
 export const css = `
 :host{all:initial}
@@ -66,4 +68,10 @@ button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #7fd3
 .compose input{flex:1;min-width:0;padding:8px;border:1px solid #c5d1cd;border-radius:8px;font:inherit}
 .compose button.act{flex:none}
 button.icon{flex:none;border:0;background:#e7efec;color:#1d2421;border-radius:8px;width:36px;height:36px;cursor:pointer;display:flex;align-items:center;justify-content:center;padding:0}
-`;
+
+.feedback{display:flex;flex-direction:column;gap:12px;padding:12px;border:1px solid #dbe4e1;border-radius:10px;background:#f7faf9}
+.feedback .ticket{display:flex;flex-direction:column;align-items:flex-start;gap:6px;padding-top:12px;border-top:1px solid #dbe4e1}
+.feedback .ticket button.act{flex:none}
+.feedback .rating button.act{flex:none;align-self:flex-start}
+a.ticket-link{color:#0b6b5d;font-weight:600;text-decoration:underline;overflow-wrap:anywhere}
+${ratingCss}`;

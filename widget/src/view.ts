@@ -76,6 +76,7 @@ export class WidgetView {
   private readonly fallbackVoice = button('cp-fallback-voice', 'act');
   private readonly retryBtn = button('cp-retry', 'act primary');
   private readonly again = button('cp-start-again', 'act primary');
+  private readonly extra = el('div', { class: 'extra' });
   private readonly media = el('div', { class: 'media', 'data-testid': 'cp-media' });
   private readonly voiceCard = el('div', { class: 'voice-card', 'data-testid': 'cp-voice-card' });
   private readonly avatar = el('span', { class: 'avatar', 'aria-hidden': 'true' });
@@ -168,7 +169,7 @@ export class WidgetView {
     this.chat.append(this.log.list, this.log.typing, this.uploading, this.chatError, this.form);
 
     const body = el('div', { class: 'body' });
-    body.append(this.reconnecting, this.status, this.choices, this.denied, this.retryBtn, this.media, this.proposal, this.proposing, this.controls, this.chat, this.again);
+    body.append(this.reconnecting, this.status, this.extra, this.choices, this.denied, this.retryBtn, this.media, this.proposal, this.proposing, this.controls, this.chat, this.again);
     this.panel.append(header, body);
     root.append(style, this.panel);
     this.show('idle');
@@ -268,6 +269,12 @@ export class WidgetView {
     this.panel.hidden = !open;
   }
 
+  /** What the ended screen shows under its status (rating, ticket link; null: nothing); "Start again" removes it. */
+  setEndedExtra(part: HTMLElement | null): void {
+    this.extra.replaceChildren(...(part ? [part] : []));
+    this.render();
+  }
+
   /** The call is over (the chat is not): no streams, toggles back to off. */
   clearMedia(): void {
     this.remoteVideo.srcObject = null;
@@ -283,6 +290,7 @@ export class WidgetView {
     this.clearMedia();
     this.log.clear();
     this.kind = this.agent = this.proposalKind = this.proposingKind = null;
+    this.extra.replaceChildren();
     this.reasons.clear();
     this.input.value = '';
     this.setUploading(null);
@@ -321,6 +329,7 @@ export class WidgetView {
     this.fallbackVoice.hidden = !video;
     this.retryBtn.hidden = s !== 'media-denied' && s !== 'error';
     this.again.hidden = s !== 'ended';
+    this.extra.hidden = s !== 'ended' || !this.extra.hasChildNodes();
 
     // Video: remote and self while waiting and in the call; voice: the agent's card in the call.
     this.media.hidden = !(video ? live || WAITING.has(s) || s === 'starting' : this.kind !== null && live);

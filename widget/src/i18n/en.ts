@@ -1,4 +1,4 @@
-import { IssueType, EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason } from '../../../protocol/index';
+import { IssueType, EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason, TicketStatus } from '../../../protocol/index';
 import { launcherText } from './launcher';
 
 const MAX_MB = MAX_UPLOAD_BYTES / (1024 * 1024);
@@ -93,6 +93,66 @@ export const en = {
     sent: 'Sent',
     delivered: 'Delivered',
     read: 'Read',
+  },
+
+  /** After a conversation an agent answered: rate it, follow its ticket (the widget's ended screen). */
+  feedback: {
+    title: 'How did we do?',
+    follow: 'Follow your ticket',
+    opening: 'Getting your link…',
+    ticketLink: (id: number) => `Open ticket #${id}`,
+    ticketHint: 'It opens in a new tab. Keep the link to add messages or files later.',
+  },
+
+  /** The 1–5 star rating: the widget's ended screen and the ticket page. */
+  rating: {
+    label: 'Your rating',
+    star: (n: number) => `${n} of 5 stars`,
+    scores: { 1: 'Very poor', 2: 'Poor', 3: 'Okay', 4: 'Good', 5: 'Excellent' },
+    comment: 'Anything to add? (optional)',
+    send: 'Send rating',
+    sending: 'Sending…',
+    thanks: 'Thank you for your rating!',
+    already: 'This conversation has been rated already. Thank you!',
+  },
+
+  /** The ticket page (`/ticket/#<link>`): the shopper follows their request after the conversation. */
+  ticket: {
+    pageTitle: 'Your support ticket',
+    title: (id: number) => `Ticket #${id}`,
+    loading: 'Loading your ticket…',
+    invalidTitle: 'This link does not work',
+    invalid: 'This ticket link is not valid or has expired. Start a chat on the shop’s website and ask for a new link.',
+    failed: 'We could not load your ticket.',
+    retry: 'Try again',
+    statusLabel: 'Status',
+    status: {
+      [TicketStatus.Open]: 'Open',
+      [TicketStatus.Pending]: 'Waiting for a reply',
+      [TicketStatus.Resolved]: 'Resolved',
+    } satisfies Record<TicketStatus, string>,
+    topicLabel: 'About',
+    created: 'Opened',
+    updated: 'Last update',
+    resolution: 'How it was resolved',
+    history: 'History',
+    empty: 'Nothing here yet. Add a message or a file below if there is more we should know.',
+    you: 'You',
+    shop: 'The shop',
+    statusChanged: (status: string) => `Status changed: ${status}`,
+    download: 'Download',
+    messageLabel: 'Add a message',
+    messagePlaceholder: 'Write to the shop about this ticket',
+    send: 'Send',
+    sending: 'Sending…',
+    filesTitle: 'Files',
+    fileLabel: 'Add a file',
+    fileHint: `Images (PNG, JPEG, GIF, WebP), PDF or text files, up to ${MAX_MB} MB each.`,
+    files: (used: number, max: number) => `${used} of ${max} added`,
+    filesFull: 'This ticket holds as many files as it can.',
+    uploading: (fileName: string) => `Adding ${fileName}…`,
+    conversations: 'Your conversations',
+    rate: 'Rate this conversation',
   },
 
   /** Why something failed, by protocol error code (shown in the error state or under the chat). */

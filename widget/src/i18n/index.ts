@@ -55,3 +55,13 @@ export function formatSize(lang: Lang, bytes: number): string {
   const value = mb ? bytes / (1024 * 1024) : Math.max(1, Math.round(bytes / 1024));
   return new Intl.NumberFormat(LOCALES[lang], { style: 'unit', unit: mb ? 'megabyte' : 'kilobyte', unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
 }
+
+/** A date and time as the chosen language writes them ("May 12, 2026, 9:05 AM", "2026年5月12日 09:05"); '' when unreadable. */
+export function formatDateTime(lang: Lang, iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  let f = dateTimeFormats.get(lang);
+  if (!f) dateTimeFormats.set(lang, (f = new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeStyle: 'short' })));
+  return f.format(d);
+}
+const dateTimeFormats = new Map<Lang, Intl.DateTimeFormat>();

@@ -1,4 +1,4 @@
-import { IssueType, EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason } from '../../../protocol/index';
+import { IssueType, EndReason, ErrorCode, MAX_CHAT_CHARS, MAX_UPLOAD_BYTES, MediaEndReason, TicketStatus } from '../../../protocol/index';
 import type { Catalogue } from './index';
 import { launcherText } from './launcher';
 
@@ -89,6 +89,63 @@ export const zh: Catalogue = {
     sent: '已发送',
     delivered: '已送达',
     read: '已读',
+  },
+
+  feedback: {
+    title: '您对本次服务满意吗？',
+    follow: '查看工单进度',
+    opening: '正在获取链接……',
+    ticketLink: (id: number) => `打开工单 #${id}`,
+    ticketHint: '将在新标签页中打开。请保存此链接，之后可以补充留言或文件。',
+  },
+
+  rating: {
+    label: '您的评分',
+    star: (n: number) => `${n} 星（满分 5 星）`,
+    scores: { 1: '非常不满意', 2: '不满意', 3: '一般', 4: '满意', 5: '非常满意' },
+    comment: '还有什么想说的吗？（选填）',
+    send: '提交评价',
+    sending: '正在提交……',
+    thanks: '感谢您的评价！',
+    already: '本次咨询已经评价过了，感谢您！',
+  },
+
+  ticket: {
+    pageTitle: '您的客服工单',
+    title: (id: number) => `工单 #${id}`,
+    loading: '正在加载您的工单……',
+    invalidTitle: '此链接无法使用',
+    invalid: '此工单链接无效或已过期。请在店铺网站上发起咨询，向客服索取新的链接。',
+    failed: '无法加载您的工单。',
+    retry: '重试',
+    statusLabel: '状态',
+    status: {
+      [TicketStatus.Open]: '处理中',
+      [TicketStatus.Pending]: '等待回复',
+      [TicketStatus.Resolved]: '已解决',
+    } satisfies Record<TicketStatus, string>,
+    topicLabel: '问题类型',
+    created: '创建时间',
+    updated: '最近更新',
+    resolution: '处理结果',
+    history: '处理记录',
+    empty: '暂无记录。如有补充，请在下方留言或上传文件。',
+    you: '我',
+    shop: '店铺',
+    statusChanged: (status: string) => `状态已更新：${status}`,
+    download: '下载',
+    messageLabel: '补充留言',
+    messagePlaceholder: '就此工单给店铺留言',
+    send: '发送',
+    sending: '正在发送……',
+    filesTitle: '文件',
+    fileLabel: '上传文件',
+    fileHint: `可上传图片（PNG、JPEG、GIF、WebP）、PDF 和文本文件，每个不超过 ${MAX_MB} MB。`,
+    files: (used: number, max: number) => `已添加 ${used} / ${max} 个`,
+    filesFull: '此工单的文件数量已达上限。',
+    uploading: (fileName: string) => `正在上传 ${fileName}……`,
+    conversations: '您的咨询记录',
+    rate: '为本次咨询评分',
   },
 
   errors: {
