@@ -10,6 +10,8 @@ export const Paths = {
   peerKey: 'peerjs',
   widgetLoader: '/widget.js',
   dashboard: '/dashboard/',
+  /** The shopper's ticket page; its link carries the token in the fragment. */
+  ticketPage: '/ticket/',
 } as const;
 
 /** Signaling messages above this size are refused by the PeerServer (the socket is closed). */

@@ -1,6 +1,6 @@
 /** REST request and response bodies. */
 import { z } from 'zod';
-import { AgentState, ConversationState, ErrorCode, IssueType, MediaKind, RingEndReason, Role } from './constants';
+import { AgentState, ConversationState, ErrorCode, IssueType, MAX_CHAT_CHARS, MediaKind, RingEndReason, Role } from './constants';
 import { ChatMessage, ConversationView, CustomerSummary, MediaSessionView, OrderSummary, ProductSummary } from './shapes';
 
 
@@ -157,3 +157,25 @@ export type AgentDirectory = z.infer<typeof AgentDirectory>;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ErrorCode), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** A canned response: `/shortcut` in the console's chat puts its text in the message box. */
+export const CANNED_SHORTCUT = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+export const CannedResponse = z.object({
+  id: z.number().int(),
+  shortcut: z.string(),
+  title: z.string(),
+  body: z.string(),
+  updatedAt: z.string(),
+});
+export type CannedResponse = z.infer<typeof CannedResponse>;
+export const CannedList = z.object({ responses: z.array(CannedResponse) });
+export type CannedList = z.infer<typeof CannedList>;
+/** POST /api/canned and PUT /api/canned/:id (supervisors). */
+export const CannedInput = z
+  .object({
+    shortcut: z.string().trim().toLowerCase().regex(CANNED_SHORTCUT, 'shortcut: letters, digits, - and _, up to 32'),
+    title: z.string().trim().min(1).max(120),
+    body: z.string().trim().min(1).max(MAX_CHAT_CHARS),
+  })
+  .strict();
+export type CannedInput = z.infer<typeof CannedInput>;

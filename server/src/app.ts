@@ -17,7 +17,7 @@ import { TicketDesk } from './tickets/desk';
 import { TicketStore } from './tickets/store';
 import type { Config } from './config';
 import { openDatabase, type Db } from './db/index';
-import { seedDemoUsers } from './db/seed';
+import { seedCanned, seedDemoUsers } from './db/seed';
 import { apiRouter } from './http/api';
 import { errorMiddleware } from './http/errors';
 import { securityHeaders } from './http/security-headers';
@@ -60,6 +60,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const log = deps.log ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseFile);
   if (config.seedDemo && (await seedDemoUsers(db))) log.info('seeded demo staff accounts');
+  if (config.seedDemo) await seedCanned(db);
   const store = new ConversationStore(db);
   const sites = new SiteRegistry(db);
   await sites.upsert({ key: config.site.key, name: 'Demo shop', origins: config.site.origins, identitySecret: config.site.identitySecret });

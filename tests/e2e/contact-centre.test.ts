@@ -102,6 +102,11 @@ describe('the contact-centre story', () => {
     await a.type('[data-testid=transfer-note]', 'Cracked board, photo promised; wants an exchange not a refund.');
     await a.click('[data-testid=transfer-submit]');
     expect(await alice.waitNotice('You transferred the conversation')).toMatch(/next agent/);
+    // The shopper is told, and keeps the conversation.
+    await shopper.page.waitForFunction(
+      () => /Transferring you to another agent/.test(document.querySelector('counterpart-widget')?.shadowRoot?.querySelector('[data-testid=cp-status]')?.textContent ?? ''),
+      { timeout: 15_000 },
+    );
 
     await bob.waitRing();
     expect(await text(bob.console, '[data-testid=ring-transfer]')).toContain('Transferred to you by Alice Martin');
@@ -118,6 +123,12 @@ describe('the contact-centre story', () => {
     await (await b.waitForSelector('[data-testid=ticket-use-latest]', { timeout: 15_000 }))!.click();
     await bob.hangup();
     await bob.waitState('wrap_up');
+    // The shopper rates it 5 with a comment.
+    await shopper.waitState('ended');
+    await shopper.click('cp-rating-star-5');
+    await (await shopper.page.waitForSelector(`${W}[data-testid=cp-rating-comment]`, { visible: true }))!.type('Two people, one answer. Thanks!');
+    await shopper.click('cp-rating-send');
+    await shopper.page.waitForSelector(`${W}[data-testid=cp-rating-thanks]`, { visible: true, timeout: 15_000 });
     await b.type('[data-testid=ticket-resolution]', 'Exchange: new board shipped with order 1010.');
     await b.click('[data-testid=ticket-resolve]');
     await b.waitForSelector('[data-testid=ticket-status][data-status=resolved]', { timeout: 15_000 });
@@ -129,6 +140,7 @@ describe('the contact-centre story', () => {
     expect(t).toMatchObject({ status: TicketStatus.Resolved, issueType: IssueType.AfterSales, orderId: 1010, resolution: 'Exchange: new board shipped with order 1010.', assignee: { name: 'Bob Chen' } });
     expect(t.entries.find((e) => e.kind === TicketEntryKind.Transfer)).toMatchObject({ author: { name: 'Alice Martin' }, body: 'Cracked board, photo promised; wants an exchange not a refund.' });
     expect(t.conversations).toHaveLength(1);
+    expect(t.conversations[0]!.rating).toMatchObject({ score: 5, comment: 'Two people, one answer. Thanks!' });
     expect(t.conversations[0]!.agents.map((x) => x.name)).toEqual(['Alice Martin', 'Bob Chen']);
     expect(t.conversations[0]!.transcript.map((m) => m.text)).toEqual(
       expect.arrayContaining(['The board arrived with a crack along the grain.', 'Sorry about that! Let me pass you to our exchanges desk.', 'Hi Anna, Bob here. I will send a new board today.']),

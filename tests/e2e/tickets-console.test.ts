@@ -1,6 +1,6 @@
 /**
- * The ticket in the agent console, in Chromium with the built extension: the conversation's ticket
- * opens when the agent answers; the agent links the customer's latest order in one click, adds a
+ * The ticket in the agent console, in Chromium with the built extension: a canned response goes
+ * out with `/shortcut`; the conversation's ticket opens when the agent answers; the agent links the customer's latest order in one click, adds a
  * note, sets it pending; after the conversation, during wrap-up, resolving it ends wrap-up.
  */
 import type { Browser } from 'puppeteer-core';
@@ -35,6 +35,15 @@ describe('the ticket in the console', () => {
     await agent.accept();
 
     const c = agent.console;
+    // A canned response: "/ret" offers the returns text; Enter puts it in the box; it is sent as typed.
+    await c.waitForSelector('[data-testid=chat-form][data-ready=true]', { timeout: 15_000 });
+    await c.type('[data-testid=chat-input]', '/ret');
+    await c.waitForSelector('[data-testid=canned-item][data-shortcut=returns]', { timeout: 15_000 });
+    await c.keyboard.press('Enter');
+    const body = await c.$eval('[data-testid=chat-input]', (e) => (e as HTMLInputElement).value);
+    expect(body).toMatch(/^You can return any item within 30 days/);
+    await c.keyboard.press('Enter');
+    await shopper.waitChat(body);
     const ticketId = Number(await (await c.waitForSelector('[data-testid=ticket-title]', { timeout: 15_000 }))!.evaluate((e) => (e as HTMLElement).dataset.ticketId));
     expect(ticketId).toBeGreaterThan(0);
     expect(await c.$eval('[data-testid=ticket-status]', (e) => e.getAttribute('data-status'))).toBe(TicketStatus.Open);

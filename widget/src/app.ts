@@ -122,7 +122,9 @@ class ShopperConversation {
     session.on('conversation', (v) => this.render(v));
     session.on('queued', (q) => {
       if (this.session?.view?.state !== ConversationState.Queued) return;
-      view.show(q.agentAvailable ? 'queued' : 'no-agent', q.agentAvailable ? view.t.wait.estimate(q.position, q.expectedWaitMs) : undefined);
+      // Handed on by an agent (answered before): "transferring", with the place in line.
+      const transferring = this.session.view.answeredAt !== null ? `${view.t.wait.transferring} ` : '';
+      view.show(q.agentAvailable ? 'queued' : 'no-agent', q.agentAvailable ? transferring + view.t.wait.estimate(q.position, q.expectedWaitMs) : undefined);
     });
     session.on('message', (m) => {
       this.messages.set(m.seq, m);
@@ -188,9 +190,10 @@ class ShopperConversation {
     this.markOwn(v);
     // Closed: ended after an agent answered (not cancelled, not timed out in the queue): it can be rated.
     if (TERMINAL_STATES.has(v.state)) return this.finish(endText(view.t, { reason: v.endReason, endedBy: v.endedBy }), 'ended', v.state === ConversationState.Closed ? v.id : null);
-    if (v.state === ConversationState.Offered) return view.show('offered');
+    const transferring = v.answeredAt !== null ? view.t.wait.transferring : undefined;
+    if (v.state === ConversationState.Offered) return view.show('offered', transferring);
     if (v.state === ConversationState.Queued) {
-      if (view.state !== 'queued' && view.state !== 'no-agent') view.show('queued');
+      if (view.state !== 'queued' && view.state !== 'no-agent') view.show('queued', transferring);
       return;
     }
     const wasMedia = view.state === 'connecting' || view.state === 'in-call';

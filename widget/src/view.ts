@@ -260,14 +260,9 @@ export class WidgetView {
     this.log.markUpTo(seq, mark);
   }
 
-  setTyping(name: string | null): void {
-    this.log.setTyping(name);
-    this.render();
-  }
+  setTyping(name: string | null): void { this.log.setTyping(name); this.render(); }
 
-  setOpen(open: boolean): void {
-    this.panel.hidden = !open;
-  }
+  setOpen(open: boolean): void { this.panel.hidden = !open; }
 
   /** What the ended screen shows under its status (rating, ticket link; null: nothing); "Start again" removes it. */
   setEndedExtra(part: HTMLElement | null): void {

@@ -110,6 +110,12 @@ export const en = {
     uploading: (name: string) => `Sending ${name}…`,
     open: (name: string) => `Open ${name}`,
   },
+  canned: {
+    label: 'Canned responses',
+    none: 'No canned response matches.',
+    hint: '↑↓ to choose · Enter or Tab to use · Esc to clear',
+    placeholder: 'Message, or / for canned responses',
+  },
   queue: {
     empty: 'Nobody is waiting.',
     waiting: 'waiting',

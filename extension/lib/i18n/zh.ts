@@ -109,6 +109,12 @@ export const zh: Catalogue = {
     uploading: (name: string) => `正在发送 ${name}…`,
     open: (name: string) => `打开 ${name}`,
   },
+  canned: {
+    label: '快捷回复',
+    none: '没有匹配的快捷回复。',
+    hint: '↑↓ 选择 · 回车或 Tab 使用 · Esc 清除',
+    placeholder: '输入消息，或输入 / 使用快捷回复',
+  },
   queue: {
     empty: '当前无人排队。',
     waiting: '人排队',

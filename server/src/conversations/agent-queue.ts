@@ -24,7 +24,19 @@ export class AgentQueueView {
     this.told.delete(agentId);
   }
 
+  private lastPass = -Infinity;
+
+  /**
+   * Looks at the queue for agents at most every AGENT_TELL_EVERY_MS (an agent is told at most
+   * that often anyway): the shoppers' passes run more often, and a pass costs agents × needs.
+   */
+  soon(waiting: readonly Waiting[], now: number): void {
+    if (now - this.lastPass >= AGENT_TELL_EVERY_MS) return this.tell(waiting, now);
+    if (this.core.timers.dueAt('agent-queue') === null) this.core.timers.arm('agent-queue', this.lastPass + AGENT_TELL_EVERY_MS, () => this.tell(this.waitingNow(), this.core.now()));
+  }
+
   tell(waiting: readonly Waiting[], now: number): void {
+    this.lastPass = now;
     const rules = this.core.opts.routing;
     const groups = new Map<string, { w: Waiting; widened: boolean; n: number }>();
     const directed = new Map<number, number>();

@@ -53,7 +53,7 @@ export class QueueTeller {
       this.lastPass = this.core.now();
       const waiting = this.waiting();
       this.tell(waiting, this.lastPass);
-      this.agents.tell(waiting, this.lastPass);
+      this.agents.soon(waiting, this.lastPass);
     });
   }
 

@@ -27,3 +27,19 @@ export async function createUser(db: Db, u: { email: string; name: string; role:
   }
   return row!.id;
 }
+
+/** The demo's canned responses (English and Chinese), on an empty table. */
+export async function seedCanned(db: Db): Promise<void> {
+  const [{ n }] = (await db('canned_responses').count({ n: '*' })) as [{ n: number | string }];
+  if (Number(n) > 0) return;
+  const at = new Date().toISOString();
+  const rows = [
+    { shortcut: 'hello', title: 'Greeting', body: 'Hello! Thanks for reaching out. How can I help you today?' },
+    { shortcut: 'returns', title: 'Returns policy', body: 'You can return any item within 30 days of delivery. I can start the return for you right now.' },
+    { shortcut: 'shipping', title: 'Delivery times', body: 'Orders ship within 1–2 working days and usually arrive 3–5 working days later.' },
+    { shortcut: 'thanks', title: 'Closing', body: 'Thank you for your patience! Is there anything else I can help you with?' },
+    { shortcut: 'nihao', title: '问候（中文）', body: '您好！感谢您的咨询，请问有什么可以帮您？' },
+    { shortcut: 'tuihuo', title: '退货政策（中文）', body: '商品签收后 30 天内均可退货，我现在就可以为您办理。' },
+  ];
+  await db('canned_responses').insert(rows.map((r) => ({ ...r, updated_at: at })));
+}

@@ -16,6 +16,7 @@ import { authRoutes } from './auth-routes';
 import { conversationRoutes } from './conversation-routes';
 import { shopperRoutes } from './shopper-routes';
 import { ticketRoutes } from './ticket-routes';
+import { cannedRoutes } from './canned-routes';
 
 export type ApiDeps = {
   config: Config;
@@ -60,6 +61,7 @@ export function apiRouter(deps: Omit<ApiDeps, 'cors'>): Router {
   shopperRoutes(r, { ...deps, cors });
   conversationRoutes(r, { ...deps, cors });
   ticketRoutes(r, { ...deps, cors });
+  cannedRoutes(r, { ...deps, cors });
 
   return r;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Paths } from '../../../protocol/index';
 
 /** Where the ticket page is served; a ticket link is `${origin}/ticket/#<token>` (server/src/tickets/desk.ts). */
-export const TICKET_PAGE = '/ticket/';
+const TICKET_PAGE = Paths.ticketPage;
 
 /**
  * The built widget, dashboard and ticket page. The widget's files are loaded cross-origin by shop

@@ -76,7 +76,8 @@ export function ticketRoutes(r: Router, { sessions, desk, files, cors, config }:
   r.post('/shopper/conversations/:id/ticket-link', cors, requireAuth(sessions, Role.Shopper), async (ctx) => {
     const p = principalOf(ctx) as Shopper;
     await links.take(ctx, `shopper:${p.shopperId}`);
-    ctx.body = await desk.linkFor(p, conversationId(ctx), config.publicUrl ?? ctx.origin);
+    // Our own address (Koa's ctx.origin is the request's Origin header: the shop's, for the widget).
+    ctx.body = await desk.linkFor(p, conversationId(ctx), config.publicUrl ?? `${ctx.protocol}://${ctx.host}`);
   });
 
   r.options('/shopper/conversations/:id/rating', cors);

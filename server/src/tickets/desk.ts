@@ -2,6 +2,7 @@ import {
   CounterpartError,
   ErrorCode,
   MAX_TICKET_FILES,
+  Paths,
   Role,
   TERMINAL_STATES,
   TicketEntryKind,
@@ -140,7 +141,7 @@ export class TicketDesk {
     const ticketId = (await this.store.ensureForConversation(conversationId, this.now()))!;
     const { token, expiresAt } = await this.tokens.issueTicketLink(ticketId, p.siteId, this.opts.linkTtlSeconds);
     // The token rides in the fragment: it never reaches a server log or a Referer header.
-    return { ticketId, token, expiresAt, url: `${origin}/ticket/#${token}` };
+    return { ticketId, token, expiresAt, url: `${origin.replace(/\/+$/, '')}${Paths.ticketPage}#${token}` };
   }
 
   /** The rating of the shopper's own conversation, after it ended with an agent; once. */

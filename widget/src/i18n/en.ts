@@ -47,6 +47,7 @@ export const en = {
     connecting: 'Connecting you to the shop…',
     noAgent: 'No agent is available right now. Stay here and we will connect you as soon as one is free.',
     offered: 'Calling an agent…',
+    transferring: 'Transferring you to another agent. Your conversation stays here.',
     placeholder: 'Write your question while you wait',
     cancel: 'Cancel',
   },

@@ -43,6 +43,7 @@ export const zh: Catalogue = {
     connecting: '正在为您连接客服……',
     noAgent: '客服暂时都在忙或不在线。请留在此页面，有客服空闲时会马上为您接通。',
     offered: '正在呼叫客服……',
+    transferring: '正在为您转接其他客服，对话内容会保留。',
     placeholder: '等待期间，可以先描述您的问题',
     cancel: '取消',
   },

@@ -6,6 +6,7 @@ import * as m004 from './20261126_004_ring_peer';
 import * as m005 from './20261127_005_routing';
 import * as m006 from './20261128_006_tickets';
 import * as m007 from './20261129_007_transfer';
+import * as m008 from './20261130_008_canned';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -18,6 +19,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261127_005_routing', m005],
   ['20261128_006_tickets', m006],
   ['20261129_007_transfer', m007],
+  ['20261130_008_canned', m008],
 ];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */

@@ -1,0 +1,75 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { CannedInput, CannedList, CounterpartError, ErrorCode, Role, type CannedResponse } from '../../../protocol/index';
+import { iso } from '../db/index';
+import type { ApiDeps } from './api';
+import { principalOf, requireAuth } from './auth';
+
+type Row = Record<string, unknown>;
+/** Canned responses a deployment may hold (a bound on what an account can grow). */
+export const MAX_CANNED = 500;
+
+const fromRow = (r: Row): CannedResponse => ({ id: Number(r.id), shortcut: String(r.shortcut), title: String(r.title), body: String(r.body), updatedAt: iso(r.updated_at)! });
+const idOf = (ctx: Context): number => {
+  const raw = ctx.params.id ?? '';
+  if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
+  return Number(raw);
+};
+const taken = () => new CounterpartError(ErrorCode.Conflict, 'Another canned response has this shortcut');
+
+/** Unique shortcut: the database's unique key decides (portable: the insert or update fails). */
+async function write(op: () => Promise<unknown>): Promise<void> {
+  try {
+    await op();
+  } catch (err) {
+    if (/unique|duplicate/i.test(String((err as Error).message))) throw taken();
+    throw err;
+  }
+}
+
+/** Canned responses: agents read them (the console's `/shortcut`), supervisors manage them. */
+export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
+  const staff = requireAuth(sessions, Role.Agent, Role.Supervisor);
+  const managers = requireAuth(sessions, Role.Supervisor);
+
+  r.get('/canned', staff, async (ctx) => {
+    const rows: Row[] = await db('canned_responses').orderBy('shortcut').limit(MAX_CANNED);
+    const body: CannedList = { responses: rows.map(fromRow) };
+    ctx.body = body;
+  });
+
+  r.post('/canned', managers, async (ctx) => {
+    const input = CannedInput.parse(ctx.request.body);
+    const [{ n }] = (await db('canned_responses').count({ n: '*' })) as [{ n: number | string }];
+    if (Number(n) >= MAX_CANNED) throw new CounterpartError(ErrorCode.TooLarge, `At most ${MAX_CANNED} canned responses`);
+    const by = userIdOf(ctx);
+    let id = 0;
+    await write(async () => {
+      const [row] = (await db('canned_responses').insert({ ...input, updated_by: by, updated_at: new Date().toISOString() }).returning('id')) as ({ id: number } | number)[];
+      id = typeof row === 'object' ? Number(row.id) : Number(row);
+    });
+    ctx.status = 201;
+    ctx.body = fromRow((await db('canned_responses').where({ id }).first<Row>())!);
+  });
+
+  r.put('/canned/:id', managers, async (ctx) => {
+    const id = idOf(ctx);
+    const input = CannedInput.parse(ctx.request.body);
+    let n = 0;
+    await write(async () => {
+      n = await db('canned_responses').where({ id }).update({ ...input, updated_by: userIdOf(ctx), updated_at: new Date().toISOString() });
+    });
+    if (n !== 1) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
+    ctx.body = fromRow((await db('canned_responses').where({ id }).first<Row>())!);
+  });
+
+  r.delete('/canned/:id', managers, async (ctx) => {
+    if ((await db('canned_responses').where({ id: idOf(ctx) }).delete()) !== 1) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
+    ctx.status = 204;
+  });
+}
+
+function userIdOf(ctx: Context): number | null {
+  const p = principalOf(ctx);
+  return p.role === Role.Shopper ? null : p.userId;
+}
