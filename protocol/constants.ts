@@ -73,8 +73,14 @@ export enum ErrorCode {
 export enum Role {
   Agent = 'agent',
   Supervisor = 'supervisor',
+  /** Runs the service: agents, skills, capacity, hours, routing settings (every change audited). */
+  Admin = 'admin',
   Shopper = 'shopper',
 }
+
+/** The roles of staff accounts. */
+export type StaffRole = Role.Agent | Role.Supervisor | Role.Admin;
+export const STAFF_ROLES: readonly StaffRole[] = [Role.Agent, Role.Supervisor, Role.Admin];
 
 /** What an agent chose. */
 export enum Presence {

@@ -9,3 +9,4 @@ export * from './rest';
 export * from './realtime';
 export * from './client';
 export * from './tickets';
+export * from './admin';

@@ -14,7 +14,7 @@ export const UserView = z.object({
   id: z.number().int(),
   name: z.string(),
   email: z.string(),
-  role: z.enum([Role.Agent, Role.Supervisor]),
+  role: z.enum([Role.Agent, Role.Supervisor, Role.Admin]),
 });
 export type UserView = z.infer<typeof UserView>;
 

@@ -14,6 +14,8 @@ import { Conversations } from './conversations/service';
 import { ConversationStore } from './conversations/store';
 import { FileStore } from './conversations/files';
 import { TicketDesk } from './tickets/desk';
+import { Settings } from './admin/settings';
+import { Staff } from './admin/staff';
 import { TicketStore } from './tickets/store';
 import type { Config } from './config';
 import { openDatabase, type Db } from './db/index';
@@ -74,7 +76,10 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   });
   const tickets = new Tickets(tokens, nonces, (sid) => sessions.isLive(sid));
   const refusals = new RefusalCounter(log);
-  const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret, vip: config.shop.vip });
+  // Routing settings and the VIP rule: the stored ones replace the environment's (an admin changes them at runtime).
+  const settings = new Settings(db, config.routing, config.shop.vip, () => conversations.lifecycle.dispatch());
+  await settings.load();
+  const shop = deps.shop ?? createWooCommerceAdapter({ baseUrl: config.shop.url, consumerKey: config.shop.consumerKey, consumerSecret: config.shop.consumerSecret, vip: settings.vipRule });
   const hub = new Hub();
   const conversations = new Conversations(store, shop, log, {
     routing: config.routing,
@@ -151,7 +156,7 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     await next();
   });
   app.use(bodyParser({ jsonLimit: '16kb', enableTypes: ['json'] }));
-  const api = apiRouter({ config, db, tokens, sessions, tickets, nonces, conversations, files, shop, sites, desk });
+  const api = apiRouter({ config, db, tokens, sessions, tickets, nonces, conversations, files, shop, sites, desk, settings, staff: new Staff(db, sessions, conversations) });
   app.use(api.routes()).use(api.allowedMethods());
   app.use(staticFiles(config.staticDir));
 

@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSource } from '../../server/src/db/migrations/index';
 
-const TABLES = ['agent_skills', 'agent_status', 'canned_responses', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'ratings', 'sites', 'staff_sessions', 'ticket_entries', 'ticket_files', 'tickets', 'used_nonces', 'users'];
+const TABLES = ['agent_skills', 'agent_status', 'audit_log', 'canned_responses', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'ratings', 'settings', 'sites', 'staff_sessions', 'ticket_entries', 'ticket_files', 'tickets', 'used_nonces', 'users'];
 
 let dir: string;
 let db: Knex;

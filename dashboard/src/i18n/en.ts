@@ -15,6 +15,7 @@ const role = {
   [Role.Agent]: 'Agent',
   [Role.Shopper]: 'Shopper',
   [Role.Supervisor]: 'Supervisor',
+  [Role.Admin]: 'Admin',
 } satisfies Record<Role, string>;
 
 /** Every string of the supervisor dashboard, in English. This object defines the keys. */

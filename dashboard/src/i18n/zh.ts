@@ -16,6 +16,7 @@ const role = {
   [Role.Agent]: '客服',
   [Role.Shopper]: '顾客',
   [Role.Supervisor]: '主管',
+  [Role.Admin]: '管理员',
 } satisfies Record<Role, string>;
 
 /** 主管工作台的全部文案（简体中文）。 */

@@ -45,6 +45,9 @@ const PARAMS = { N: 16384, r: 8, p: 1 } as const;
 const KEYLEN = 32;
 
 /** `scrypt$N$r$p$salt$hash`, base64 parts. */
+/** The password hash of an invited account (no password set yet): nothing verifies against it. */
+export const NO_PASSWORD = '!invited';
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await scrypt(password, salt, KEYLEN, PARAMS);

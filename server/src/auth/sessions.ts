@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { CounterpartError, ErrorCode, Role, type LoginResponse } from '../../../protocol/index';
+import { CounterpartError, ErrorCode, Role, STAFF_ROLES, type LoginResponse, type StaffRole } from '../../../protocol/index';
 import type { Db } from '../db/index';
 import type { Principal, TokenService } from './tokens';
 
-export type StaffUser = { id: number; name: string; email: string; role: string };
+export type StaffUser = { id: number; name: string; email: string; role: string; active?: boolean | number };
+
+export const isStaffRole = (r: string): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r);
 export type SessionOptions = { accessTtlSeconds: number; maxAgeSeconds: number; refreshGraceSeconds: number };
 type Row = { id: string; user_id: number; refresh_hash: string; expires_at: string; revoked_at: string | null };
 
@@ -68,11 +70,17 @@ export class StaffSessions {
     }
     await this.db('used_nonces').insert({ nonce: spentKey, expires_at: row.expires_at }).onConflict('nonce').ignore();
     const user = await this.db('users').where({ id: row.user_id }).first<StaffUser | undefined>();
-    if (!user || (user.role !== Role.Agent && user.role !== Role.Supervisor)) {
+    if (!user || !isStaffRole(user.role) || user.active === false || user.active === 0) {
       await this.revoke(sid, 'account_removed');
       throw refused;
     }
     return this.respond(user, sid, next, new Date(row.expires_at));
+  }
+
+  /** Ends every live session of a user (deactivated, role changed): their sockets close. */
+  async revokeUser(userId: number, reason: string): Promise<void> {
+    const rows: { id: string }[] = await this.db('staff_sessions').where({ user_id: userId }).whereNull('revoked_at').select('id');
+    for (const r of rows) await this.revoke(r.id, reason);
   }
 
   async revoke(sid: string, reason: string): Promise<void> {
@@ -99,7 +107,7 @@ export class StaffSessions {
   }
 
   private async respond(user: StaffUser, sid: string, secret: string, sessionEnd: Date): Promise<LoginResponse> {
-    const role = user.role === Role.Supervisor ? Role.Supervisor : Role.Agent;
+    const role = isStaffRole(user.role) ? user.role : Role.Agent;
     const ttl = Math.max(1, Math.min(this.opts.accessTtlSeconds, Math.floor((sessionEnd.getTime() - Date.now()) / 1000)));
     const { token, expiresAt } = await this.tokens.issueStaff({ id: user.id, name: user.name, role, sessionId: sid }, ttl);
     return {

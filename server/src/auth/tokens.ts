@@ -1,10 +1,10 @@
 import { randomBytes, webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify, errors, type JWTPayload } from 'jose';
-import { Role, partyKey, type Party } from '../../../protocol/index';
+import { Role, partyKey, type Party, type StaffRole, STAFF_ROLES } from '../../../protocol/index';
 
 /** Who a request or socket is, proven by a token this server issued. */
 export type Principal =
-  | { role: Role.Agent | Role.Supervisor; userId: number; name: string; sessionId: string }
+  | { role: StaffRole; userId: number; name: string; sessionId: string }
   /** `net`: the budget key of the address the session was made from (see addressKey). */
   | { role: Role.Shopper; shopperId: string; siteId: number; customerId: number | null; net: string };
 
@@ -25,7 +25,7 @@ export function ownerOf(p: Principal): string {
 }
 
 const ISSUER = 'counterpart';
-type Audience = 'staff' | 'shopper' | 'peer' | 'ticket' | 'ticket_link';
+type Audience = 'staff' | 'shopper' | 'peer' | 'ticket' | 'ticket_link' | 'invite';
 
 export class TokenService {
   /** Imported once: jose imports raw key bytes again on every sign and verify (~60 µs each). */
@@ -58,7 +58,7 @@ export class TokenService {
     }
   }
 
-  issueStaff(user: { id: number; name: string; role: Role.Agent | Role.Supervisor; sessionId: string }, ttl: number) {
+  issueStaff(user: { id: number; name: string; role: StaffRole; sessionId: string }, ttl: number) {
     return this.sign('staff', String(user.id), { role: user.role, name: user.name, sid: user.sessionId }, ttl);
   }
 
@@ -102,6 +102,17 @@ export class TokenService {
     return { ticketId, siteId: t.site };
   }
 
+  /** An invite to set the first password of one account (single use: it works only while the account has none). */
+  issueInvite(userId: number, ttl: number) {
+    return this.sign('invite', String(userId), {}, ttl);
+  }
+
+  async invite(token: string): Promise<number | null> {
+    const t = await this.verify('invite', token);
+    const id = Number(t?.sub);
+    return t && Number.isSafeInteger(id) && id > 0 ? id : null;
+  }
+
   /** Accepts a staff or a shopper token: who it names and when it expires. */
   async identify(token: string): Promise<{ principal: Principal; expiresAt: Date } | null> {
     const staff = await this.verify('staff', token);
@@ -128,7 +139,7 @@ function principalFrom(kind: 'staff' | 'shopper', c: JWTPayload): Principal | nu
     const net = typeof c.net === 'string' ? c.net : '';
     return { role: Role.Shopper, shopperId: c.sub, siteId: c.site, customerId: typeof c.cid === 'number' ? c.cid : null, net };
   }
-  const role = c.role === Role.Supervisor ? Role.Supervisor : c.role === Role.Agent ? Role.Agent : null;
+  const role = (STAFF_ROLES as readonly unknown[]).includes(c.role) ? (c.role as StaffRole) : null;
   const userId = Number(c.sub);
   if (!role || !Number.isInteger(userId) || typeof c.name !== 'string' || typeof c.sid !== 'string') return null;
   return { role, userId, name: c.name, sessionId: c.sid };

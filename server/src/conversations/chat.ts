@@ -2,11 +2,11 @@ import {
   CounterpartError,
   ErrorCode,
   MAX_MESSAGES_PER_CONVERSATION,
-  Role,
   SYNC_PAGE,
   type ChatMessage,
   type ConversationView,
 } from '../../../protocol/index';
+import { can, Permission } from '../auth/permissions';
 import type { Actor, Core } from './core';
 import { participantOf, type Conversation } from './model';
 
@@ -83,7 +83,7 @@ export class Chat {
   async sync(actor: Actor, id: string, afterSeq: number): Promise<{ conversation: ConversationView; messages: ChatMessage[]; more: boolean }> {
     const c = this.core.live.get(id) ?? (await this.core.store.load(id));
     const p = c && participantOf(c, actor.party);
-    const supervisor = actor.party.role === Role.Supervisor;
+    const supervisor = can(actor.party.role, Permission.WatchAll);
     if (!c || (!p && !supervisor)) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation of yours');
     const page = await this.core.store.messagesAfter(id, afterSeq, SYNC_PAGE);
     return { conversation: this.core.view(c), ...page };
@@ -91,7 +91,7 @@ export class Chat {
 
   /** May this actor read this conversation's files and history? Its participants (past ones too) and supervisors. */
   async mayRead(actor: Actor, conversationId: string): Promise<boolean> {
-    if (actor.party.role === Role.Supervisor) return true;
+    if (can(actor.party.role, Permission.WatchAll)) return true;
     const c = this.core.live.get(conversationId) ?? (await this.core.store.load(conversationId));
     return Boolean(c && participantOf(c, actor.party));
   }

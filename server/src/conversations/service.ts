@@ -62,6 +62,17 @@ export class Conversations {
     return n;
   }
 
+  /** An agent account made or changed at runtime (an admin's invite, a role change): routing knows them from now on. */
+  async addAgent(a: { id: number; name: string; email: string }): Promise<void> {
+    const known = this.core.agents.get(a.id);
+    if (known) {
+      Object.assign(known, { name: a.name, email: a.email });
+      return this.core.reloadAgent(a.id);
+    }
+    const rows = await this.core.store.agentRows([a.id], this.core.iso());
+    this.core.addAgent(a, rows.get(a.id));
+  }
+
   /** Starts a conversation; a shopper who already has one (a resend, another tab) gets that one back. */
   async start(p: Shopper, msg: ClientMessageOf<'conversation.start'>): Promise<Sync> {
     const existing = this.liveOf(p)[0];

@@ -1,5 +1,5 @@
-import { Role } from '../../../protocol/index';
-import { hashPassword } from '../auth/passwords';
+import { Role, type StaffRole } from '../../../protocol/index';
+import { hashPassword, NO_PASSWORD } from '../auth/passwords';
 import { DEFAULT_SKILLS } from '../routing/skills';
 import { now, type Db } from './index';
 
@@ -8,6 +8,7 @@ export const DEMO_USERS = [
   { email: 'alice@counterpart.test', name: 'Alice Martin', role: Role.Agent, password: 'alice-demo-pass' },
   { email: 'bob@counterpart.test', name: 'Bob Chen', role: Role.Agent, password: 'bob-demo-pass' },
   { email: 'sam@counterpart.test', name: 'Sam Rivera', role: Role.Supervisor, password: 'sam-demo-pass' },
+  { email: 'ada@counterpart.test', name: 'Ada Park', role: Role.Admin, password: 'ada-demo-pass' },
 ] as const;
 
 export async function seedDemoUsers(db: Db): Promise<boolean> {
@@ -17,9 +18,11 @@ export async function seedDemoUsers(db: Db): Promise<boolean> {
   return true;
 }
 
-export async function createUser(db: Db, u: { email: string; name: string; role: Role.Agent | Role.Supervisor; password: string }): Promise<number> {
+/** A staff account; `password` null: invited (no password until the invite is accepted). */
+export async function createUser(db: Db, u: { email: string; name: string; role: StaffRole; password: string | null }): Promise<number> {
+  const hash = u.password === null ? NO_PASSWORD : await hashPassword(u.password);
   const [row] = await db('users')
-    .insert({ email: u.email.toLowerCase(), name: u.name, role: u.role, password_hash: await hashPassword(u.password), created_at: now() })
+    .insert({ email: u.email.toLowerCase(), name: u.name, role: u.role, password_hash: hash, created_at: now() })
     .returning<{ id: number }[]>('id');
   if (u.role === Role.Agent) {
     await db('agent_status').insert({ user_id: row!.id, presence: 'away', since: now() });

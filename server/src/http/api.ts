@@ -12,11 +12,14 @@ import type { Db } from '../db/index';
 import type { ShopAdapter } from '../shop/adapter';
 import type { SiteRegistry } from '../sites';
 import type { TicketDesk } from '../tickets/desk';
+import type { Settings } from '../admin/settings';
+import type { Staff } from '../admin/staff';
 import { authRoutes } from './auth-routes';
 import { conversationRoutes } from './conversation-routes';
 import { shopperRoutes } from './shopper-routes';
 import { ticketRoutes } from './ticket-routes';
 import { cannedRoutes } from './canned-routes';
+import { adminRoutes } from './admin-routes';
 
 export type ApiDeps = {
   config: Config;
@@ -30,6 +33,8 @@ export type ApiDeps = {
   shop: ShopAdapter;
   sites: SiteRegistry;
   desk: TicketDesk;
+  staff: Staff;
+  settings: Settings;
   cors: (ctx: Context, next: Next) => Promise<void>;
 };
 
@@ -62,6 +67,7 @@ export function apiRouter(deps: Omit<ApiDeps, 'cors'>): Router {
   conversationRoutes(r, { ...deps, cors });
   ticketRoutes(r, { ...deps, cors });
   cannedRoutes(r, { ...deps, cors });
+  adminRoutes(r, { ...deps, cors });
 
   return r;
 }

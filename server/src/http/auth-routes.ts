@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import { CounterpartError, ErrorCode, LoginRequest, RefreshRequest, Role } from '../../../protocol/index';
-import { verifyPassword } from '../auth/passwords';
+import { NO_PASSWORD, verifyPassword } from '../auth/passwords';
 import type { ApiDeps } from './api';
 import { principalOf, requireAuth, tokenExpiryOf } from './auth';
 import { LoginLockout, RequestBudget, addressKey } from './limits';
@@ -8,7 +8,7 @@ import { LoginLockout, RequestBudget, addressKey } from './limits';
 /** A fixed cost for unknown emails too, so timing does not reveal which accounts exist. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-type UserRow = { id: number; name: string; email: string; role: string; password_hash: string };
+type UserRow = { id: number; name: string; email: string; role: string; password_hash: string; active: boolean | number };
 
 /** Sign-in, refresh (rotating), sign-out, and realtime tickets. */
 export function authRoutes(r: Router, { config, db, sessions, tickets, cors }: ApiDeps): void {
@@ -23,8 +23,11 @@ export function authRoutes(r: Router, { config, db, sessions, tickets, cors }: A
     const net = addressKey(ctx.ip);
     await lockout.check(ctx, email, net);
     const user = await db('users').where({ email }).first<UserRow | undefined>();
-    const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH, net);
-    if (!user || !ok) {
+    // An invited account (no password yet) costs the same as any other: nothing tells it apart.
+    const hash = user && user.password_hash !== NO_PASSWORD ? user.password_hash : DUMMY_HASH;
+    const ok = (await verifyPassword(password, hash, net)) && hash !== DUMMY_HASH;
+    // A deactivated account is refused like a wrong password.
+    if (!user || !ok || !user.active) {
       await lockout.failed(email, net);
       throw new CounterpartError(ErrorCode.InvalidCredentials, 'Wrong email or password');
     }
@@ -39,7 +42,7 @@ export function authRoutes(r: Router, { config, db, sessions, tickets, cors }: A
   });
 
   /** Ends the session: its tokens, refresh token and sockets stop working at once. */
-  r.post('/auth/logout', requireAuth(sessions, Role.Agent, Role.Supervisor), async (ctx) => {
+  r.post('/auth/logout', requireAuth(sessions, Role.Agent, Role.Supervisor, Role.Admin), async (ctx) => {
     const p = principalOf(ctx);
     if (p.role !== Role.Shopper) await sessions.revoke(p.sessionId, 'signed_out');
     ctx.status = 204;

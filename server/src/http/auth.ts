@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import { CounterpartError, ErrorCode, Role } from '../../../protocol/index';
+import { requireCan, type Permission } from '../auth/permissions';
 import type { StaffSessions } from '../auth/sessions';
 import type { Principal } from '../auth/tokens';
 
@@ -19,6 +20,16 @@ export function requireAuth(sessions: StaffSessions, ...roles: Role[]) {
     state.tokenExpiresAt = id.expiresAt;
     await next();
   };
+}
+
+/** Requires a staff token whose role has this permission (see server/src/auth/permissions.ts). */
+export function requirePermission(sessions: StaffSessions, permission: Permission) {
+  const auth = requireAuth(sessions);
+  return (ctx: Context, next: Next) =>
+    auth(ctx, async () => {
+      requireCan((ctx.state as AuthState).principal.role, permission);
+      await next();
+    });
 }
 
 export const principalOf = (ctx: Context): Principal => (ctx.state as AuthState).principal;

@@ -1,9 +1,11 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { CannedInput, CannedList, CounterpartError, ErrorCode, Role, type CannedResponse } from '../../../protocol/index';
+import { audit, type Actor } from '../admin/audit';
 import { iso } from '../db/index';
 import type { ApiDeps } from './api';
-import { principalOf, requireAuth } from './auth';
+import { Permission } from '../auth/permissions';
+import { principalOf, requireAuth, requirePermission } from './auth';
 
 type Row = Record<string, unknown>;
 /** Canned responses a deployment may hold (a bound on what an account can grow). */
@@ -29,8 +31,8 @@ async function write(op: () => Promise<unknown>): Promise<void> {
 
 /** Canned responses: agents read them (the console's `/shortcut`), supervisors manage them. */
 export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
-  const staff = requireAuth(sessions, Role.Agent, Role.Supervisor);
-  const managers = requireAuth(sessions, Role.Supervisor);
+  const staff = requireAuth(sessions, Role.Agent, Role.Supervisor, Role.Admin);
+  const managers = requirePermission(sessions, Permission.ManageCanned);
 
   r.get('/canned', staff, async (ctx) => {
     const rows: Row[] = await db('canned_responses').orderBy('shortcut').limit(MAX_CANNED);
@@ -44,10 +46,13 @@ export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
     if (Number(n) >= MAX_CANNED) throw new CounterpartError(ErrorCode.TooLarge, `At most ${MAX_CANNED} canned responses`);
     const by = userIdOf(ctx);
     let id = 0;
-    await write(async () => {
-      const [row] = (await db('canned_responses').insert({ ...input, updated_by: by, updated_at: new Date().toISOString() }).returning('id')) as ({ id: number } | number)[];
-      id = typeof row === 'object' ? Number(row.id) : Number(row);
-    });
+    await write(() =>
+      db.transaction(async (trx) => {
+        const [row] = (await trx('canned_responses').insert({ ...input, updated_by: by, updated_at: new Date().toISOString() }).returning('id')) as ({ id: number } | number)[];
+        id = typeof row === 'object' ? Number(row.id) : Number(row);
+        await audit(trx, actorOf(ctx), 'canned.create', `canned:${id}`, null, input);
+      }),
+    );
     ctx.status = 201;
     ctx.body = fromRow((await db('canned_responses').where({ id }).first<Row>())!);
   });
@@ -55,16 +60,24 @@ export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
   r.put('/canned/:id', managers, async (ctx) => {
     const id = idOf(ctx);
     const input = CannedInput.parse(ctx.request.body);
-    let n = 0;
-    await write(async () => {
-      n = await db('canned_responses').where({ id }).update({ ...input, updated_by: userIdOf(ctx), updated_at: new Date().toISOString() });
-    });
-    if (n !== 1) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
+    const before = await db('canned_responses').where({ id }).first<Row | undefined>();
+    if (!before) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
+    await write(() =>
+      db.transaction(async (trx) => {
+        await trx('canned_responses').where({ id }).update({ ...input, updated_by: userIdOf(ctx), updated_at: new Date().toISOString() });
+        await audit(trx, actorOf(ctx), 'canned.update', `canned:${id}`, pickCanned(before), input);
+      }),
+    );
     ctx.body = fromRow((await db('canned_responses').where({ id }).first<Row>())!);
   });
 
   r.delete('/canned/:id', managers, async (ctx) => {
-    if ((await db('canned_responses').where({ id: idOf(ctx) }).delete()) !== 1) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
+    const id = idOf(ctx);
+    await db.transaction(async (trx) => {
+      const before = await trx('canned_responses').where({ id }).first<Row | undefined>();
+      if (!before || (await trx('canned_responses').where({ id }).delete()) !== 1) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
+      await audit(trx, actorOf(ctx), 'canned.delete', `canned:${id}`, pickCanned(before), null);
+    });
     ctx.status = 204;
   });
 }
@@ -73,3 +86,10 @@ function userIdOf(ctx: Context): number | null {
   const p = principalOf(ctx);
   return p.role === Role.Shopper ? null : p.userId;
 }
+
+function actorOf(ctx: Context): Actor {
+  const p = principalOf(ctx);
+  return p.role === Role.Shopper ? { id: 0, name: 'shopper' } : { id: p.userId, name: p.name };
+}
+
+const pickCanned = (r: Row) => ({ shortcut: String(r.shortcut), title: String(r.title), body: String(r.body) });

@@ -3,7 +3,8 @@ import { ConversationState, CounterpartError, type AgentDirectory, ErrorCode, Me
 import { cleanFileName, readCapped, uploadType } from '../conversations/files';
 import { actorOf } from '../conversations/service';
 import type { ApiDeps } from './api';
-import { principalOf, requireAuth } from './auth';
+import { can, Permission } from '../auth/permissions';
+import { principalOf, requireAuth, requirePermission } from './auth';
 import { sendStoredFile } from './file-response';
 import { conversationRecord, listConversations } from './conversation-records';
 import { customerHistory } from './customer-history';
@@ -19,17 +20,17 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
   const store = conversations.core.store;
   const uploads = new RequestBudget({ points: 20, perSeconds: 600 }, 'uploads');
 
-  r.get('/conversations', requireAuth(sessions, Role.Supervisor), async (ctx) => {
+  r.get('/conversations', requirePermission(sessions, Permission.WatchAll), async (ctx) => {
     const limit = Math.min(Math.max(Number(ctx.query.limit) || 50, 1), 200);
     ctx.body = await listConversations(store, limit);
   });
 
-  r.get('/agents', requireAuth(sessions, Role.Agent, Role.Supervisor), (ctx) => {
+  r.get('/agents', requireAuth(sessions, Role.Agent, Role.Supervisor, Role.Admin), (ctx) => {
     const body: AgentDirectory = { agents: conversations.snapshot().agents.map((a) => ({ id: a.id, name: a.name, state: a.state })) };
     ctx.body = body;
   });
 
-  r.get('/conversations/:id', requireAuth(sessions, Role.Supervisor, Role.Agent), async (ctx) => {
+  r.get('/conversations/:id', requireAuth(sessions, Role.Agent, Role.Supervisor, Role.Admin), async (ctx) => {
     const actor = actorOf(principalOf(ctx));
     const rec = (await conversations.chat.mayRead(actor, ctx.params.id!)) ? await conversationRecord(store, ctx.params.id!) : null;
     if (!rec) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation');
@@ -43,10 +44,10 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
     ctx.body = body;
   });
 
-  r.get('/conversations/:id/customer', requireAuth(sessions, Role.Agent, Role.Supervisor), async (ctx) => {
+  r.get('/conversations/:id/customer', requireAuth(sessions, Role.Agent, Role.Supervisor, Role.Admin), async (ctx) => {
     const p = principalOf(ctx);
-    // An agent while in the conversation; a supervisor any stored one.
-    const c = p.role === Role.Agent ? conversations.core.participantIn(actorOf(p), ctx.params.id!) : await store.load(ctx.params.id!);
+    // An agent while in the conversation; those who watch everything, any stored one.
+    const c = can(p.role, Permission.WatchAll) ? await store.load(ctx.params.id!) : conversations.core.participantIn(actorOf(p), ctx.params.id!);
     if (!c) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation');
     ctx.body = await customerHistory(store.db, shop, conversations.core.log, c);
   });

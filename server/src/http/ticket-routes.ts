@@ -38,7 +38,7 @@ export function ticketRoutes(r: Router, { sessions, desk, files, cors, config }:
   const writes = new RequestBudget({ points: 30, perSeconds: 600 }, 'ticket messages');
   const uploads = new RequestBudget({ points: 10, perSeconds: 600 }, 'ticket uploads');
   const links = new RequestBudget({ points: 60, perSeconds: 60 }, 'ticket link requests');
-  const staff = requireAuth(sessions, Role.Agent, Role.Supervisor);
+  const staff = requireAuth(sessions, Role.Agent, Role.Supervisor, Role.Admin);
 
   r.get('/tickets', staff, async (ctx) => {
     const status = typeof ctx.query.status === 'string' && ctx.query.status ? ctx.query.status : undefined;

@@ -12,6 +12,7 @@ import {
   Role,
 } from '../../../protocol/index';
 import type { Tickets } from '../auth/tickets';
+import { can, Permission } from '../auth/permissions';
 import { ownerOf, type Principal } from '../auth/tokens';
 import { actorOf, type Conversations } from '../conversations/service';
 import type { Logger, RefusalCounter } from '../log';
@@ -174,7 +175,8 @@ export function createRealtime(opts: RealtimeOptions) {
     ws.on('error', (err: Error & { code?: string }) => refusals.count(`realtime.${err.code ?? 'socket_error'}`, { owner: conn.owner }));
     ws.on('close', () => {
       clearTimeout(deadline);
-      if (!hub.remove(conn) || principal.role === Role.Supervisor) return;
+      // Only agents and shoppers take part in conversations: a watcher's socket leaving changes nothing.
+      if (!hub.remove(conn) || (principal.role !== Role.Agent && principal.role !== Role.Shopper)) return;
       conversations.lifecycle.disconnected(actorOf(principal).party).catch((err: unknown) => log.error({ err }, 'disconnect handling failed'));
     });
     hub.sendTo(conn, {
@@ -183,8 +185,8 @@ export function createRealtime(opts: RealtimeOptions) {
       role: principal.role,
       userId: principal.role === Role.Shopper ? principal.shopperId : String(principal.userId),
     });
-    if (principal.role === Role.Supervisor) hub.sendTo(conn, { type: 'snapshot', ...conversations.snapshot() });
-    else void welcome(conn).catch((err: unknown) => log.error({ err }, 'connect handling failed'));
+    if (can(principal.role, Permission.WatchAll)) hub.sendTo(conn, { type: 'snapshot', ...conversations.snapshot() });
+    else if (principal.role === Role.Agent || principal.role === Role.Shopper) void welcome(conn).catch((err: unknown) => log.error({ err }, 'connect handling failed'));
   }
 
   /**

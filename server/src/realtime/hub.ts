@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import { CloseCode, Role, type ServerMessage } from '../../../protocol/index';
+import { can, Permission } from '../auth/permissions';
 import { ownerOf, type Principal } from '../auth/tokens';
 import { cutIfBehind } from '../socket-limits';
 
@@ -22,7 +23,7 @@ export class Hub {
     let set = this.byOwner.get(conn.owner);
     if (!set) this.byOwner.set(conn.owner, (set = new Set()));
     set.add(conn);
-    if (principal.role === Role.Supervisor) this.supervisors.add(conn);
+    if (can(principal.role, Permission.WatchAll)) this.supervisors.add(conn);
     if (principal.role === Role.Shopper) {
       this.shoppers++;
       this.shoppersByNet.set(principal.net, (this.shoppersByNet.get(principal.net) ?? 0) + 1);

@@ -21,8 +21,8 @@ export interface WooCommerceAdapterOptions {
   timeoutMs?: number;
   /** Largest answer body accepted, in bytes; default 1 MiB. */
   maxResponseBytes?: number;
-  /** How a customer's VIP level is read; default: the `counterpart_vip` customer meta. */
-  vip?: VipRule;
+  /** How a customer's VIP level is read (a function: read on each use, so an admin can change it); default: the `counterpart_vip` customer meta. */
+  vip?: VipRule | (() => VipRule);
 }
 
 /**
@@ -42,6 +42,9 @@ export function parseVipRule(text: string): VipRule {
     return { kind: 'spent', thresholds: thresholds.sort((a, b) => a - b) };
   throw new Error(`VIP_RULE "${text}" is not meta:<customer meta key> or spent:<amount>,<amount>… (e.g. spent:500,2000)`);
 }
+
+/** The rule as `VIP_RULE` spells it (the inverse of parseVipRule). */
+export const formatVipRule = (r: VipRule): string => (r.kind === 'meta' ? `meta:${r.key}` : `spent:${r.thresholds.join(',')}`);
 
 const vipLevel = (n: number): number => (Number.isFinite(n) ? Math.min(9, Math.max(0, Math.floor(n))) : 0);
 
@@ -184,7 +187,7 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
   }
 
   async function vipOf(c: z.output<typeof WooCustomer>): Promise<number> {
-    const rule = opts.vip ?? DEFAULT_VIP_RULE;
+    const rule = (typeof opts.vip === 'function' ? opts.vip() : opts.vip) ?? DEFAULT_VIP_RULE;
     if (rule.kind === 'meta') return vipLevel(Number(c.meta_data.find((m) => m.key === rule.key)?.value ?? 0));
     const paid = (await get(`orders?customer=${c.id}&status=completed&per_page=100`, z.array(WooOrder))) ?? [];
     const spent = paid.reduce((sum, o) => sum + (Number(o.total) || 0), 0);

@@ -14,7 +14,9 @@ import {
   type TicketList,
   type TicketUpdate,
   type TicketView,
+  type StaffRole,
 } from '../../../protocol/index';
+import { can, Permission } from '../auth/permissions';
 import type { Principal, TokenService } from '../auth/tokens';
 import type { ConversationStore } from '../conversations/store';
 import type { ShopAdapter } from '../shop/adapter';
@@ -22,7 +24,7 @@ import type { Author, TicketRow, TicketStore } from './store';
 import { shopperTicketView, staffTicketView, ticketList } from './views';
 
 type Row = Record<string, unknown>;
-export type Staff = Extract<Principal, { role: Role.Agent | Role.Supervisor }>;
+export type Staff = Extract<Principal, { role: StaffRole }>;
 export type Shopper = Extract<Principal, { role: Role.Shopper }>;
 /** What a ticket link proves: this ticket, of this site. */
 export type LinkClaim = { ticketId: number; siteId: number };
@@ -55,7 +57,7 @@ export class TicketDesk {
 
   /** An agent may see a ticket they are assigned or took part in a conversation of; supervisors any. */
   private async mayRead(p: Staff, t: TicketRow): Promise<boolean> {
-    if (p.role === Role.Supervisor || t.assigneeId === p.userId) return true;
+    if (can(p.role, Permission.AllTickets) || t.assigneeId === p.userId) return true;
     const hit = await this.store
       .db('participants')
       .join('conversations', 'conversations.id', 'participants.conversation_id')
@@ -79,7 +81,7 @@ export class TicketDesk {
   async forConversation(p: Staff, conversationId: string): Promise<TicketView> {
     const c = await this.conversations.db('conversations').where({ id: conversationId }).first<Row | undefined>();
     const tookPart =
-      c && (p.role === Role.Supervisor || (await this.conversations.db('participants').where({ conversation_id: conversationId, role: Role.Agent, party_id: String(p.userId) }).first('id')));
+      c && (can(p.role, Permission.AllTickets) || (await this.conversations.db('participants').where({ conversation_id: conversationId, role: Role.Agent, party_id: String(p.userId) }).first('id')));
     if (!c || !tookPart) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation of yours');
     if (c.answered_at === null) throw new CounterpartError(ErrorCode.InvalidTransition, 'A conversation has a ticket once an agent has answered it');
     const id = await this.store.ensureForConversation(conversationId, this.now());
@@ -87,7 +89,7 @@ export class TicketDesk {
   }
 
   async list(p: Staff, opts: { status?: TicketStatus; limit: number }): Promise<TicketList> {
-    return ticketList(this.store, { ...opts, ...(p.role === Role.Agent ? { assigneeId: p.userId } : {}) });
+    return ticketList(this.store, { ...opts, ...(can(p.role, Permission.AllTickets) ? {} : { assigneeId: p.userId }) });
   }
 
   /** An edit against the version read; a linked order must exist and be the customer's; resolving ends the agent's wrap-up. */

@@ -1,0 +1,73 @@
+/** Admin: staff accounts, skills and capacity, runtime settings, the audit log. */
+import { z } from 'zod';
+import { ANY_CATEGORY, IssueType, LANGUAGE_PATTERN, MAX_SKILL_LEVEL, Role } from './constants';
+
+const staffRole = z.enum([Role.Agent, Role.Supervisor, Role.Admin]);
+
+export const Skill = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('issue'), value: z.enum(IssueType), level: z.number().int().min(1).max(MAX_SKILL_LEVEL) }),
+  z.object({ kind: z.literal('language'), value: z.string().regex(LANGUAGE_PATTERN), level: z.number().int().min(1).max(MAX_SKILL_LEVEL) }),
+  z.object({ kind: z.literal('category'), value: z.union([z.literal(ANY_CATEGORY), z.string().regex(/^[1-9][0-9]{0,9}$/)]), level: z.number().int().min(1).max(MAX_SKILL_LEVEL) }),
+]);
+export type Skill = z.infer<typeof Skill>;
+
+export const StaffAccount = z.object({
+  id: z.number().int(),
+  email: z.string(),
+  name: z.string(),
+  role: staffRole,
+  active: z.boolean(),
+  /** Invited and has not set a password yet. */
+  invited: z.boolean(),
+  skills: z.array(Skill),
+  /** Chats at once; null: the site's default (MAX_CHATS). */
+  maxChats: z.number().int().nullable(),
+});
+export type StaffAccount = z.infer<typeof StaffAccount>;
+export const StaffList = z.object({ staff: z.array(StaffAccount) });
+export type StaffList = z.infer<typeof StaffList>;
+
+export const InviteRequest = z.object({ email: z.string().trim().toLowerCase().email().max(254), name: z.string().trim().min(1).max(120), role: staffRole }).strict();
+export type InviteRequest = z.infer<typeof InviteRequest>;
+/** The invite link is shown once to the admin, who passes it on; it sets the first password. */
+export const InviteResponse = z.object({ account: StaffAccount, inviteUrl: z.string(), expiresAt: z.string() });
+export type InviteResponse = z.infer<typeof InviteResponse>;
+export const AcceptInvite = z.object({ token: z.string().min(1).max(2048), password: z.string().min(10).max(256) }).strict();
+export type AcceptInvite = z.infer<typeof AcceptInvite>;
+
+export const StaffUpdate = z
+  .object({ name: z.string().trim().min(1).max(120).optional(), role: staffRole.optional(), active: z.boolean().optional() })
+  .strict()
+  .refine((u) => u.name !== undefined || u.role !== undefined || u.active !== undefined, 'nothing to change');
+export type StaffUpdate = z.infer<typeof StaffUpdate>;
+export const SkillsUpdate = z.object({ skills: z.array(Skill).max(64) }).strict();
+export type SkillsUpdate = z.infer<typeof SkillsUpdate>;
+export const CapacityUpdate = z.object({ maxChats: z.number().int().min(1).max(20).nullable() }).strict();
+export type CapacityUpdate = z.infer<typeof CapacityUpdate>;
+
+/** Routing settings changed at runtime (stored; the environment gives the defaults). */
+export const RoutingSettings = z
+  .object({
+    wrapUpMs: z.number().int().min(0).max(3_600_000),
+    widenAfterMs: z.number().int().min(0).max(86_400_000),
+    maxChats: z.number().int().min(1).max(20),
+    maxConversations: z.number().int().min(1).max(21),
+    missedRingsAway: z.number().int().min(1).max(20),
+    /** `meta:<customer meta key>` or `spent:<threshold>,<threshold>…` (see docs/routing.md). */
+    vipRule: z.string().trim().min(1).max(200),
+  })
+  .strict();
+export type RoutingSettings = z.infer<typeof RoutingSettings>;
+
+export const AuditEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor: z.object({ id: z.number().int().nullable(), name: z.string() }),
+  action: z.string(),
+  target: z.string(),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+export const AuditList = z.object({ entries: z.array(AuditEntry), more: z.boolean() });
+export type AuditList = z.infer<typeof AuditList>;

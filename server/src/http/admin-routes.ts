@@ -1,0 +1,82 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { AcceptInvite, CapacityUpdate, CounterpartError, ErrorCode, InviteRequest, Paths, RoutingSettings, SkillsUpdate, StaffUpdate, type InviteResponse, type StaffList } from '../../../protocol/index';
+import { auditPage, type Actor } from '../admin/audit';
+import { Permission } from '../auth/permissions';
+import type { ApiDeps } from './api';
+import { principalOf, requirePermission } from './auth';
+import { RequestBudget, addressKey } from './limits';
+
+/** How long an invite link works. */
+const INVITE_TTL_SECONDS = 7 * 24 * 3600;
+
+const idOf = (ctx: Context): number => {
+  const raw = ctx.params.id ?? '';
+  if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new CounterpartError(ErrorCode.NotFound, 'No such staff account');
+  return Number(raw);
+};
+const actorOf = (ctx: Context): Actor => {
+  const p = principalOf(ctx);
+  if (p.role === 'shopper') throw new CounterpartError(ErrorCode.Forbidden, 'Staff only');
+  return { id: p.userId, name: p.name };
+};
+
+/** Admin: staff (invite, change, deactivate, skills, capacity), routing settings, the audit log. Every change is audited. */
+export function adminRoutes(r: Router, { config, sessions, tokens, staff, settings, db }: ApiDeps): void {
+  const manageStaff = requirePermission(sessions, Permission.ManageStaff);
+  const manageSettings = requirePermission(sessions, Permission.ManageSettings);
+  const accepts = new RequestBudget({ points: 10, perSeconds: 600 }, 'invite attempts from your address');
+
+  r.get('/admin/staff', manageStaff, async (ctx) => {
+    const body: StaffList = { staff: await staff.list() };
+    ctx.body = body;
+  });
+
+  r.post('/admin/staff', manageStaff, async (ctx) => {
+    const account = await staff.invite(actorOf(ctx), InviteRequest.parse(ctx.request.body));
+    const { token, expiresAt } = await tokens.issueInvite(account.id, INVITE_TTL_SECONDS);
+    const origin = config.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
+    const body: InviteResponse = { account, inviteUrl: `${origin.replace(/\/+$/, '')}${Paths.dashboard}#/invite/${token}`, expiresAt };
+    ctx.status = 201;
+    ctx.body = body;
+  });
+
+  r.patch('/admin/staff/:id', manageStaff, async (ctx) => {
+    const id = idOf(ctx);
+    ctx.body = await staff.update(actorOf(ctx), id, StaffUpdate.parse(ctx.request.body));
+  });
+
+  r.put('/admin/staff/:id/skills', manageStaff, async (ctx) => {
+    const id = idOf(ctx);
+    ctx.body = await staff.setSkills(actorOf(ctx), id, SkillsUpdate.parse(ctx.request.body).skills);
+  });
+
+  r.put('/admin/staff/:id/capacity', manageStaff, async (ctx) => {
+    const id = idOf(ctx);
+    ctx.body = await staff.setCapacity(actorOf(ctx), id, CapacityUpdate.parse(ctx.request.body).maxChats);
+  });
+
+  r.get('/admin/settings', manageSettings, (ctx) => {
+    ctx.body = settings.current();
+  });
+
+  r.put('/admin/settings', manageSettings, async (ctx) => {
+    ctx.body = await settings.update(actorOf(ctx), RoutingSettings.parse(ctx.request.body));
+  });
+
+  r.get('/admin/audit', requirePermission(sessions, Permission.ReadAudit), async (ctx) => {
+    const limit = Math.min(Math.max(Number(ctx.query.limit) || 50, 1), 200);
+    const before = ctx.query.before === undefined ? undefined : Number(ctx.query.before);
+    if (before !== undefined && (!Number.isSafeInteger(before) || before < 1)) throw new CounterpartError(ErrorCode.BadRequest, 'before: an entry id');
+    ctx.body = await auditPage(db, { limit, before });
+  });
+
+  /** An invited person sets their first password, and is signed in. */
+  r.post('/auth/accept-invite', accepts.middleware((ctx) => addressKey(ctx.ip)), async (ctx) => {
+    const { token, password } = AcceptInvite.parse(ctx.request.body);
+    const id = await tokens.invite(token);
+    if (id === null) throw new CounterpartError(ErrorCode.Unauthorized, 'This invite is not valid any more');
+    const user = await staff.acceptInvite(id, password);
+    ctx.body = await sessions.create({ id: Number(user.id), name: String(user.name), email: String(user.email), role: String(user.role) });
+  });
+}
