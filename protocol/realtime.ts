@@ -40,6 +40,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   /** After a reload or reconnect: the state and every message after `afterSeq` (answered by `conversation.sync`). */
   z.object({ type: z.literal('conversation.resume'), conversationId, afterSeq: seq }),
   z.object({ type: z.literal('conversation.end'), conversationId }),
+  /** A waiting shopper asks to be called back: they need not watch the queue; if they leave first, it becomes a ticket. */
+  z.object({ type: z.literal('conversation.callback'), conversationId }),
   z.object({ type: z.literal('offer.accept'), conversationId }),
   z.object({ type: z.literal('offer.decline'), conversationId }),
   /**
@@ -99,6 +101,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     issueType: z.enum(IssueType),
     language: z.string(),
     vip: z.number().int().nonnegative(),
+    /** The shopper asked to be called back (their page may be in the background). */
+    callback: z.boolean(),
     /** Handed on by another agent, with their note for you. */
     transfer: z.object({ fromName: z.string(), note: z.string() }).nullable(),
   }),

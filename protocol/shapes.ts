@@ -120,6 +120,8 @@ export const ConversationView = z.object({
   endedAt: z.string().nullable(),
   endedBy: z.enum(EndedBy).nullable(),
   endReason: z.enum(EndReason).nullable(),
+  /** The shopper asked to be called back (instead of watching the queue) at this time. */
+  callbackAt: z.string().nullable(),
   lastQos: QosSample.extend({ at: z.string(), from: Party }).nullable(),
 });
 export type ConversationView = z.infer<typeof ConversationView>;

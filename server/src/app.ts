@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import Koa from 'koa';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CounterpartError, ErrorCode, RingEndReason, Paths, Role, partyKey } from '../../protocol/index';
+import { CounterpartError, ErrorCode, RingEndReason, TERMINAL_STATES, Paths, Role, partyKey } from '../../protocol/index';
 import { NonceStore } from './auth/nonces';
 import { StaffSessions } from './auth/sessions';
 import { Tickets } from './auth/tickets';
@@ -101,6 +101,10 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   // Every answered conversation opens (or joins) a ticket as it is answered; a transfer and its note go on it.
   conversations.events.on('offerEnded', (c, _agent, reason) => {
     if (reason === RingEndReason.Accepted) void desk.opened(c.id).catch((err: unknown) => log.error({ err, id: c.id }, 'opening the ticket failed'));
+  });
+  // A callback the shopper left before an agent was free becomes a ticket to follow up.
+  conversations.events.on('changed', (c) => {
+    if (c.callbackAt && !c.answeredAt && TERMINAL_STATES.has(c.state)) void desk.callbackMissed(c.id).catch((err: unknown) => log.error({ err, id: c.id }, 'callback ticket failed'));
   });
   // The ticket follows the conversation: a transfer and its note are on it for the next agent.
   conversations.events.on('transferred', (c, from, note) => void desk.transferred(c.id, from, note).catch((err: unknown) => log.error({ err, id: c.id }, 'ticket transfer entry failed')));

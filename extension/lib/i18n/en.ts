@@ -40,6 +40,7 @@ export const en = {
     about: (product: string, price: string) => `About: ${product} (${price})`,
     waitingMessages: 'Written while waiting:',
     earlierMessages: 'Said so far:',
+    callback: 'Call back',
     secondsLeft: (s: number) => `${s} s`,
     transferredBy: (name: string) => `Transferred to you by ${name}`,
     accept: 'Accept',

@@ -39,6 +39,7 @@ export const zh: Catalogue = {
     guest: '访客',
     about: (product: string, price: string) => `咨询商品：${product}（${price}）`,
     earlierMessages: '之前的对话：',
+    callback: '回电',
     secondsLeft: (s: number) => `${s} 秒`,
     transferredBy: (name: string) => `${name} 转接给您`,
     waitingMessages: '等待时发来的消息：',

@@ -123,7 +123,7 @@ export class Lifecycle {
         vip: customer?.vip ?? 0, categoryIds: product?.categories.map((k) => k.id) ?? [], customer, product, pageUrl: req.pageUrl,
         lastSeq: 0, offeredAgentId: null, ringPeerId: null, proposal: null, requestedAt: at, offeredAt: null, answeredAt: null, endedAt: null, endedBy: null,
         endReason: null, waitDeadline: this.core.now() + core.opts.queue.maxWaitMs, offerDeadline: null, media: null,
-        participants: [newParticipant(shopper, at)], transfer: null,
+        participants: [newParticipant(shopper, at)], transfer: null, callbackAt: null,
       };
       await core.store.insert(c);
       core.live.set(c.id, c);

@@ -84,6 +84,8 @@ export type Conversation = {
   media: MediaSession | null;
   /** The last hand-on by an agent: back in the queue, directed to `toAgentId` (null: the issue type's queue). */
   transfer: Transfer | null;
+  /** The shopper asked to be called back then. */
+  callbackAt: string | null;
 };
 
 export type Transfer = { fromId: number; fromName: string; toAgentId: number | null; note: string; at: string };
@@ -135,6 +137,7 @@ export function conversationFromRows(row: Row, participants: Row[], media: Row |
     offerDeadline: num(row.offer_deadline),
     participants: participants.map(participantFromRow),
     media: media ? mediaFromRow(media) : null,
+    callbackAt: iso(row.callback_at),
     transfer:
       row.transferred_at != null
         ? { fromId: Number(row.transfer_from), fromName: String(row.transfer_from_name ?? ''), toAgentId: num(row.transfer_to), note: String(row.transfer_note ?? ''), at: iso(row.transferred_at)! }
@@ -262,6 +265,7 @@ export function conversationView(c: Conversation, lastQos: ConversationView['las
     endedAt: c.endedAt,
     endedBy: c.endedBy,
     endReason: c.endReason,
+    callbackAt: c.callbackAt,
     lastQos,
   };
 }

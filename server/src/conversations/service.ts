@@ -11,6 +11,7 @@ import { Media } from './media';
 import { participantOf, type Conversation } from './model';
 import { sanitizePageUrl } from './page-url';
 import { Transfers } from './transfer';
+import { Callbacks } from './callback';
 import type { ConversationStore } from './store';
 
 export type { ConversationOptions };
@@ -33,6 +34,7 @@ export class Conversations {
   readonly chat: Chat;
   readonly media: Media;
   readonly transfers: Transfers;
+  readonly callbacks: Callbacks;
 
   constructor(
     store: ConversationStore,
@@ -46,6 +48,7 @@ export class Conversations {
     this.chat = new Chat(this.core);
     this.media = new Media(this.core, this.lifecycle);
     this.transfers = new Transfers(this.core, this.lifecycle);
+    this.callbacks = new Callbacks(this.core);
   }
 
   get events() {

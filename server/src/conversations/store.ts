@@ -145,6 +145,11 @@ export class ConversationStore {
     });
   }
 
+  /** The waiting shopper asked to be called back; false when it is no longer waiting. */
+  async setCallback(id: string, at: string): Promise<boolean> {
+    return (await this.db('conversations').where({ id }).whereIn('state', [S.Queued, S.Offered]).update({ callback_at: at })) === 1;
+  }
+
   /** A transfer directed to one agent falls back to the issue type's queue (they did not take it). */
   async clearTransferTarget(id: string): Promise<void> {
     await this.db('conversations').where({ id }).update({ transfer_to: null });

@@ -25,7 +25,7 @@ export function bridgeToHub(conversations: Conversations, hub: Hub): () => void 
     ev.on('offer', (c, agentId, preview, timeoutMs) =>
       hub.send(partyKey(agentParty(agentId)), {
         type: 'offer', conversationId: c.id, channel: c.channel, customer: c.customer, product: c.product, preview, timeoutMs,
-        issueType: c.issueType, language: c.language, vip: c.vip, transfer: c.transfer ? { fromName: c.transfer.fromName, note: c.transfer.note } : null,
+        issueType: c.issueType, language: c.language, vip: c.vip, callback: c.callbackAt !== null, transfer: c.transfer ? { fromName: c.transfer.fromName, note: c.transfer.note } : null,
       }),
     ),
     ev.on('offerEnded', (c, agentId, reason, setAway) =>

@@ -86,6 +86,8 @@ export function createRealtime(opts: RealtimeOptions) {
         return hub.sendTo(conn, { type: 'conversation.sync', ...(await c.resume(p, msg.conversationId, 0)) });
       case 'offer.decline':
         return c.lifecycle.decline(actor, msg.conversationId);
+      case 'conversation.callback':
+        return c.callbacks.request(actor, msg.conversationId);
       case 'conversation.transfer':
         return c.transfers.transfer(actor, msg.conversationId, msg.to, msg.note);
       case 'chat.send':

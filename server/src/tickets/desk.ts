@@ -6,6 +6,7 @@ import {
   Role,
   TERMINAL_STATES,
   TicketEntryKind,
+  TicketSource,
   TicketStatus,
   type ConversationState,
   type RatingRequest,
@@ -118,6 +119,11 @@ export class TicketDesk {
   /** An agent answered the conversation: its ticket is opened (or joined) now. */
   async opened(conversationId: string): Promise<void> {
     await this.store.ensureForConversation(conversationId, this.now());
+  }
+
+  /** A shopper who asked to be called back left before an agent was free: the request becomes a ticket to follow up. */
+  async callbackMissed(conversationId: string): Promise<void> {
+    await this.store.ensureForConversation(conversationId, this.now(), TicketSource.Callback);
   }
 
   /** A transfer is on the ticket: who handed it on, with their note (staff only). */

@@ -97,9 +97,9 @@ export class TicketStore {
    * session's) unresolved ticket about the same issue type (a follow-up), else a new one. Null
    * when the conversation does not exist.
    */
-  async ensureForConversation(conversationId: string, at: string): Promise<number | null> {
+  async ensureForConversation(conversationId: string, at: string, source = TicketSource.Conversation): Promise<number | null> {
     try {
-      return await this.openFor(conversationId, at);
+      return await this.openFor(conversationId, at, source);
     } catch (err) {
       if (!(err instanceof LostRace)) throw err;
       // Another request (or node) gave it its ticket first: that one it is.
@@ -108,7 +108,7 @@ export class TicketStore {
     }
   }
 
-  private openFor(conversationId: string, at: string): Promise<number | null> {
+  private openFor(conversationId: string, at: string, source: TicketSource): Promise<number | null> {
     return this.db.transaction(async (trx) => {
       const c = await trx('conversations').where({ id: conversationId }).first<Row | undefined>();
       if (!c) return null;
@@ -123,7 +123,7 @@ export class TicketStore {
         await trx('tickets').where({ id: ticketId }).update({ updated_at: at, ...(assigneeId !== null ? { assignee_id: assigneeId } : {}) }).increment('version', 1);
       } else {
         ticketId = await this.insert(trx, {
-          siteId: Number(c.site_id), issueType: c.issue_type as IssueType, source: TicketSource.Conversation,
+          siteId: Number(c.site_id), issueType: c.issue_type as IssueType, source,
           customerId: numOrNull(c.customer_id), customerName: strOrNull(c.customer_name), customerEmail: emailOf(c.context), shopperId: String(c.shopper_id),
         }, assigneeId, at);
       }

@@ -8,6 +8,7 @@ import * as m006 from './20261128_006_tickets';
 import * as m007 from './20261129_007_transfer';
 import * as m008 from './20261130_008_canned';
 import * as m010 from './20261202_010_admin';
+import * as m011 from './20261203_011_callback';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -22,6 +23,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261129_007_transfer', m007],
   ['20261130_008_canned', m008],
   ['20261202_010_admin', m010],
+  ['20261203_011_callback', m011],
 ];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */
