@@ -33,6 +33,8 @@ export class TicketEditor {
     if (this.conversationId === conversationId && this.ticket) return;
     Object.assign(this, { conversationId, ticket: null, error: null, saved: false });
     await this.run(() => this.request(`/conversations/${encodeURIComponent(conversationId)}/ticket`), conversationId);
+    // Opening is not an edit: nothing to say "saved" about yet.
+    if (this.conversationId === conversationId) this.saved = false;
   }
 
   /** Changes fields; resolving also ends the agent's wrap-up on the server. */
