@@ -65,6 +65,8 @@ export enum ErrorCode {
   Conflict = 'conflict',
   /** The queue for this shop is full: try again later. */
   QueueFull = 'queue_full',
+  /** The shop is closed now (outside its business hours): leave a message instead. */
+  Closed = 'closed',
   /** The server is shutting down or saturated: try again shortly. */
   Unavailable = 'unavailable',
   Internal = 'internal',

@@ -10,3 +10,4 @@ export * from './realtime';
 export * from './client';
 export * from './tickets';
 export * from './admin';
+export * from './hours';

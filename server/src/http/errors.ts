@@ -24,6 +24,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.AgentInCall]: 409,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.QueueFull]: 503,
+  [ErrorCode.Closed]: 409,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
   [ErrorCode.ShopUnavailable]: 502,

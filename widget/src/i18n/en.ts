@@ -179,6 +179,7 @@ export const en = {
     [ErrorCode.Conflict]: 'This was changed or done already. Reload and try again.',
     [ErrorCode.AgentInCall]: 'The agent is in another call right now. You can keep chatting and try again in a moment.',
     [ErrorCode.QueueFull]: 'All our agents are busy and the queue is full. Please try again in a few minutes.',
+    [ErrorCode.Closed]: 'We are closed right now. Leave us a message and we will reply by e-mail.',
     [ErrorCode.Unavailable]: 'Our service is restarting. Please try again in a moment.',
     [ErrorCode.Internal]: 'We could not reach our service. Please try again.',
   } satisfies Record<ErrorCode, string>,

@@ -171,6 +171,7 @@ export const zh: Catalogue = {
     [ErrorCode.Conflict]: '内容已被更改或已经完成。请刷新后重试。',
     [ErrorCode.AgentInCall]: '客服正在另一通电话中。您可以继续文字聊天，稍后再试。',
     [ErrorCode.QueueFull]: '客服全忙，排队人数已满，请几分钟后再试。',
+    [ErrorCode.Closed]: '我们现在不在营业时间。请给我们留言，我们会通过邮件回复您。',
     [ErrorCode.Unavailable]: '服务正在重启，请稍后再试。',
     [ErrorCode.Internal]: '无法连接到客服服务，请重试。',
   },
