@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSource } from '../../server/src/db/migrations/index';
 
-const TABLES = ['agent_skills', 'agent_status', 'audit_log', 'canned_responses', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'ratings', 'settings', 'sites', 'staff_sessions', 'ticket_entries', 'ticket_files', 'tickets', 'used_nonces', 'users'];
+const TABLES = ['agent_skills', 'agent_status', 'audit_log', 'canned_responses', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'ratings', 'settings', 'site_closed_dates', 'site_hours', 'site_hours_intervals', 'sites', 'staff_sessions', 'ticket_entries', 'ticket_files', 'tickets', 'used_nonces', 'users'];
 
 let dir: string;
 let db: Knex;
@@ -90,6 +90,14 @@ describe('migrations on a fresh SQLite file', () => {
     await db('staff_sessions').insert({ id: 'a'.repeat(32), user_id: staffId, refresh_hash: 'f'.repeat(64), created_at: at, expires_at: at });
     await db('users').where({ id: staffId }).delete();
     expect(await db('staff_sessions').count({ n: '*' })).toEqual([{ n: 0 }]);
+    // A site's business hours: intervals and closed dates (one row per date) go with its hours row.
+    await db('site_hours').insert({ site_id: siteId, timezone: 'Europe/Berlin', updated_at: at });
+    await db('site_hours_intervals').insert({ site_id: siteId, weekday: 1, opens: '09:00', closes: '17:00' });
+    await db('site_closed_dates').insert({ site_id: siteId, date: '2026-12-25' });
+    await expect(db('site_closed_dates').insert({ site_id: siteId, date: '2026-12-25' })).rejects.toThrow();
+    await expect(db('site_hours').insert({ site_id: siteId, timezone: 'UTC', updated_at: at })).rejects.toThrow();
+    await db('site_hours').where({ site_id: siteId }).delete();
+    for (const t of ['site_hours_intervals', 'site_closed_dates']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
     // A nonce is used once: its primary key is the compare-and-set.
     await db('used_nonces').insert({ nonce: 't:n1', expires_at: at });
     await expect(db('used_nonces').insert({ nonce: 't:n1', expires_at: at })).rejects.toThrow();

@@ -7,6 +7,7 @@ import * as m005 from './20261127_005_routing';
 import * as m006 from './20261128_006_tickets';
 import * as m007 from './20261129_007_transfer';
 import * as m008 from './20261130_008_canned';
+import * as m009 from './20261201_009_hours';
 import * as m010 from './20261202_010_admin';
 import * as m011 from './20261203_011_callback';
 
@@ -22,6 +23,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261128_006_tickets', m006],
   ['20261129_007_transfer', m007],
   ['20261130_008_canned', m008],
+  ['20261201_009_hours', m009],
   ['20261202_010_admin', m010],
   ['20261203_011_callback', m011],
 ];
