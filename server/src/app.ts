@@ -32,6 +32,7 @@ import { bridgeToHub } from './realtime/bridge';
 import type { ShopAdapter } from './shop/adapter';
 import { createWooCommerceAdapter } from './shop/woocommerce';
 import { SiteRegistry } from './sites';
+import { HoursStore } from './sites/hours-store';
 import { refuseUpgrade, requestTarget } from './upgrade';
 
 export type RunningServer = {
@@ -66,6 +67,9 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   const store = new ConversationStore(db);
   const sites = new SiteRegistry(db);
   await sites.upsert({ key: config.site.key, name: 'Demo shop', origins: config.site.origins, identitySecret: config.site.identitySecret });
+  // Business hours: BUSINESS_HOURS is the site's default only; what is stored stays (none stored: open always).
+  const hours = new HoursStore(db);
+  if (await hours.ensureDefault(sites.byKey(config.site.key)!.id, config.businessHours)) log.info('business hours of the site set from BUSINESS_HOURS');
 
   const tokens = new TokenService(signingSecret(config));
   const nonces = new NonceStore(db);
@@ -133,6 +137,10 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
     log,
     refusals,
     capacity: { sockets: config.capacity.realtimeSockets, staffReserve: config.capacity.staffReserve },
+    // Outside business hours a new request is refused (`closed`); a conversation going on is not (a resend gets it back).
+    beforeStart: async (p) => {
+      if (conversations.liveOf(p).length === 0) await hours.assertOpen(p.siteId);
+    },
   });
   conversations.events.on('peersRetired', (peerIds) => signaling.closePeers(peerIds));
   // A shopper whose last conversation ended holds no peer at all (also ones it opened and never joined).

@@ -1,4 +1,5 @@
 import { parseVipRule, type VipRule } from './shop/woocommerce';
+import { BusinessHours } from '../../protocol/index';
 import { z } from 'zod';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,25 @@ import path from 'node:path';
 const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** BUSINESS_HOURS: JSON of the protocol's BusinessHours; a bad value names what is wrong. */
+const businessHours = z
+  .string()
+  .optional()
+  .transform((raw, ctx): BusinessHours | null => {
+    if (!raw?.trim()) return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON (e.g. {"timezone":"Europe/Berlin","weekly":{"mon":[{"from":"09:00","to":"17:00"}]}})' });
+      return z.NEVER;
+    }
+    const parsed = BusinessHours.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const i of parsed.error.issues) ctx.addIssue({ code: 'custom', message: `${i.path.join('.') || '(value)'}: ${i.message}` });
+    return z.NEVER;
+  });
 
 const Env = z.object({
   /** `production` refuses weak settings (short TURN secret) that a demo tolerates. */
@@ -90,6 +110,10 @@ const Env = z.object({
   QUEUE_MAX_PER_SITE: z.coerce.number().int().positive().default(100),
   /** A request waiting longer than this ends (queue_timeout). */
   QUEUE_MAX_WAIT_MS: z.coerce.number().int().positive().default(15 * 60_000),
+  /** A shopper waiting this long with no agent is offered to leave a message instead (the widget counts). */
+  OFFLINE_AFTER_MS: z.coerce.number().int().nonnegative().max(24 * 3600_000).default(120_000),
+  /** The demo site's business hours (JSON), written at start only if the site has none stored. Unset: open always. */
+  BUSINESS_HOURS: businessHours,
   /** On shutdown, sockets that have not closed after this long are cut. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().max(2000).default(1500),
   /** A call accepted but without media after this long is ended (ICE failed). */
@@ -125,6 +149,8 @@ export type Config = {
   maxPeersPerOwner: number;
   capacity: { peers: number; realtimeSockets: number; staffReserve: number };
   queue: { maxPerSite: number; maxWaitMs: number };
+  offlineAfterMs: number;
+  businessHours: BusinessHours | null;
   shutdownGraceMs: number;
   connectTimeoutMs: number;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
@@ -196,6 +222,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPeersPerOwner: e.MAX_PEERS_PER_OWNER,
     capacity: { peers: e.MAX_PEERS ?? socketBudget(), realtimeSockets: e.MAX_REALTIME_SOCKETS ?? socketBudget(), staffReserve: e.STAFF_RESERVE },
     queue: { maxPerSite: e.QUEUE_MAX_PER_SITE, maxWaitMs: e.QUEUE_MAX_WAIT_MS },
+    offlineAfterMs: e.OFFLINE_AFTER_MS,
+    businessHours: e.BUSINESS_HOURS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,

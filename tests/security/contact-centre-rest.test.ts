@@ -1,5 +1,5 @@
 /**
- * The contact-centre endpoints (tickets, ratings, ticket links, canned responses, admin) sent
+ * The contact-centre endpoints (tickets, ratings, ticket links, offline messages, canned responses, admin) sent
  * hostile input generated from their zod schemas (fast-check) with every kind of credential —
  * agent, supervisor, admin, shopper, a ticket link, forged, expired, garbage, none — and arbitrary
  * path ids and queries. Each answer is a clear refusal or a success, never a 5xx; the process stays
@@ -14,6 +14,7 @@ import {
   CapacityUpdate,
   InviteRequest,
   LoginResponse,
+  OfflineMessageRequest,
   PublicRatingRequest,
   RatingRequest,
   RoutingSettings,
@@ -69,6 +70,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/tickets/1/notes', schema: TicketNoteRequest, ok: [200] },
   { method: 'POST', path: `/api/shopper/conversations/${ID}/rating`, schema: RatingRequest, ok: [204] },
   { method: 'POST', path: `/api/shopper/conversations/${ID}/ticket-link`, ok: [200] },
+  { method: 'POST', path: '/api/shopper/offline-message', schema: OfflineMessageRequest, ok: [200] },
   { method: 'POST', path: '/api/public/ticket/messages', schema: TicketNoteRequest, ok: [200] },
   { method: 'POST', path: '/api/public/ticket/rating', schema: PublicRatingRequest, ok: [200] },
   { method: 'POST', path: '/api/canned', schema: CannedInput, ok: [201] },
@@ -109,7 +111,7 @@ describe('contact-centre endpoints under hostile input', () => {
         const gets = [
           `/api/tickets/${enc}`, `/api/tickets?status=${query}&limit=${query}`, `/api/ticket-files/${enc}`, `/api/conversations/${enc}/ticket`,
           `/api/conversations/${enc}/customer`, `/api/public/ticket`, `/api/public/ticket/files/${enc}`, `/api/admin/audit?limit=${query}&before=${query}`,
-          `/api/admin/staff`, `/api/canned`,
+          `/api/admin/staff`, `/api/canned`, `/api/shopper/availability?x=${query}`,
         ];
         for (const p of gets) expectClearRefusal(await raw(`${srv.url}${p}`, { headers }), [200, 400, 401, 403, 404], `GET ${p} with ${auth.name}`);
         for (const [method, p] of [['DELETE', `/api/canned/${enc}`], ['PATCH', `/api/admin/staff/${enc}`], ['PUT', `/api/admin/staff/${enc}/skills`]] as const)

@@ -43,6 +43,8 @@ const TABLE: [string, string, unknown, Who[]][] = [
   ['GET', '/api/admin/audit', undefined, holders(Permission.ReadAudit)],
   ['POST', `/api/shopper/conversations/${ID}/rating`, { score: 5 }, [Role.Shopper]],
   ['POST', `/api/shopper/conversations/${ID}/ticket-link`, undefined, [Role.Shopper]],
+  ['GET', '/api/shopper/availability', undefined, [Role.Shopper]],
+  ['POST', '/api/shopper/offline-message', { name: '' }, [Role.Shopper]],
   ['POST', '/api/auth/logout', undefined, STAFF],
 ];
 

@@ -141,10 +141,10 @@ export class Lifecycle {
     }
   }
 
-  /** An explicit end (hang-up, cancel) by a participant. */
-  end(actor: Actor, id: string): Promise<void> {
+  /** An explicit end (hang-up, cancel) by a participant; `unanswered`: only while no agent has answered it (else `invalid_transition`). */
+  end(actor: Actor, id: string, unanswered = false): Promise<void> {
     const event = actor.party.role === Role.Shopper ? Event.ShopperEnd : Event.AgentEnd;
-    return this.core.withConversation(id, (c) => this.apply(c, event), actor);
+    return this.core.withConversation(id, (c) => (unanswered && c.answeredAt !== null ? Promise.reject(new CounterpartError(ErrorCode.InvalidTransition, 'An agent has answered this conversation')) : this.apply(c, event)), actor);
   }
 
   /**

@@ -15,13 +15,15 @@ import { iceServersFor } from '../turn';
 import type { ApiDeps } from './api';
 import { principalOf, requireAuth } from './auth';
 import { RequestBudget, addressKey } from './limits';
+import { offlineRoutes } from './offline-routes';
 
 /**
  * What the widget calls from shop pages: a shopper session (with its first realtime ticket), and
  * PeerJS/TURN credentials — for a shopper only once it has a live call request, so anonymous
- * sessions cannot hold PeerServer or TURN capacity.
+ * sessions cannot hold PeerServer or TURN capacity. Availability and offline messages: offline-routes.ts.
  */
-export function shopperRoutes(r: Router, { config, sessions, conversations, sites, tokens, tickets, nonces, cors }: ApiDeps): void {
+export function shopperRoutes(r: Router, deps: ApiDeps): void {
+  const { config, sessions, conversations, sites, tokens, tickets, nonces, cors } = deps;
   const perAddress = new RequestBudget({ points: config.rateLimits.sessionPerMinute, perSeconds: 60 }, 'new sessions from your address');
   const perSite = new RequestBudget({ points: config.rateLimits.siteSessionsPerMinute, perSeconds: 60 }, 'new sessions on this site');
   const credsPerOwner = new RequestBudget({ points: 10, perSeconds: 60 }, 'credential requests');
@@ -73,4 +75,7 @@ export function shopperRoutes(r: Router, { config, sessions, conversations, site
     };
     ctx.body = body;
   });
+
+  // Business hours and the message a shopper leaves when nobody can take the request.
+  offlineRoutes(r, deps);
 }

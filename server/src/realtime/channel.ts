@@ -43,6 +43,8 @@ export type RealtimeOptions = {
   log: Logger;
   refusals: RefusalCounter;
   capacity: { sockets: number; staffReserve: number };
+  /** Checked before a shopper's `conversation.start` (e.g. refused with `closed` outside business hours). */
+  beforeStart?: (p: Extract<Principal, { role: Role.Shopper }>) => Promise<void>;
 };
 
 /** The one realtime channel: conversations, chat, media negotiation and presence for widget, extension and dashboard. */
@@ -73,6 +75,7 @@ export function createRealtime(opts: RealtimeOptions) {
         return c.lifecycle.setPresence(actor, msg.presence);
       case 'conversation.start': {
         if (p.role !== Role.Shopper) throw new CounterpartError(ErrorCode.Forbidden, 'Only shoppers start conversations');
+        await opts.beforeStart?.(p);
         await requests.take(null, conn.owner);
         return hub.sendTo(conn, { type: 'conversation.sync', ...(await c.start(p, msg)) });
       }

@@ -147,7 +147,12 @@ export class TicketDesk {
     const c = await this.shoppersConversation(p, conversationId);
     if (c.answered_at === null) throw new CounterpartError(ErrorCode.InvalidTransition, 'A conversation has a ticket once an agent has answered it');
     const ticketId = (await this.store.ensureForConversation(conversationId, this.now()))!;
-    const { token, expiresAt } = await this.tokens.issueTicketLink(ticketId, p.siteId, this.opts.linkTtlSeconds);
+    return this.linkForTicket(ticketId, p.siteId, origin);
+  }
+
+  /** The signed, expiring link to a ticket of the site (the caller has decided who may have it: e.g. who just opened it). */
+  async linkForTicket(ticketId: number, siteId: number, origin: string): Promise<TicketLink> {
+    const { token, expiresAt } = await this.tokens.issueTicketLink(ticketId, siteId, this.opts.linkTtlSeconds);
     // The token rides in the fragment: it never reaches a server log or a Referer header.
     return { ticketId, token, expiresAt, url: `${origin.replace(/\/+$/, '')}${Paths.ticketPage}#${token}` };
   }
