@@ -1,6 +1,7 @@
 /** Admin: staff accounts, skills and capacity, runtime settings, the audit log. */
 import { z } from 'zod';
 import { ANY_CATEGORY, IssueType, LANGUAGE_PATTERN, MAX_SKILL_LEVEL, Role } from './constants';
+import { BusinessHours } from './hours';
 
 const staffRole = z.enum([Role.Agent, Role.Supervisor, Role.Admin]);
 
@@ -58,6 +59,14 @@ export const RoutingSettings = z
   })
   .strict();
 export type RoutingSettings = z.infer<typeof RoutingSettings>;
+
+/** GET /api/admin/hours: each site's business hours (null: open always). PUT /api/admin/sites/:id/hours sets one. */
+export const SiteHoursList = z.object({
+  sites: z.array(z.object({ id: z.number().int(), key: z.string(), name: z.string(), hours: BusinessHours.nullable() })),
+});
+export type SiteHoursList = z.infer<typeof SiteHoursList>;
+export const SiteHoursUpdate = z.object({ hours: BusinessHours.nullable() }).strict();
+export type SiteHoursUpdate = z.infer<typeof SiteHoursUpdate>;
 
 export const AuditEntry = z.object({
   id: z.number().int(),

@@ -25,6 +25,10 @@ export class SiteRegistry {
     await this.load();
   }
 
+  all(): Site[] {
+    return [...this.sites.values()];
+  }
+
   byKey(key: string): Site | undefined {
     return this.sites.get(key);
   }

@@ -5,8 +5,8 @@
  * a restart) — and every change is in the audit log with who, when, before and after.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditList, ErrorCode, IssueType, InviteResponse, LoginResponse, Role, RoutingSettings, StaffAccount, StaffList } from '../../protocol/index';
-import { bearer, httpRequest, login, startStack, type HttpResult, type Stack } from '../helpers/server';
+import { AuditList, ErrorCode, SiteHoursList, SiteHoursUpdate, IssueType, InviteResponse, LoginResponse, Role, RoutingSettings, StaffAccount, StaffList } from '../../protocol/index';
+import { bearer, httpRequest, login, shopperSession, startStack, type HttpResult, type Stack } from '../helpers/server';
 import { openRealtime } from '../helpers/sockets';
 import { Settings } from '../../server/src/admin/settings';
 import { parseVipRule } from '../../server/src/shop/woocommerce';
@@ -89,10 +89,24 @@ describe('admin', () => {
     expect(JSON.parse(stored.value)).toEqual(next);
   });
 
+  it('sets a site’s business hours (validated), and shoppers are told it is closed', async () => {
+    const list = ok(await call('GET', '/admin/hours'), SiteHoursList);
+    const site = list.sites[0]!;
+    expect(site.hours).toBeNull();
+    const closedAllWeek = { timezone: 'Europe/Berlin', weekly: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }, closedDates: [] };
+    expect(code(await call('PUT', `/admin/sites/${site.id}/hours`, { hours: { ...closedAllWeek, timezone: 'Mars/Olympus' } }))).toEqual([400, ErrorCode.BadRequest]);
+    expect(code(await call('PUT', '/admin/sites/999/hours', { hours: null }))).toEqual([404, ErrorCode.NotFound]);
+    expect(ok(await call('PUT', `/admin/sites/${site.id}/hours`, { hours: closedAllWeek }), SiteHoursUpdate).hours).toMatchObject({ timezone: 'Europe/Berlin' });
+    const shopper = await shopperSession(stack.url);
+    expect((await httpRequest(`${stack.url}/api/shopper/availability`, { headers: bearer(shopper.token) })).json).toMatchObject({ open: false });
+    expect((await call('PUT', `/admin/sites/${site.id}/hours`, { hours: null })).status).toBe(200);
+    expect((await httpRequest(`${stack.url}/api/shopper/availability`, { headers: bearer(shopper.token) })).json).toMatchObject({ open: true });
+  });
+
   it('keeps an audit log of every change: who, what, when, before and after', async () => {
     const log = ok(await call('GET', '/admin/audit?limit=200'), AuditList);
     const actions = log.entries.map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['staff.invite', 'staff.skills', 'staff.capacity', 'staff.update', 'settings.routing']));
+    expect(actions).toEqual(expect.arrayContaining(['staff.invite', 'staff.skills', 'staff.capacity', 'staff.update', 'settings.routing', 'settings.hours']));
     const settings = log.entries.find((e) => e.action === 'settings.routing')!;
     expect(settings).toMatchObject({ actor: { name: 'Ada Park' }, target: 'routing', before: expect.objectContaining({ wrapUpMs: 0 }), after: expect.objectContaining({ wrapUpMs: 45_000 }) });
     expect(Date.parse(settings.at)).toBeGreaterThan(Date.now() - 60_000);

@@ -41,6 +41,8 @@ const TABLE: [string, string, unknown, Who[]][] = [
   ['GET', '/api/admin/settings', undefined, holders(Permission.ManageSettings)],
   ['PUT', '/api/admin/settings', {}, holders(Permission.ManageSettings)],
   ['GET', '/api/admin/audit', undefined, holders(Permission.ReadAudit)],
+  ['GET', '/api/admin/hours', undefined, holders(Permission.ManageSettings)],
+  ['PUT', '/api/admin/sites/999/hours', { hours: null }, holders(Permission.ManageSettings)],
   ['POST', `/api/shopper/conversations/${ID}/rating`, { score: 5 }, [Role.Shopper]],
   ['POST', `/api/shopper/conversations/${ID}/ticket-link`, undefined, [Role.Shopper]],
   ['GET', '/api/shopper/availability', undefined, [Role.Shopper]],

@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { AcceptInvite, CapacityUpdate, CounterpartError, ErrorCode, InviteRequest, Paths, RoutingSettings, SkillsUpdate, StaffUpdate, type InviteResponse, type StaffList } from '../../../protocol/index';
-import { auditPage, type Actor } from '../admin/audit';
+import { AcceptInvite, CapacityUpdate, CounterpartError, ErrorCode, InviteRequest, Paths, RoutingSettings, SiteHoursUpdate, SkillsUpdate, StaffUpdate, type InviteResponse, type SiteHoursList, type StaffList } from '../../../protocol/index';
+import { audit, auditPage, type Actor } from '../admin/audit';
+import { HoursStore } from '../sites/hours-store';
 import { Permission } from '../auth/permissions';
 import type { ApiDeps } from './api';
 import { principalOf, requirePermission } from './auth';
@@ -22,7 +23,7 @@ const actorOf = (ctx: Context): Actor => {
 };
 
 /** Admin: staff (invite, change, deactivate, skills, capacity), routing settings, the audit log. Every change is audited. */
-export function adminRoutes(r: Router, { config, sessions, tokens, staff, settings, db }: ApiDeps): void {
+export function adminRoutes(r: Router, { config, sessions, tokens, staff, settings, db, sites }: ApiDeps): void {
   const manageStaff = requirePermission(sessions, Permission.ManageStaff);
   const manageSettings = requirePermission(sessions, Permission.ManageSettings);
   const accepts = new RequestBudget({ points: 10, perSeconds: 600 }, 'invite attempts from your address');
@@ -62,6 +63,29 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
 
   r.put('/admin/settings', manageSettings, async (ctx) => {
     ctx.body = await settings.update(actorOf(ctx), RoutingSettings.parse(ctx.request.body));
+  });
+
+  const hours = new HoursStore(db);
+  r.get('/admin/hours', manageSettings, async (ctx) => {
+    const body: SiteHoursList = { sites: await Promise.all(sites.all().map(async (s) => ({ id: s.id, key: s.key, name: s.name, hours: await hours.getHours(s.id) }))) };
+    ctx.body = body;
+  });
+
+  /** A site's business hours (null: open always), stored with its audit entry. */
+  r.put('/admin/sites/:id/hours', manageSettings, async (ctx) => {
+    const site = sites.all().find((s) => String(s.id) === ctx.params.id);
+    if (!site) throw new CounterpartError(ErrorCode.NotFound, 'No such site');
+    const { hours: next } = SiteHoursUpdate.parse(ctx.request.body);
+    const before = await hours.getHours(site.id);
+    // One transaction: the change and its audit entry (setHours nests as a savepoint).
+    const body: SiteHoursUpdate = {
+      hours: await db.transaction(async (trx) => {
+        const after = await new HoursStore(trx).setHours(site.id, next);
+        await audit(trx, actorOf(ctx), 'settings.hours', `site:${site.key}`, before, after);
+        return after;
+      }),
+    };
+    ctx.body = body;
   });
 
   r.get('/admin/audit', requirePermission(sessions, Permission.ReadAudit), async (ctx) => {
