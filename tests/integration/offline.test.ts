@@ -157,6 +157,10 @@ describe('offline messages', () => {
     });
     expect(ok(up, ShopperTicketView).entries.map((e) => [e.kind, e.body])).toEqual([[TicketEntryKind.Message, 'Do you ship the oak board to Norway?'], [TicketEntryKind.File, 'measurements.txt']]);
 
+    // The widget adds the files from the shop's page: the upload answers its preflight.
+    const pre = await api('/public/ticket/files?name=x.txt', null, { method: 'OPTIONS', headers: { origin: SITE.origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    expect([pre.status, pre.headers['access-control-allow-origin'], pre.headers['access-control-allow-headers']]).toEqual([204, SITE.origin, 'content-type, authorization']);
+
     const sam = await login(stack.url, DEMO.sam);
     expect(ok(await api('/tickets', sam.token), TicketList).tickets.find((t) => t.id === link.ticketId)).toMatchObject({ source: TicketSource.Offline, customerName: 'Mia Wong', conversations: 0 });
     const t = ok(await api(`/tickets/${link.ticketId}`, sam.token), TicketView);

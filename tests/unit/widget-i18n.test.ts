@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EndedBy, EndReason, ErrorCode, IssueType, MediaEndReason, TicketStatus } from '../../protocol/index';
 import { catalogueSuite, type Samples } from '../helpers/catalogue';
-import { catalogues, endText, errorText, formatDateTime, formatSize, formatTime, launcherText, mediaEndText, pickLanguage } from '../../widget/src/i18n/index';
+import { catalogues, closedText, endText, errorText, formatDateTime, formatSize, formatTime, launcherText, mediaEndText, pickLanguage } from '../../widget/src/i18n/index';
 
 const { en, zh } = catalogues;
 
@@ -22,6 +22,14 @@ const SAMPLES: Samples = {
   'chat.uploading': [{ args: ['photo.jpg'], contains: 'photo.jpg' }],
   'chat.download': [{ args: ['invoice.pdf'], contains: 'invoice.pdf' }],
   'feedback.ticketLink': [{ args: [42], contains: '42' }],
+  'offline.closedToday': [{ args: ['17:00'], contains: '17:00' }],
+  'offline.closedTomorrow': [{ args: ['9:00 AM'], contains: '9:00 AM' }],
+  'offline.closedOn': [{ args: ['Monday', '9:00 AM'], contains: 'Monday' }, { args: ['星期一', '09:00'], contains: '09:00' }],
+  'offline.tooManyFiles': [{ args: [5], contains: '5' }],
+  'offline.removeFile': [{ args: ['photo.jpg'], contains: 'photo.jpg' }],
+  'offline.uploading': [{ args: ['photo.jpg'], contains: 'photo.jpg' }],
+  'offline.sentDetail': [{ args: ['mia@example.test'], contains: 'mia@example.test' }],
+  'offline.fileFailed': [{ args: ['notes.txt', 'Too large'], contains: 'notes.txt' }],
   'rating.star': [{ args: [1], contains: '1' }, { args: [4], contains: '4' }],
   'ticket.title': [{ args: [1337], contains: '1337' }],
   'ticket.statusChanged': [{ args: ['Resolved'], contains: 'Resolved' }],
@@ -128,6 +136,19 @@ describe('formats', () => {
     expect(formatDateTime('en', at)).toMatch(/Jan 15, 2024.*9:30\s?PM/);
     expect(formatDateTime('zh', at)).toMatch(/2024年1月15日.*21:30/);
     expect(formatDateTime('zh', 'not a date')).toBe('');
+  });
+
+  it('says when the shop opens again: today, tomorrow, a weekday this week, else the date — with the time', () => {
+    const now = new Date(2026, 0, 15, 18, 30); // a Thursday evening, local time
+    const when = (d: number, h: number) => new Date(2026, 0, 15 + d, h, 0).toISOString();
+    expect(closedText(en, 'en', when(0, 20), now)).toMatch(/^We are closed right now\. We open again today at 8:00\s?PM\.$/);
+    expect(closedText(en, 'en', when(1, 9), now)).toMatch(/tomorrow at 9:00\s?AM\.$/);
+    expect(closedText(en, 'en', when(4, 9), now)).toMatch(/on Monday at 9:00\s?AM\.$/);
+    expect(closedText(en, 'en', when(9, 9), now)).toMatch(/on Saturday, January 24 at 9:00\s?AM\.$/);
+    expect(closedText(zh, 'zh', when(1, 9), now)).toBe('我们现在休息中，明天 09:00 恢复营业。');
+    expect(closedText(zh, 'zh', when(4, 9), now)).toBe('我们现在休息中，星期一 09:00 恢复营业。');
+    expect(closedText(en, 'en', null, now)).toBe(en.offline.closed);
+    expect(closedText(zh, 'zh', 'not a date', now)).toBe(zh.offline.closed);
   });
 
   it('writes file sizes in kB or MB', () => {

@@ -5,7 +5,6 @@ import { RealtimeClient, ticketsFor } from '../../client/realtime';
 import {
   ConversationState,
   CounterpartError,
-  CustomerVouch,
   ErrorCode,
   MediaKind,
   MediaPath,
@@ -13,7 +12,6 @@ import {
   Role,
   ShopperSessionResponse,
   TERMINAL_STATES,
-  apiRequest,
   sameParty,
   type ChatMessage,
   type ConversationView,
@@ -22,21 +20,14 @@ import {
 import type { Mount, WidgetConfig } from './config';
 import { endText, errorText, mediaEndText, pickLanguage } from './i18n/index';
 import { Feedback } from './feedback';
+import { showIfClosed } from './offline';
+import { DEFAULT_OFFLINE_AFTER_MS, QueueOffer, unanswered } from './queue-offer';
+import { ShopperSessions } from './shop-session';
 import { clearStored, loadStored, saveStored, type Stored } from './storage';
-import { WidgetView, type CallKind, type Mark, type MessageView } from './view';
+import { WidgetView, type CallKind, type Mark, type MessageView, type WidgetState } from './view';
 
-/** A fresh, single-use vouch from the shop for its signed-in customer; null for a guest or on failure. */
-async function fetchVouch(url: string | null): Promise<CustomerVouch | null> {
-  if (!url) return null;
-  try {
-    const res = await fetch(new URL(url, location.href), { credentials: 'same-origin', cache: 'no-store' });
-    if (res.status !== 200) return null;
-    const parsed = CustomerVouch.safeParse(await res.json());
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+/** What the controller tells the page: it is over here; the server refused the start as closed; the wait before the offer. */
+type Hooks = { onFinish(): void; onClosed(): void; offlineAfterMs(): number };
 
 /**
  * One conversation of the shopper's, from the first click (or a page that resumes it) to its end.
@@ -53,12 +44,30 @@ class ShopperConversation {
   /** Cancelled before the server answered the start: ended as soon as it does. */
   private cancelled = false;
   private readonly messages = new Map<number, ChatMessage>();
+  /** What the queue said last (shown again on "Keep waiting"). */
+  private waiting: [WidgetState, string | undefined] = ['queued', undefined];
+  /** After a while with no agent: leave a message instead. */
+  private readonly offer: QueueOffer;
 
   constructor(
     private readonly view: WidgetView,
     private readonly config: WidgetConfig,
-    private readonly onFinish: () => void,
-  ) {}
+    private readonly sessions: ShopperSessions,
+    private readonly hooks: Hooks,
+  ) {
+    this.offer = new QueueOffer(view, {
+      baseUrl: config.baseUrl,
+      token: () => this.stored?.token ?? null,
+      conversationId: () => this.session?.conversationId ?? null,
+      offlineAfterMs: hooks.offlineAfterMs,
+      current: () => this.session?.view ?? null,
+      sent: () => void this.close(),
+      back: () => {
+        view.show(...this.waiting);
+        if (this.session?.view) this.render(this.session.view);
+      },
+    });
+  }
 
   /** A new conversation on a channel; voice and video ask for the devices first (a refusal offers less). */
   async start(channel: MediaKind): Promise<void> {
@@ -74,11 +83,7 @@ class ShopperConversation {
         view.localVideo.srcObject = this.held;
       }
       view.show('queued');
-      const vouch = await fetchVouch(config.vouchUrl);
-      if (this.done) return this.stopHeld();
-      const s = await apiRequest(config.baseUrl, '/api/shopper/session', ShopperSessionResponse, {
-        body: { siteKey: config.siteKey, ...(vouch ? { customer: vouch } : {}) },
-      });
+      const s = await this.sessions.take();
       if (this.done) return this.stopHeld();
       this.stored = { token: s.token, shopperId: s.shopperId, expiresAt: s.expiresAt, conversationId: null, open: true };
       saveStored(config.siteKey, this.stored);
@@ -124,7 +129,8 @@ class ShopperConversation {
       if (this.session?.view?.state !== ConversationState.Queued) return;
       // Handed on by an agent (answered before): "transferring", with the place in line.
       const transferring = this.session.view.answeredAt !== null ? `${view.t.wait.transferring} ` : '';
-      view.show(q.agentAvailable ? 'queued' : 'no-agent', q.agentAvailable ? transferring + view.t.wait.estimate(q.position, q.expectedWaitMs) : undefined);
+      this.waiting = [q.agentAvailable ? 'queued' : 'no-agent', q.agentAvailable ? transferring + view.t.wait.estimate(q.position, q.expectedWaitMs) : undefined];
+      if (!this.offer.writing) view.show(...this.waiting);
     });
     session.on('message', (m) => {
       this.messages.set(m.seq, m);
@@ -180,6 +186,16 @@ class ShopperConversation {
     if (this.cancelled) {
       if (!TERMINAL_STATES.has(v.state)) return this.session?.end();
       return this.finish(view.t.ended.abandoned);
+    }
+    const waiting = unanswered(v);
+    if (waiting) this.offer.arm(v);
+    else this.offer.disarm();
+    // Writing a message instead: the form stays while the request waits; it ends when the message is sent.
+    if (this.offer.writing) {
+      if (TERMINAL_STATES.has(v.state)) return void this.close();
+      if (waiting) return;
+      // An agent answered meanwhile: the conversation is here.
+      this.offer.stopWriting();
     }
     const agent = this.agentOf(v);
     view.setAgent(agent?.name || null);
@@ -298,7 +314,10 @@ class ShopperConversation {
   }
 
   private fail(err: unknown): void {
-    this.finish(errorText(this.view.t, err instanceof CounterpartError ? err.code : null), 'error');
+    const code = err instanceof CounterpartError ? err.code : null;
+    // Closed (outside business hours): the page shows when it opens and the message form.
+    if (code === ErrorCode.Closed) return void (this.close() && this.hooks.onClosed());
+    this.finish(errorText(this.view.t, code), 'error');
   }
 
   /**
@@ -306,26 +325,42 @@ class ShopperConversation {
    * the id of a conversation an agent answered, which the ended screen offers to rate and follow as a ticket.
    */
   private finish(text: string, state: 'ended' | 'error' = 'ended', answered: string | null = null): void {
-    if (this.done) return;
+    if (!this.close()) return;
+    this.view.clearMedia();
+    this.view.show(state, text);
+    if (answered && this.stored) this.view.setEndedExtra(new Feedback(this.view.t, { baseUrl: this.config.baseUrl, token: this.stored.token, conversationId: answered }).root);
+  }
+
+  /** Forgets the conversation here (stored session, sockets, devices, the offer) and leaves the screen as it is; false when already done. */
+  private close(): boolean {
+    if (this.done) return false;
     this.done = true;
+    this.offer.disarm();
     clearStored(this.config.siteKey);
     this.session?.close();
     this.rt?.close();
     this.stopHeld();
-    this.view.clearMedia();
-    this.view.show(state, text);
-    if (answered && this.stored) this.view.setEndedExtra(new Feedback(this.view.t, { baseUrl: this.config.baseUrl, token: this.stored.token, conversationId: answered }).root);
-    this.onFinish();
+    this.hooks.onFinish();
+    return true;
   }
 }
 
 export const mount: Mount = (root, launcher, config) => {
   const lang = pickLanguage({ siteLang: config.lang, htmlLang: document.documentElement.lang, navigatorLanguages: navigator.languages });
+  const sessions = new ShopperSessions(config);
   let current: ShopperConversation | null = null;
+  let offlineAfterMs = DEFAULT_OFFLINE_AFTER_MS;
+  const conversation = () =>
+    new ShopperConversation(view, config, sessions, { onFinish: () => (current = null), onClosed: () => void checkHours(true), offlineAfterMs: () => offlineAfterMs });
   const begin = (channel: MediaKind) => {
-    current = new ShopperConversation(view, config, () => (current = null));
+    current = conversation();
     void current.start(channel);
   };
+  const checkHours = async (refused = false) => {
+    const a = await showIfClosed(view, config, sessions, { refused, busy: () => current !== null });
+    if (a) offlineAfterMs = a.offlineAfterMs;
+  };
+  const again = () => void (view.reset(), checkHours());
   const view: WidgetView = new WidgetView(root, lang, {
     start: begin,
     fallback: begin,
@@ -340,8 +375,8 @@ export const mount: Mount = (root, launcher, config) => {
     hangup: () => current?.hangup(),
     mute: (muted) => current?.mic(!muted),
     camera: (off) => current?.camera(!off),
-    retry: () => view.reset(),
-    startAgain: () => view.reset(),
+    retry: again,
+    startAgain: again,
     close: () => current?.setOpen(false),
   });
   const isOpen = () => view.panel.hidden !== true;
@@ -352,11 +387,13 @@ export const mount: Mount = (root, launcher, config) => {
   const stored = loadStored(config.siteKey);
   if (stored?.conversationId) {
     view.setOpen(stored.open);
-    current = new ShopperConversation(view, config, () => (current = null));
+    current = conversation();
     current.resume(stored);
   } else {
     if (stored) clearStored(config.siteKey);
     view.show('idle');
     view.setOpen(true);
   }
+  // Outside business hours the panel says so at once; a resumed conversation learns the wait before the offer.
+  void checkHours();
 };

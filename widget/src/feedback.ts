@@ -16,7 +16,7 @@ const NoBody = z.unknown();
  * of `url` is not trusted: it may name the shop's page (a server that reads the request's Origin)
  * or anything else; only an http(s) server origin ever becomes the `href`.
  */
-const onServer = (url: string, baseUrl: string): string | null => {
+export const onServer = (url: string, baseUrl: string): string | null => {
   try {
     const link = new URL(url, baseUrl);
     const server = new URL(baseUrl);

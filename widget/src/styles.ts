@@ -20,7 +20,7 @@ button.act:disabled{opacity:.5;cursor:default}
 button.primary{background:#0b6b5d;color:#fff}
 button.danger{background:#c0392b;color:#fff}
 button[aria-pressed=true]{background:#1d2421;color:#fff}
-button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #7fd3c4;outline-offset:1px}
+button:focus-visible,input:focus-visible,a:focus-visible,textarea:focus-visible,select:focus-visible{outline:3px solid #7fd3c4;outline-offset:1px}
 
 .banner{margin:0;padding:8px 10px;border-radius:8px;font-weight:600;overflow-wrap:anywhere}
 .reconnecting{background:#fff4d6;color:#6b4b00;text-align:center}
@@ -74,4 +74,23 @@ button.icon{flex:none;border:0;background:#e7efec;color:#1d2421;border-radius:8p
 .feedback .ticket button.act{flex:none}
 .feedback .rating button.act{flex:none;align-self:flex-start}
 a.ticket-link{color:#0b6b5d;font-weight:600;text-decoration:underline;overflow-wrap:anywhere}
+
+.offer{display:flex;flex-direction:column;gap:8px;padding:10px 12px;border:1px solid #dbe4e1;border-radius:10px;background:#f7faf9}
+.offer button.act,.offline button.attach{flex:none;align-self:flex-start}
+.offline,.offline-form,.offline .sent{display:flex;flex-direction:column;gap:10px}
+.offline .field{display:flex;flex-direction:column;gap:4px;font-size:13px;color:#4a5551}
+.offline input,.offline textarea{font:inherit;font-size:14px;color:#1d2421;padding:8px;border:1px solid #c9d3cf;border-radius:8px;background:#fff}
+.offline textarea{resize:vertical;min-height:84px}
+.offline [aria-invalid=true]{border-color:#b03a2e}
+.offline button.attach{display:flex;align-items:center;gap:6px}
+.offline ul.files{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:4px;font-size:13px}
+.offline ul.files li{display:flex;align-items:center;gap:8px;overflow-wrap:anywhere}
+.offline ul.files li.error{color:#b03a2e}
+.offline ul.files .name{flex:1;min-width:0;font-weight:600}
+.offline ul.files .size{color:#6a7773}
+.offline ul.files button.icon{width:28px;height:28px}
+.offline .sent{outline:none}
+.banner.ok{background:#e3f3ef;color:#0b5a4e}
+.offline .ticket{display:flex;flex-direction:column;align-items:flex-start;gap:4px;padding-top:10px;border-top:1px solid #dbe4e1}
+.offline .label{margin:0;font-weight:600}
 ${ratingCss}`;

@@ -6,7 +6,7 @@ import { css } from './styles';
 
 export type { Mark, MessageView } from './chat-log';
 
-/** Every state the shopper can reach; `data-state` on the panel. */
+/** Every state the shopper can reach; `data-state` on the panel. `offline`: the message form (outside business hours, or instead of waiting). */
 export type WidgetState =
   | 'idle'
   | 'starting'
@@ -18,7 +18,8 @@ export type WidgetState =
   | 'in-call'
   | 'chatting'
   | 'ended'
-  | 'error';
+  | 'error'
+  | 'offline';
 
 export type CallKind = MediaKind.Voice | MediaKind.Video;
 
@@ -55,7 +56,7 @@ export type ViewActions = {
 
 const WAITING: ReadonlySet<WidgetState> = new Set(['queued', 'no-agent', 'offered']);
 const LIVE: ReadonlySet<WidgetState> = new Set(['connecting', 'in-call']);
-const TERMINAL: ReadonlySet<WidgetState> = new Set(['idle', 'ended', 'error']);
+const TERMINAL: ReadonlySet<WidgetState> = new Set(['idle', 'ended', 'error', 'offline']);
 /** States where a conversation exists and the shopper can write. */
 const TALKING: ReadonlySet<WidgetState> = new Set([...WAITING, ...LIVE, 'chatting']);
 const REASONS: readonly ReconnectReason[] = ['connection', 'media', 'agent'];
@@ -264,7 +265,7 @@ export class WidgetView {
 
   setOpen(open: boolean): void { this.panel.hidden = !open; }
 
-  /** What the ended screen shows under its status (rating, ticket link; null: nothing); "Start again" removes it. */
+  /** What shows under the status (ended: rating, ticket link; waiting: the offer to leave a message; offline: its form); "Start again" removes it. */
   setEndedExtra(part: HTMLElement | null): void {
     this.extra.replaceChildren(...(part ? [part] : []));
     this.render();
@@ -309,6 +310,7 @@ export class WidgetView {
       case 'chatting': return t.chatting.status(name);
       case 'ended': return t.endedDefault;
       case 'error': return t.errorGeneric;
+      case 'offline': return t.offline.title;
     }
   }
 
@@ -324,7 +326,7 @@ export class WidgetView {
     this.fallbackVoice.hidden = !video;
     this.retryBtn.hidden = s !== 'media-denied' && s !== 'error';
     this.again.hidden = s !== 'ended';
-    this.extra.hidden = s !== 'ended' || !this.extra.hasChildNodes();
+    this.extra.hidden = !(s === 'ended' || s === 'offline' || WAITING.has(s)) || !this.extra.hasChildNodes();
 
     // Video: remote and self while waiting and in the call; voice: the agent's card in the call.
     this.media.hidden = !(video ? live || WAITING.has(s) || s === 'starting' : this.kind !== null && live);
@@ -354,7 +356,7 @@ export class WidgetView {
     this.hangupBtn.textContent = live || s === 'chatting' ? t.call.end : t.wait.cancel;
 
     // History stays visible after the end; writing needs a conversation.
-    this.chat.hidden = !(talking || this.log.size > 0);
+    this.chat.hidden = s === 'offline' || !(talking || this.log.size > 0);
     this.form.hidden = !talking;
     this.input.placeholder = WAITING.has(s) ? t.wait.placeholder : t.chat.placeholder;
     if (!talking) this.showChatError(null);

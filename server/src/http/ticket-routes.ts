@@ -113,7 +113,9 @@ export function ticketRoutes(r: Router, { sessions, desk, files, cors, config }:
     ctx.body = await desk.publicRate(claim, id, rating);
   });
 
-  r.post('/public/ticket/files', async (ctx) => {
+  // Also from shop pages: the widget adds the files of an offline message through the new ticket's link.
+  r.options('/public/ticket/files', cors);
+  r.post('/public/ticket/files', cors, async (ctx) => {
     const claim = await claimOf(ctx);
     const type = uploadType(ctx.get('content-type'));
     await desk.assertFileRoom(claim);

@@ -96,6 +96,39 @@ export const en = {
     read: 'Read',
   },
 
+  /**
+   * Outside business hours, or after waiting with no agent: when the shop opens again (the day and
+   * time in the shopper's language and time zone) and the message form that becomes a ticket.
+   */
+  offline: {
+    closed: 'We are closed right now.',
+    closedToday: (time: string) => `We are closed right now. We open again today at ${time}.`,
+    closedTomorrow: (time: string) => `We are closed right now. We open again tomorrow at ${time}.`,
+    closedOn: (day: string, time: string) => `We are closed right now. We open again on ${day} at ${time}.`,
+    title: 'Leave us a message',
+    intro: 'Tell us how we can help and we will reply by e-mail.',
+    offer: 'No one is free to answer yet. Keep waiting, or leave a message and we will reply by e-mail.',
+    offerButton: 'Leave a message instead',
+    keepWaiting: 'Keep waiting',
+    name: 'Your name',
+    email: 'Your e-mail',
+    message: 'Your message',
+    messagePlaceholder: 'How can we help?',
+    files: 'Add files (optional)',
+    fileHint: `Images (PNG, JPEG, GIF, WebP), PDF or text files, up to ${MAX_MB} MB each.`,
+    tooManyFiles: (max: number) => `You can add up to ${max} files.`,
+    removeFile: (fileName: string) => `Remove ${fileName}`,
+    send: 'Send message',
+    sending: 'Sending your message…',
+    uploading: (fileName: string) => `Adding ${fileName}…`,
+    missingName: 'Please tell us your name.',
+    invalidEmail: 'Please enter a valid e-mail address.',
+    missingText: 'Please write your message.',
+    sent: 'Thank you! We have your message.',
+    sentDetail: (email: string) => `We will reply to ${email}.`,
+    fileFailed: (fileName: string, reason: string) => `${fileName} could not be added: ${reason}`,
+  },
+
   /** After a conversation an agent answered: rate it, follow its ticket (the widget's ended screen). */
   feedback: {
     title: 'How did we do?',

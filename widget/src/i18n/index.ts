@@ -65,3 +65,22 @@ export function formatDateTime(lang: Lang, iso: string): string {
   return f.format(d);
 }
 const dateTimeFormats = new Map<Lang, Intl.DateTimeFormat>();
+
+/**
+ * What the panel says outside business hours: when the shop opens again — today, tomorrow, a
+ * weekday within the week or a date, with the time — in the chosen language and the browser's
+ * time zone (`nextOpening` is an instant); just "closed" when no opening is known.
+ */
+export function closedText(t: Catalogue, lang: Lang, nextOpening: string | null, now: Date = new Date()): string {
+  const at = nextOpening ? new Date(nextOpening) : null;
+  if (!at || Number.isNaN(at.getTime())) return t.offline.closed;
+  // "9:00 AM" in English, "09:00" in Chinese.
+  const time = new Intl.DateTimeFormat(LOCALES[lang], { hour: lang === 'zh' ? '2-digit' : 'numeric', minute: '2-digit' }).format(at);
+  const days = localDay(at) - localDay(now);
+  if (days <= 0) return t.offline.closedToday(time);
+  if (days === 1) return t.offline.closedTomorrow(time);
+  const day = new Intl.DateTimeFormat(LOCALES[lang], days < 7 ? { weekday: 'long' } : { weekday: 'long', month: 'long', day: 'numeric' }).format(at);
+  return t.offline.closedOn(day, time);
+}
+/** A local calendar day as a number (days since 1970-01-01), whatever the time of day and daylight saving. */
+const localDay = (d: Date) => Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) / 86_400_000;
