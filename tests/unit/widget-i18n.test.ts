@@ -29,6 +29,7 @@ const SAMPLES: Samples = {
   'offline.removeFile': [{ args: ['photo.jpg'], contains: 'photo.jpg' }],
   'offline.uploading': [{ args: ['photo.jpg'], contains: 'photo.jpg' }],
   'offline.sentDetail': [{ args: ['mia@example.test'], contains: 'mia@example.test' }],
+  'offline.added': [{ args: ['notes.txt'], contains: 'notes.txt' }],
   'offline.fileFailed': [{ args: ['notes.txt', 'Too large'], contains: 'notes.txt' }],
   'rating.star': [{ args: [1], contains: '1' }, { args: [4], contains: '4' }],
   'ticket.title': [{ args: [1337], contains: '1337' }],

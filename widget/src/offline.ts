@@ -48,6 +48,7 @@ export class OfflineForm {
   private readonly fileList = el('ul', { class: 'files', 'data-testid': 'cp-offline-files' });
   private readonly send = el('button', { type: 'submit', class: 'act primary', 'data-testid': 'cp-offline-send' });
   private readonly error = el('p', { class: 'note error', role: 'alert', 'data-testid': 'cp-offline-error' });
+  private readonly actions = el('div', { class: 'row' });
   private readonly sent = el('div', { class: 'sent', role: 'status', tabindex: '-1', 'data-testid': 'cp-offline-sent' });
   private files: File[] = [];
 
@@ -69,9 +70,10 @@ export class OfflineForm {
     };
     const attach = button('cp-offline-attach', 'act attach', o.files, () => this.fileInput.click());
     attach.prepend(paperclip());
-    const actions = el('div', { class: 'row' });
-    actions.append(this.send);
-    if (on.back) actions.append(button('cp-offline-back', 'act', o.keepWaiting, () => on.back?.()));
+    this.actions.append(this.send);
+    if (on.back) this.actions.append(button('cp-offline-back', 'act', o.keepWaiting, () => on.back?.()));
+    // From the queue the panel's status says "Leave us a message"; outside hours it says when the shop opens.
+    if (!on.back) this.form.append(el('p', { class: 'label' }, o.title));
     this.form.append(
       el('p', { class: 'note' }, o.intro),
       field(o.name, this.name),
@@ -83,7 +85,7 @@ export class OfflineForm {
       el('p', { class: 'note' }, o.fileHint),
       this.fileList,
       this.error,
-      actions,
+      this.actions,
     );
     this.error.hidden = this.sent.hidden = true;
     this.fileInput.addEventListener('change', () => this.pick([...(this.fileInput.files ?? [])]));
@@ -101,10 +103,13 @@ export class OfflineForm {
     this.send.textContent = busy ? this.t.offline.sending : this.t.offline.send;
   }
 
+  /** An error under the field it is about (focused, marked invalid), else above Send; null clears it. */
   private showError(text: string | null, field?: HTMLInputElement | HTMLTextAreaElement): void {
     this.error.hidden = text === null;
     this.error.textContent = text ?? '';
     for (const f of [this.name, this.email, this.text]) f.removeAttribute('aria-invalid');
+    if (field?.parentElement) field.parentElement.after(this.error);
+    else this.actions.before(this.error);
     if (field) {
       field.setAttribute('aria-invalid', 'true');
       field.focus();
@@ -186,7 +191,7 @@ export class OfflineForm {
       try {
         await apiUpload(this.target.baseUrl, `/api/public/ticket/files?name=${encodeURIComponent(f.name)}`, f, { token: link.token, contentType: f.type });
         li.dataset.state = 'done';
-        li.textContent = f.name;
+        li.textContent = t.offline.added(f.name);
       } catch (err) {
         li.dataset.state = 'failed';
         li.className = 'error';

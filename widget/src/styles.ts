@@ -93,4 +93,5 @@ a.ticket-link{color:#0b6b5d;font-weight:600;text-decoration:underline;overflow-w
 .banner.ok{background:#e3f3ef;color:#0b5a4e}
 .offline .ticket{display:flex;flex-direction:column;align-items:flex-start;gap:4px;padding-top:10px;border-top:1px solid #dbe4e1}
 .offline .label{margin:0;font-weight:600}
+.panel[data-state=offline] .status{font-weight:600}
 ${ratingCss}`;

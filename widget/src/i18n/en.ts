@@ -126,6 +126,7 @@ export const en = {
     missingText: 'Please write your message.',
     sent: 'Thank you! We have your message.',
     sentDetail: (email: string) => `We will reply to ${email}.`,
+    added: (fileName: string) => `${fileName} added to your ticket.`,
     fileFailed: (fileName: string, reason: string) => `${fileName} could not be added: ${reason}`,
   },
 

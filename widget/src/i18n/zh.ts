@@ -118,6 +118,7 @@ export const zh: Catalogue = {
     missingText: '请填写留言内容。',
     sent: '谢谢！我们已收到您的留言。',
     sentDetail: (email: string) => `我们会回复到 ${email}。`,
+    added: (fileName: string) => `${fileName} 已添加到工单。`,
     fileFailed: (fileName: string, reason: string) => `${fileName} 未能添加：${reason}`,
   },
 
