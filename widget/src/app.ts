@@ -356,8 +356,8 @@ export const mount: Mount = (root, launcher, config) => {
     current = conversation();
     void current.start(channel);
   };
-  const checkHours = async (refused = false) => {
-    const a = await showIfClosed(view, config, sessions, { refused, busy: () => current !== null });
+  const checkHours = async (refused = false, token = async () => (await sessions.peek()).token) => {
+    const a = await showIfClosed(view, config, token, { refused, busy: () => current !== null });
     if (a) offlineAfterMs = a.offlineAfterMs;
   };
   const again = () => void (view.reset(), checkHours());
@@ -389,11 +389,11 @@ export const mount: Mount = (root, launcher, config) => {
     view.setOpen(stored.open);
     current = conversation();
     current.resume(stored);
+    void checkHours(false, async () => stored.token); // the wait before the offer, with its own session (none made per page)
   } else {
     if (stored) clearStored(config.siteKey);
     view.show('idle');
     view.setOpen(true);
+    void checkHours(); // outside business hours the panel says so at once
   }
-  // Outside business hours the panel says so at once; a resumed conversation learns the wait before the offer.
-  void checkHours();
 };

@@ -16,7 +16,6 @@ import type { WidgetConfig } from './config';
 import { button, el, paperclip } from './dom';
 import { onServer } from './feedback';
 import { closedText, errorText, formatSize, type Catalogue, type Lang } from './i18n/index';
-import type { ShopperSessions } from './shop-session';
 import type { WidgetView } from './view';
 
 /** Files one message carries (the ticket takes more later, through its link). */
@@ -202,17 +201,17 @@ export class OfflineForm {
 }
 
 /**
- * Whether the shop is open (`GET /api/shopper/availability`, with the session the next start will
- * use). Closed: the panel says when it opens again and shows the message form — on the start
+ * Whether the shop is open (`GET /api/shopper/availability`, with `token`: the session the next
+ * start will use, or a resumed conversation's). Closed: the panel says when it opens again and shows the message form — on the start
  * screen only (nothing begun: `busy` false, state idle), or at once when the server refused a start
  * as `closed` (`refused`; a shop that has just opened goes back to the start screen). Resolves with
  * what the server said, null when it could not be asked (the start screen stays: a start outside
  * hours is refused with `closed` all the same).
  */
-export async function showIfClosed(view: WidgetView, config: WidgetConfig, sessions: ShopperSessions, opts: { refused: boolean; busy(): boolean }): Promise<Availability | null> {
+export async function showIfClosed(view: WidgetView, config: WidgetConfig, token: () => Promise<string>, opts: { refused: boolean; busy(): boolean }): Promise<Availability | null> {
   let a: Availability | null = null;
   try {
-    a = await apiRequest(config.baseUrl, '/api/shopper/availability', Availability, { token: (await sessions.peek()).token });
+    a = await apiRequest(config.baseUrl, '/api/shopper/availability', Availability, { token: await token() });
   } catch {
     if (!opts.refused) return null;
   }
@@ -222,7 +221,7 @@ export async function showIfClosed(view: WidgetView, config: WidgetConfig, sessi
     return a;
   }
   view.show('offline', closedText(view.t, view.lang, a?.nextOpening ?? null));
-  const target = { baseUrl: config.baseUrl, token: async () => (await sessions.peek()).token, conversationId: null, issueType: view.issueType };
+  const target = { baseUrl: config.baseUrl, token, conversationId: null, issueType: view.issueType };
   view.setEndedExtra(new OfflineForm(view.t, view.lang, target).root);
   return a;
 }
