@@ -169,7 +169,8 @@ export async function startServer(config: Config, deps: { log?: Logger; shop?: S
   });
   app.use(bodyParser({ jsonLimit: '16kb', enableTypes: ['json'] }));
   const api = apiRouter({ config, db, tokens, sessions, tickets, nonces, conversations, files, shop, sites, desk, settings, staff: new Staff(db, sessions, conversations) });
-  app.use(api.routes()).use(api.allowedMethods());
+  // A method a path does not have is refused through the one error path (JSON body), not as koa-router's plain text.
+  app.use(api.routes()).use(api.allowedMethods({ throw: true }));
   app.use(staticFiles(config.staticDir));
 
   server.on('request', app.callback());

@@ -125,6 +125,13 @@ describe('contact-centre endpoints under hostile input', () => {
     await expectHealthy(srv);
   });
 
+  it('a method a path does not have gets the JSON error body too (405)', async () => {
+    for (const [method, p] of [['GET', '/api/public/ticket/files'], ['DELETE', '/api/tickets/1'], ['PUT', '/api/auth/login']] as const) {
+      const r = await raw(`${srv.url}${p}`, { method });
+      expectClearRefusal(r, [405], `${method} ${p}`);
+    }
+  });
+
   it('a link to no ticket, of another site, unsigned or expired opens nothing; an invite token is not a ticket link', async () => {
     for (const name of ['link to a ticket that does not exist', 'link of another site', 'unsigned ticket link', 'expired ticket link', 'forged invite']) {
       const r = await raw(`${srv.url}/api/public/ticket`, { headers: { authorization: auths.find((a) => a.name === name)!.header! } });
