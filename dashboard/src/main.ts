@@ -1,5 +1,6 @@
 import { mount } from 'svelte';
 import './shared.css';
+import './forms.css';
 import App from './App.svelte';
 import { lang, t } from './i18n/index';
 

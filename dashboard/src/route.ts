@@ -1,21 +1,39 @@
 /**
  * The dashboard's pages, from the location's hash: `#/` (or none) the live wallboard,
- * `#/tickets` (`?status=open`) the ticket list, `#/tickets/12` one ticket. No router library.
+ * `#/tickets` (`?status=open`) the ticket list, `#/tickets/12` one ticket, `#/canned`, `#/audit`,
+ * `#/staff`, `#/staff/7` one account, `#/settings`, and `#/invite/<token>` (an invite link: no
+ * sign-in needed). No router library.
  */
 import { TicketStatus } from '../../protocol/index';
 
 export type Route =
   | { page: 'live' }
   | { page: 'tickets'; status: TicketStatus | null }
-  | { page: 'ticket'; id: number };
+  | { page: 'ticket'; id: number }
+  | { page: 'canned' }
+  | { page: 'audit' }
+  | { page: 'staff' }
+  | { page: 'account'; id: number }
+  | { page: 'settings' }
+  | { page: 'invite'; token: string };
+
+export type Page = Route['page'];
 
 const STATUSES = new Set<string>(Object.values(TicketStatus));
+const ID = '([1-9][0-9]{0,9})';
 
 export function parseRoute(hash: string): Route {
   const list = /^#\/tickets\/?(?:\?status=([a-z_]+))?$/.exec(hash);
   if (list) return { page: 'tickets', status: list[1] && STATUSES.has(list[1]) ? (list[1] as TicketStatus) : null };
-  const one = /^#\/tickets\/([1-9][0-9]{0,9})$/.exec(hash);
+  const one = new RegExp(`^#/tickets/${ID}$`).exec(hash);
   if (one) return { page: 'ticket', id: Number(one[1]) };
+  const account = new RegExp(`^#/staff/${ID}$`).exec(hash);
+  if (account) return { page: 'account', id: Number(account[1]) };
+  // Tokens are URL-safe (JWT); anything else is still passed on, and the server judges it.
+  const invite = /^#\/invite\/([^/?#]{1,2048})$/.exec(hash);
+  if (invite) return { page: 'invite', token: decodeURIComponent(invite[1]!) };
+  const simple = /^#\/(canned|audit|staff|settings)\/?$/.exec(hash);
+  if (simple) return { page: simple[1] as 'canned' | 'audit' | 'staff' | 'settings' };
   return { page: 'live' };
 }
 
@@ -27,6 +45,12 @@ export function routeHref(r: Route): string {
       return r.status ? `#/tickets?status=${r.status}` : '#/tickets';
     case 'ticket':
       return `#/tickets/${r.id}`;
+    case 'account':
+      return `#/staff/${r.id}`;
+    case 'invite':
+      return `#/invite/${encodeURIComponent(r.token)}`;
+    default:
+      return `#/${r.page}`;
   }
 }
 
@@ -39,4 +63,9 @@ export function watchRoute(onChange: (r: Route) => void): () => void {
 
 export function go(r: Route): void {
   location.hash = routeHref(r);
+}
+
+/** Leaves the current page for another without a history entry (an invite link's token is not kept). */
+export function replaceRoute(r: Route): void {
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${routeHref(r)}`);
 }

@@ -1,12 +1,13 @@
-/** Sign-in and the supervisor's session, kept in sessionStorage for the life of the tab. */
+/** Sign-in and the supervisor's or admin's session, kept in sessionStorage for the life of the tab. */
 import {
   CounterpartError,
   ErrorCode,
   LoginRequest,
   LoginResponse,
-  Role,
   apiRequest,
 } from '../../protocol/index';
+import { signOutSession } from '../../client/session';
+import { DASHBOARD_ROLES } from './access';
 import type { Catalogue } from './i18n/index';
 
 /** Why a sign-in failed: a key of the catalogue's `signInErrors`. */
@@ -19,7 +20,7 @@ export function loadSession(): LoginResponse | null {
   if (!raw) return null;
   try {
     const parsed = LoginResponse.safeParse(JSON.parse(raw));
-    if (parsed.success && Date.parse(parsed.data.expiresAt) > Date.now()) return parsed.data;
+    if (parsed.success && DASHBOARD_ROLES.includes(parsed.data.user.role) && Date.parse(parsed.data.expiresAt) > Date.now()) return parsed.data;
   } catch {
     // fall through: a corrupt entry is dropped
   }
@@ -35,7 +36,7 @@ export function clearSession(): void {
   sessionStorage.removeItem(STORAGE_KEY);
 }
 
-/** Signs in; throws a LoginError saying why (its `reason`, for the catalogue). Only supervisors get a session. */
+/** Signs in; throws a LoginError saying why (its `reason`, for the catalogue). Only supervisors and admins get a session. */
 export async function signIn(email: string, password: string): Promise<LoginResponse> {
   const body = LoginRequest.safeParse({ email, password });
   if (!body.success) {
@@ -47,8 +48,10 @@ export async function signIn(email: string, password: string): Promise<LoginResp
   } catch (err) {
     throw new LoginError(describeError(err));
   }
-  if (session.user.role !== Role.Supervisor) {
-    throw new LoginError('notSupervisor');
+  if (!DASHBOARD_ROLES.includes(session.user.role)) {
+    // An agent's session is of no use here: end it rather than leave it live.
+    void signOutSession(location.origin, session.token);
+    throw new LoginError('agentAccount');
   }
   saveSession(session);
   return session;

@@ -10,6 +10,7 @@ import {
   TicketSource,
   TicketStatus,
 } from '../../../protocol/index';
+import { enAdmin } from './admin.en';
 
 const role = {
   [Role.Agent]: 'Agent',
@@ -18,14 +19,15 @@ const role = {
   [Role.Admin]: 'Admin',
 } satisfies Record<Role, string>;
 
-/** Every string of the supervisor dashboard, in English. This object defines the keys. */
+/** Every string of the dashboard, in English. This object defines the keys. */
 export const en = {
+  ...enAdmin,
   brand: 'Counterpart',
   /** The browser tab's title. */
-  pageTitle: 'Counterpart · Supervisor',
+  pageTitle: 'Counterpart · Dashboard',
   signIn: {
-    title: 'Counterpart supervisor',
-    hint: 'Sign in with a supervisor account to watch agents and conversations live.',
+    title: 'Counterpart dashboard',
+    hint: 'Sign in with a supervisor or admin account.',
     email: 'Email',
     password: 'Password',
     submit: 'Sign in',
@@ -38,7 +40,7 @@ export const en = {
     invalidEmail: 'Enter a valid email address',
     invalidRequest: 'Enter a valid email address and password',
     wrongCredentials: 'Wrong email or password',
-    notSupervisor: 'This account is not a supervisor account. Only supervisors can use the dashboard.',
+    agentAccount: 'This is an agent account. Agents work in the Counterpart extension; the dashboard is for supervisors and admins.',
     forbidden: 'This account may not use the dashboard.',
     rateLimited: 'Too many attempts. Wait a minute and try again.',
     accountLocked: 'Too many failed sign-ins for this account. Wait a few minutes and try again.',
@@ -49,7 +51,6 @@ export const en = {
     failed: 'Sign-in failed. Please try again.',
   },
   header: {
-    sub: 'Supervisor',
     signOut: 'Sign out',
   },
   connection: {
@@ -146,6 +147,10 @@ export const en = {
     label: 'Dashboard pages',
     live: 'Live',
     tickets: 'Tickets',
+    canned: 'Canned responses',
+    audit: 'Audit log',
+    staff: 'Staff',
+    settings: 'Settings',
   },
   /** The ticket list. */
   tickets: {

@@ -11,6 +11,7 @@ import {
   TicketStatus,
 } from '../../../protocol/index';
 import type { Catalogue } from './index';
+import { zhAdmin } from './admin.zh';
 
 const role = {
   [Role.Agent]: '客服',
@@ -19,13 +20,14 @@ const role = {
   [Role.Admin]: '管理员',
 } satisfies Record<Role, string>;
 
-/** 主管工作台的全部文案（简体中文）。 */
+/** 工作台的全部文案（简体中文）。 */
 export const zh: Catalogue = {
+  ...zhAdmin,
   brand: 'Counterpart',
-  pageTitle: 'Counterpart · 主管工作台',
+  pageTitle: 'Counterpart · 工作台',
   signIn: {
-    title: 'Counterpart 主管工作台',
-    hint: '使用主管账号登录，实时查看客服和会话。',
+    title: 'Counterpart 工作台',
+    hint: '请使用主管或管理员账号登录。',
     email: '邮箱',
     password: '密码',
     submit: '登录',
@@ -37,8 +39,8 @@ export const zh: Catalogue = {
     invalidEmail: '请输入有效的邮箱地址',
     invalidRequest: '请输入有效的邮箱地址和密码',
     wrongCredentials: '邮箱或密码错误',
-    notSupervisor: '该账号不是主管账号，只有主管可以使用主管工作台。',
-    forbidden: '该账号无权使用主管工作台。',
+    agentAccount: '这是客服账号。客服请在 Counterpart 浏览器扩展中工作；工作台仅供主管和管理员使用。',
+    forbidden: '该账号无权使用工作台。',
     rateLimited: '尝试次数过多，请一分钟后再试。',
     accountLocked: '该账号登录失败次数过多，请几分钟后再试。',
     unavailable: '服务器繁忙，请几秒钟后再试。',
@@ -48,13 +50,12 @@ export const zh: Catalogue = {
     failed: '登录失败，请重试。',
   },
   header: {
-    sub: '主管工作台',
     signOut: '退出登录',
   },
   connection: {
     connecting: '正在连接…',
     reconnecting: '正在重新连接…实时数据可能已过时。',
-    replaced: '主管工作台已在另一个标签页或窗口中打开，此页面已停止更新。',
+    replaced: '工作台已在另一个标签页或窗口中打开，此页面已停止更新。',
     useHere: '在此页面使用',
   },
   summary: {
@@ -136,6 +137,10 @@ export const zh: Catalogue = {
     label: '工作台页面',
     live: '实时监控',
     tickets: '工单',
+    canned: '快捷回复',
+    audit: '审计日志',
+    staff: '员工',
+    settings: '设置',
   },
   tickets: {
     title: '工单',
