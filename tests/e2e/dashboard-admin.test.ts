@@ -214,10 +214,16 @@ describe('the dashboard’s admin pages', () => {
   it('Sam (supervisor) has canned responses and the audit log, not staff or settings', async () => {
     const page = (await SupervisorPage.open(browser, stack.serverUrl, DEMO.sam.email, DEMO.sam.password)).page;
     expect(await tabs(page)).toEqual(['nav-live', 'nav-tickets', 'nav-canned', 'nav-audit']);
-    for (const hash of ['#/staff', '#/settings', '#/staff/1']) {
+    // A page for admins by its address: not allowed, and the server's own refusal (403) beside it.
+    for (const [hash, permission] of [['#/staff', 'manage staff'], ['#/settings', 'manage settings'], ['#/staff/1', 'manage staff']] as const) {
       await page.goto(`${stack.serverUrl}/dashboard/${hash}`);
-      await page.waitForSelector('[data-testid=not-allowed]', T);
+      await page.waitForFunction(
+        (p: string) => document.querySelector('[data-testid=not-allowed-server]')?.textContent?.includes(`(${p})`),
+        T,
+        permission,
+      );
       expect(await text(page, '[data-testid=not-allowed]')).toMatch(/Only admins can use this page\. You are signed in as: Supervisor\./);
+      expect(await text(page, '[data-testid=not-allowed-server]')).toMatch(/refused it as well \(403\)/);
     }
     await page.click('[data-testid=nav-canned]');
     await page.waitForSelector('[data-testid=canned-row][data-shortcut=refund-time]', T);
@@ -258,6 +264,23 @@ describe('the dashboard’s admin pages', () => {
       expect(page.url()).not.toContain('invite');
       await page.close();
     }
+    await context.close();
+  });
+
+  it('a supervisor’s invite link signs them in to the dashboard, and the token leaves the address', async () => {
+    const ada = await login(stack.serverUrl, ADA);
+    const made = await api('/admin/staff', ada.token, { body: { email: 'omar@counterpart.test', name: 'Omar Haddad', role: Role.Supervisor } });
+    expect(made.status, made.text).toBe(201);
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.goto((made.json as { inviteUrl: string }).inviteUrl);
+    await page.type('[data-testid=invite-password]', 'omar-first-password');
+    await page.type('[data-testid=invite-repeat]', 'omar-first-password');
+    await page.click('[data-testid=invite-accept]');
+    await page.waitForSelector('[data-testid=agent-row]', T);
+    expect(await text(page, '[data-testid=header-role]')).toBe('Supervisor');
+    expect(await tabs(page)).toEqual(['nav-live', 'nav-tickets', 'nav-canned', 'nav-audit']);
+    expect(page.url()).not.toContain('invite');
     await context.close();
   });
 });

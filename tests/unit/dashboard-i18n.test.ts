@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentState, ConversationState, MediaKind, ParticipantState, MediaPath, Role, type ConversationView } from '../../protocol/index';
+import { AgentState, ConversationState, MediaKind, ParticipantState, MediaPath, Role, type ConversationView, type Skill } from '../../protocol/index';
 import { catalogues, langOf } from '../../dashboard/src/i18n/index';
 import { channelText, partyName, reconnectingOf, reconnectingText } from '../../dashboard/src/conversations';
 import { duration, metric } from '../../dashboard/src/format';
+import { actionText, auditChanges, targetText } from '../../dashboard/src/admin/audit-diff';
+import { skillsSummary } from '../../dashboard/src/admin/skills';
 import { catalogueSuite, type Samples } from '../helpers/catalogue';
 
 const { en, zh } = catalogues;
@@ -115,6 +117,60 @@ describe('dashboard texts put together', () => {
     expect(reconnectingText(zh, list)).toBe('Ana（客服）：连接中断，音视频正在重连；顾客：音视频正在重连');
     expect(partyName(en, c, { role: Role.Agent, id: 'agent-Ana' })).toBe('Ana (agent)');
     expect(partyName(zh, c, { role: Role.Shopper, id: 'nobody' })).toBe('顾客');
+  });
+});
+
+describe('the audit log and staff list in words', () => {
+  const entry = (action: string, target: string, before: unknown, after: unknown) =>
+    ({ id: 1, at: '2025-01-01T00:00:00Z', actor: { id: 4, name: 'Ada' }, action, target, before, after }) as const;
+
+  it('lists only the fields that changed, values as text, in both languages', () => {
+    expect(auditChanges(en, { active: true }, { active: false })).toEqual([{ field: 'active', label: 'Active', before: 'Active', after: 'Deactivated' }]);
+    expect(auditChanges(zh, { maxChats: null }, { maxChats: 2 })).toEqual([{ field: 'maxChats', label: '同时接待', before: '站点默认', after: '2' }]);
+    expect(auditChanges(en, null, { shortcut: 'hi', body: '<b>x</b>' }).map((c) => [c.label, c.before, c.after])).toEqual([
+      ['Shortcut', null, 'hi'],
+      ['Text', null, '<b>x</b>'],
+    ]);
+    expect(auditChanges(en, { wrapUpMs: 0, maxChats: 3 }, { wrapUpMs: 45000, maxChats: 3 }).map((c) => c.field)).toEqual(['wrapUpMs']);
+    expect(auditChanges(en, { weekly: { mon: [] } }, { weekly: { mon: [{ from: '09:00', to: '17:00' }] } })[0]!.after).toBe('{"mon":[{"from":"09:00","to":"17:00"}]}');
+    expect(auditChanges(en, { body: 'x'.repeat(300) }, null)[0]!.before).toMatch(/… \(60 more characters\)$/);
+  });
+
+  it('matches skills by kind and value, topics in the editor’s order', () => {
+    const before = [
+      { kind: 'issue', value: 'technical', level: 3 },
+      { kind: 'issue', value: 'pre_sale', level: 3 },
+      { kind: 'category', value: '*', level: 3 },
+    ];
+    const after = [
+      { kind: 'issue', value: 'technical', level: 5 },
+      { kind: 'category', value: '*', level: 3 },
+      { kind: 'language', value: 'zh', level: 4 },
+    ];
+    expect(auditChanges(en, before, after).map((c) => [c.label, c.before, c.after])).toEqual([
+      ['Topic: Before buying', '3', null],
+      ['Topic: Technical help', '3', '5'],
+      ['Language: zh', null, '4'],
+    ]);
+  });
+
+  it('names the action and the target', () => {
+    expect(actionText(en, entry('staff.update', 'user:2', { active: true }, { active: false }))).toBe('Deactivated');
+    expect(actionText(zh, entry('staff.update', 'user:2', { name: 'a', role: 'agent' }, { name: 'b', role: 'admin' }))).toBe('修改账号');
+    expect(actionText(en, entry('something.new', 'x', null, null))).toBe('something.new');
+    expect(targetText(en, 'user:7', new Map([[7, 'Nina']]))).toBe('Nina (#7)');
+    expect(targetText(zh, 'user:7', new Map())).toBe('账号 #7');
+    expect(targetText(en, 'canned:3', new Map())).toBe('Canned response #3');
+    expect(targetText(zh, 'routing', new Map())).toBe('分配设置');
+  });
+
+  it('sums up an agent’s skills', () => {
+    const all = ['pre_sale', 'order', 'after_sales', 'technical'].map((value) => ({ kind: 'issue' as const, value, level: 3 }));
+    expect(skillsSummary(en, [...all, { kind: 'language', value: 'en', level: 3 }, { kind: 'category', value: '*', level: 3 }] as Skill[])).toBe(
+      'All topics 3 · en 3 · all categories 3',
+    );
+    expect(skillsSummary(zh, [{ kind: 'issue', value: 'technical', level: 5 }, { kind: 'category', value: '12', level: 2 }] as Skill[])).toBe('技术支持 5 级 · 类目 12 2 级');
+    expect(skillsSummary(en, [])).toBe('No skills: offered nothing');
   });
 });
 

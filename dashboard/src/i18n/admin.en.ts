@@ -18,7 +18,7 @@ export const enAdmin = {
     other: 'Your account may not use this page.',
     /** `role`: the signed-in user's role, e.g. "Supervisor". */
     yourRole: (role: string) => `You are signed in as: ${role}.`,
-    server: 'The server refused the request (403).',
+    server: 'The server refused it as well (403):',
     back: 'Back to Live',
   },
   /** Why an admin request failed (admin-api.ts `AdminFailure`). */
@@ -95,13 +95,14 @@ export const enAdmin = {
     role: 'Role',
     saveRole: 'Change role',
     roleHint: 'Changing the role signs them out everywhere. A new agent takes every topic until you narrow it.',
-    self: 'This is your account: you cannot deactivate it or give up your admin role.',
+    selfRole: 'This is your own account: you keep your admin role.',
+    selfAccess: 'You cannot deactivate your own account.',
     renamed: 'Name saved.',
     roleChanged: 'Role changed.',
     access: 'Access',
     activeNow: 'Active: they can sign in.',
     inactiveNow: 'Deactivated: they cannot sign in.',
-    invitedNow: 'Invited: they have not set a password yet. Their invite link works once, for 7 days from the invite.',
+    invitedNow: 'Invited: they cannot sign in until they set a password with their invite link (it works once, for 7 days from the invite).',
     deactivate: 'Deactivate',
     reactivate: 'Reactivate',
     /** The confirmation's heading. */
