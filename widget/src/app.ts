@@ -18,16 +18,18 @@ import {
   type Party,
 } from '../../protocol/index';
 import type { Mount, WidgetConfig } from './config';
+import { Callback } from './callback';
 import { endText, errorText, mediaEndText, pickLanguage } from './i18n/index';
 import { Feedback } from './feedback';
 import { showIfClosed } from './offline';
 import { DEFAULT_OFFLINE_AFTER_MS, QueueOffer, unanswered } from './queue-offer';
 import { ShopperSessions } from './shop-session';
 import { clearStored, loadStored, saveStored, type Stored } from './storage';
-import { WidgetView, type CallKind, type Mark, type MessageView, type WidgetState } from './view';
+import { agentOf, markOwn, messageView } from './messages';
+import { WidgetView, type CallKind, type WidgetState } from './view';
 
-/** What the controller tells the page: it is over here; the server refused the start as closed; the wait before the offer. */
-type Hooks = { onFinish(): void; onClosed(): void; offlineAfterMs(): number };
+/** What the controller tells the page: it is over here; the server refused the start as closed; the wait before the offer; the launcher. */
+type Hooks = { onFinish(): void; onClosed(): void; offlineAfterMs(): number; launcher: HTMLElement };
 
 /**
  * One conversation of the shopper's, from the first click (or a page that resumes it) to its end.
@@ -48,6 +50,8 @@ class ShopperConversation {
   private waiting: [WidgetState, string | undefined] = ['queued', undefined];
   /** After a while with no agent: leave a message instead. */
   private readonly offer: QueueOffer;
+  /** While waiting: be called back on this page instead of watching the queue. */
+  private readonly callback: Callback;
 
   constructor(
     private readonly view: WidgetView,
@@ -66,6 +70,10 @@ class ShopperConversation {
         view.show(...this.waiting);
         if (this.session?.view) this.render(this.session.view);
       },
+    });
+    this.callback = new Callback(view, hooks.launcher, {
+      request: () => Boolean(this.rt && this.session?.conversationId && this.rt.send({ type: 'conversation.callback', conversationId: this.session.conversationId })),
+      setOpen: (open) => (view.setOpen(open), this.setOpen(open)),
     });
   }
 
@@ -134,7 +142,7 @@ class ShopperConversation {
     });
     session.on('message', (m) => {
       this.messages.set(m.seq, m);
-      view.addMessage(this.messageView(m));
+      view.addMessage(messageView(view, m, this.me));
       if (view.panel.hidden !== true && document.visibilityState === 'visible') session.markSeen();
     });
     session.on('pending', (list) => {
@@ -176,10 +184,6 @@ class ShopperConversation {
     return session;
   }
 
-  private agentOf(v: ConversationView) {
-    return v.participants.find((p) => p.party.role === Role.Agent && p.leftAt === null) ?? v.participants.find((p) => p.party.role === Role.Agent);
-  }
-
   /** The widget follows the conversation's state: the server's view is the truth. */
   private render(v: ConversationView): void {
     const { view } = this;
@@ -190,6 +194,7 @@ class ShopperConversation {
     const waiting = unanswered(v);
     if (waiting) this.offer.arm(v);
     else this.offer.disarm();
+    this.callback.update(v);
     // Writing a message instead: the form stays while the request waits; it ends when the message is sent.
     if (this.offer.writing) {
       if (TERMINAL_STATES.has(v.state)) return void this.close();
@@ -197,13 +202,13 @@ class ShopperConversation {
       // An agent answered meanwhile: the conversation is here.
       this.offer.stopWriting();
     }
-    const agent = this.agentOf(v);
+    const agent = agentOf(v);
     view.setAgent(agent?.name || null);
     view.setReconnecting(agent?.state === ParticipantState.Reconnecting || agent?.media === MediaPath.Reconnecting, 'agent');
     const theirs = v.proposal && this.me && !sameParty(v.proposal.by, this.me) ? v.proposal.kind : null;
     view.showProposal(theirs);
     view.setProposing(v.proposal && !theirs ? v.proposal.kind : null);
-    this.markOwn(v);
+    markOwn(view, v, this.me);
     // Closed: ended after an agent answered (not cancelled, not timed out in the queue): it can be rated.
     if (TERMINAL_STATES.has(v.state)) return this.finish(endText(view.t, { reason: v.endReason, endedBy: v.endedBy }), 'ended', v.state === ConversationState.Closed ? v.id : null);
     const transferring = v.answeredAt !== null ? view.t.wait.transferring : undefined;
@@ -223,21 +228,6 @@ class ShopperConversation {
       }
       view.show('chatting', wasMedia ? mediaEndText(view.t, null) : undefined);
     }
-  }
-
-  /** Delivered / read marks on the shopper's own messages, from the agent's marks. */
-  private markOwn(v: ConversationView): void {
-    const others = v.participants.filter((p) => this.me && !sameParty(p.party, this.me));
-    const read = Math.max(0, ...others.map((p) => p.readSeq));
-    const delivered = Math.max(0, ...others.map((p) => p.deliveredSeq));
-    if (delivered) this.view.markUpTo(delivered, 'delivered');
-    if (read) this.view.markUpTo(read, 'read');
-  }
-
-  private messageView(m: ChatMessage): MessageView {
-    const mine = Boolean(m.sender && this.me && sameParty(m.sender, this.me));
-    const mark: Mark | null = mine ? 'sent' : null;
-    return { id: m.id, clientId: m.clientId, seq: m.seq, mine, senderName: mine ? this.view.t.chat.you : m.senderName, kind: m.kind, text: m.text, file: m.file, at: m.at, mark };
   }
 
   send(text: string): boolean {
@@ -336,6 +326,7 @@ class ShopperConversation {
     if (this.done) return false;
     this.done = true;
     this.offer.disarm();
+    this.callback.stop();
     clearStored(this.config.siteKey);
     this.session?.close();
     this.rt?.close();
@@ -351,7 +342,7 @@ export const mount: Mount = (root, launcher, config) => {
   let current: ShopperConversation | null = null;
   let offlineAfterMs = DEFAULT_OFFLINE_AFTER_MS;
   const conversation = () =>
-    new ShopperConversation(view, config, sessions, { onFinish: () => (current = null), onClosed: () => void checkHours(true), offlineAfterMs: () => offlineAfterMs });
+    new ShopperConversation(view, config, sessions, { onFinish: () => (current = null), onClosed: () => void checkHours(true), offlineAfterMs: () => offlineAfterMs, launcher });
   const begin = (channel: MediaKind) => {
     current = conversation();
     void current.start(channel);

@@ -52,7 +52,7 @@ export class QueueOffer {
       if (this.writing || !now || !unanswered(now) || TERMINAL_STATES.has(now.state)) return;
       const { t } = this.view;
       const box = el('div', { class: 'offer', 'data-testid': 'cp-offline-offer' });
-      box.append(el('p', { class: 'note' }, t.offline.offer), button('cp-offline-leave', 'act', t.offline.offerButton, () => this.open()));
+      box.append(el('p', { class: 'note' }, now.callbackAt ? t.callback.messageOffer : t.offline.offer), button('cp-offline-leave', 'act', t.offline.offerButton, () => this.open()));
       this.shown = true;
       this.view.setEndedExtra(box);
     }, Math.max(0, due));

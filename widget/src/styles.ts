@@ -1,3 +1,4 @@
+import { callbackCss } from './callback';
 import { ratingCss } from './rating';
 
 /** The widget's styles, inside its shadow root (the shop's CSS does not reach in, ours does not leak out). */
@@ -94,4 +95,4 @@ a.ticket-link{color:#0b6b5d;font-weight:600;text-decoration:underline;overflow-w
 .offline .ticket{display:flex;flex-direction:column;align-items:flex-start;gap:4px;padding-top:10px;border-top:1px solid #dbe4e1}
 .offline .label{margin:0;font-weight:600}
 .panel[data-state=offline] .status{font-weight:600}
-${ratingCss}`;
+${ratingCss}${callbackCss}`;

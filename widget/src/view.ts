@@ -78,6 +78,8 @@ export class WidgetView {
   private readonly retryBtn = button('cp-retry', 'act primary');
   private readonly again = button('cp-start-again', 'act primary');
   private readonly extra = el('div', { class: 'extra' });
+  /** Under the status, owned by another part (the callback's action and notes, callback.ts): it shows and hides its own content. */
+  readonly notice = el('div', { class: 'notice' });
   private readonly media = el('div', { class: 'media', 'data-testid': 'cp-media' });
   private readonly voiceCard = el('div', { class: 'voice-card', 'data-testid': 'cp-voice-card' });
   private readonly avatar = el('span', { class: 'avatar', 'aria-hidden': 'true' });
@@ -144,7 +146,6 @@ export class WidgetView {
     this.retryBtn.addEventListener('click', () => on.retry());
     this.again.textContent = t.start.again;
     this.again.addEventListener('click', () => on.startAgain());
-
     this.localVideo.muted = true;
     this.voiceCard.append(this.avatar, this.voiceName, el('span', { class: 'label' }, t.call.voiceLabel));
     this.media.append(this.remoteVideo, this.localVideo, this.voiceCard);
@@ -170,7 +171,7 @@ export class WidgetView {
     this.chat.append(this.log.list, this.log.typing, this.uploading, this.chatError, this.form);
 
     const body = el('div', { class: 'body' });
-    body.append(this.reconnecting, this.status, this.extra, this.choices, this.denied, this.retryBtn, this.media, this.proposal, this.proposing, this.controls, this.chat, this.again);
+    body.append(this.reconnecting, this.status, this.notice, this.extra, this.choices, this.denied, this.retryBtn, this.media, this.proposal, this.proposing, this.controls, this.chat, this.again);
     this.panel.append(header, body);
     root.append(style, this.panel);
     this.show('idle');

@@ -130,6 +130,23 @@ export const en = {
     fileFailed: (fileName: string, reason: string) => `${fileName} could not be added: ${reason}`,
   },
 
+  /**
+   * Instead of watching the queue: an agent calls the shopper back on this page (chat, voice or
+   * video, as they asked) as soon as one is free. The request keeps its place.
+   */
+  callback: {
+    intro: 'Rather not watch the queue? Keep browsing and we will call you back right here.',
+    request: 'Call me back instead',
+    asking: 'Asking for a callback…',
+    waiting: 'We will call you back here as soon as an agent is free. You can keep browsing this shop — keep this tab open.',
+    browse: 'Keep browsing',
+    /** The launcher's tooltip while the shopper waits to be called back. */
+    launcher: 'Waiting for an agent to call you back',
+    answered: 'An agent is calling you back.',
+    /** The offer to leave a message, when a callback was asked for. */
+    messageOffer: 'Still no one free. If you cannot keep this tab open, leave a message and we will reply by e-mail.',
+  },
+
   /** After a conversation an agent answered: rate it, follow its ticket (the widget's ended screen). */
   feedback: {
     title: 'How did we do?',

@@ -122,6 +122,17 @@ export const zh: Catalogue = {
     fileFailed: (fileName: string, reason: string) => `${fileName} 未能添加：${reason}`,
   },
 
+  callback: {
+    intro: '不想一直等着？您可以继续浏览，客服空闲时会在这里回呼您。',
+    request: '改为客服回呼',
+    asking: '正在申请回呼……',
+    waiting: '客服一有空就会在这里回呼您。您可以继续浏览本店，请不要关闭此标签页。',
+    browse: '继续浏览',
+    launcher: '正在等待客服回呼',
+    answered: '客服正在回呼您。',
+    messageOffer: '暂时还没有客服空闲。如果您无法一直开着此标签页，可以留言，我们会通过邮件回复您。',
+  },
+
   feedback: {
     title: '您对本次服务满意吗？',
     follow: '查看工单进度',
