@@ -40,6 +40,9 @@ describe('admin', () => {
     expect(code(await httpRequest(`${stack.url}/api/auth/login`, { body: { email: 'nina@counterpart.test', password: '!invited' } }))).toEqual([401, ErrorCode.InvalidCredentials]);
     expect(code(await call('POST', '/admin/staff', { email: 'nina@counterpart.test', name: 'Again', role: Role.Agent }))).toEqual([409, ErrorCode.Conflict]);
 
+    // A lost link: a new one, while no password is set (audited).
+    const again = ok(await call('POST', `/admin/staff/${inv.account.id}/invite`), InviteResponse);
+    expect(again.inviteUrl).not.toBe(inv.inviteUrl);
     const token = inv.inviteUrl.split('#/invite/')[1]!;
     expect(code(await httpRequest(`${stack.url}/api/auth/accept-invite`, { body: { token, password: 'short' } }))).toEqual([400, ErrorCode.BadRequest]);
     const session = ok(await httpRequest(`${stack.url}/api/auth/accept-invite`, { body: { token, password: 'nina-first-password' } }), LoginResponse);
@@ -47,6 +50,7 @@ describe('admin', () => {
     // Once.
     expect(code(await httpRequest(`${stack.url}/api/auth/accept-invite`, { body: { token, password: 'another-password' } }))).toEqual([401, ErrorCode.Unauthorized]);
     expect((await login(stack.url, { email: 'nina@counterpart.test', password: 'nina-first-password' })).user.id).toBe(inv.account.id);
+    expect(code(await call('POST', `/admin/staff/${inv.account.id}/invite`))).toEqual([409, ErrorCode.InvalidTransition]);
 
     // Skills and capacity: stored, audited, and in the routing cache.
     const skilled = ok(await call('PUT', `/admin/staff/${inv.account.id}/skills`, { skills: [{ kind: 'issue', value: IssueType.Technical, level: 5 }, { kind: 'language', value: 'zh', level: 4 }] }), StaffAccount);

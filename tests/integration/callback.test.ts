@@ -68,3 +68,32 @@ describe('callback', () => {
     void bob;
   });
 });
+
+describe('callback withdrawn', () => {
+  it('a shopper who cancels, or leaves a message instead, leaves no callback ticket (one ticket for the message)', async () => {
+    const alice = await agentConsole(stack, DEMO.alice, Presence.Away, (rt) => sockets.push(rt));
+    void alice;
+    const three = await waiting(3);
+    three.rt.send({ type: 'conversation.callback', conversationId: three.id });
+    await three.rt.next('conversation.update', { where: (m) => m.conversation.callbackAt !== null });
+    three.rt.send({ type: 'conversation.end', conversationId: three.id });
+    await three.rt.next('conversation.update', { where: (m) => m.conversation.state === ConversationState.Abandoned });
+    const s = await shopperSession(stack.url, { customerId: 4 });
+    const rt = await openRealtime(stack, s.token);
+    sockets.push(rt);
+    const four = (await startConversation(rt, startMessage({ channel: MediaKind.Chat }))).conversation.id;
+    rt.send({ type: 'conversation.callback', conversationId: four });
+    await rt.next('conversation.update', { where: (m) => m.conversation.callbackAt !== null });
+    const left = await httpRequest(`${stack.url}/api/shopper/offline-message`, {
+      headers: { ...bearer(s.token), origin: 'http://shop.test' },
+      body: { name: 'Dana', email: 'dana@example.com', text: 'Please call me tomorrow.', issueType: 'order', conversationId: four },
+    });
+    expect(left.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    const rows = await stack.server.db('conversations').whereIn('id', [three.id, four]).select('id', 'ticket_id', 'callback_at');
+    expect(rows.find((r) => r.id === three.id)).toMatchObject({ ticket_id: null, callback_at: null });
+    const tickets = await stack.server.db('tickets').where({ customer_id: 4 });
+    expect(tickets.map((t) => t.source)).toEqual([TicketSource.Offline]);
+    expect(rows.find((r) => r.id === four)!.ticket_id).toBe(tickets[0]!.id);
+  });
+});

@@ -36,6 +36,7 @@ const TABLE: [string, string, unknown, Who[]][] = [
   ['GET', '/api/admin/staff', undefined, holders(Permission.ManageStaff)],
   ['POST', '/api/admin/staff', { email: 'not-an-email', name: 'x', role: 'agent' }, holders(Permission.ManageStaff)],
   ['PATCH', '/api/admin/staff/999999', { name: 'x' }, holders(Permission.ManageStaff)],
+  ['POST', '/api/admin/staff/999999/invite', undefined, holders(Permission.ManageStaff)],
   ['PUT', '/api/admin/staff/999999/skills', { skills: [] }, holders(Permission.ManageStaff)],
   ['PUT', '/api/admin/staff/999999/capacity', { maxChats: 2 }, holders(Permission.ManageStaff)],
   ['GET', '/api/admin/settings', undefined, holders(Permission.ManageSettings)],

@@ -104,7 +104,8 @@ export class TokenService {
 
   /** An invite to set the first password of one account (single use: it works only while the account has none). */
   issueInvite(userId: number, ttl: number) {
-    return this.sign('invite', String(userId), {}, ttl);
+    // A fresh id per link: a link sent again differs from the one that was lost.
+    return this.sign('invite', String(userId), { jti: randomBytes(12).toString('base64url') }, ttl);
   }
 
   async invite(token: string): Promise<number | null> {

@@ -145,8 +145,8 @@ export class ConversationStore {
     });
   }
 
-  /** The waiting shopper asked to be called back; false when it is no longer waiting. */
-  async setCallback(id: string, at: string): Promise<boolean> {
+  /** The waiting shopper asked to be called back (null: withdrawn); false when it is no longer waiting. */
+  async setCallback(id: string, at: string | null): Promise<boolean> {
     return (await this.db('conversations').where({ id }).whereIn('state', [S.Queued, S.Offered]).update({ callback_at: at })) === 1;
   }
 

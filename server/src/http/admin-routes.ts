@@ -42,6 +42,18 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
     ctx.body = body;
   });
 
+  /** A new invite link for an account that has not set its password yet (the old link was lost or expired). */
+  r.post('/admin/staff/:id/invite', manageStaff, async (ctx) => {
+    const id = idOf(ctx);
+    const account = await staff.get(id);
+    if (!account.invited || !account.active) throw new CounterpartError(ErrorCode.InvalidTransition, 'This account has set its password (or is deactivated): no invite to send');
+    const { token, expiresAt } = await tokens.issueInvite(id, INVITE_TTL_SECONDS);
+    await audit(db, actorOf(ctx), 'staff.reinvite', `user:${id}`, null, { email: account.email });
+    const origin = config.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
+    const body: InviteResponse = { account, inviteUrl: `${origin.replace(/\/+$/, '')}${Paths.dashboard}#/invite/${token}`, expiresAt };
+    ctx.body = body;
+  });
+
   r.patch('/admin/staff/:id', manageStaff, async (ctx) => {
     const id = idOf(ctx);
     ctx.body = await staff.update(actorOf(ctx), id, StaffUpdate.parse(ctx.request.body));

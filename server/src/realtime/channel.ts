@@ -82,6 +82,7 @@ export function createRealtime(opts: RealtimeOptions) {
       case 'conversation.resume':
         return hub.sendTo(conn, { type: 'conversation.sync', ...(await c.resume(p, msg.conversationId, msg.afterSeq)) });
       case 'conversation.end':
+        await c.callbacks.withdraw(actor, msg.conversationId);
         return c.lifecycle.end(actor, msg.conversationId);
       case 'offer.accept':
         await c.lifecycle.accept(actor, msg.conversationId);

@@ -51,6 +51,8 @@ export class OfflineMessages {
     if (TERMINAL_STATES.has(row.state as ConversationState)) return;
     try {
       // Under the conversation's lock: an agent who accepted first keeps it (refused, not hung up).
+      // A callback asked for is withdrawn: this message is the follow-up (one ticket, not two).
+      await this.conversations.callbacks.withdraw(actorOf(p), id);
       await this.conversations.lifecycle.end(actorOf(p), id, true);
     } catch (err) {
       // Ended meanwhile (the queue's maximum wait, another tab): what counts is how, below.
