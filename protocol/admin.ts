@@ -1,6 +1,6 @@
 /** Admin: staff accounts, skills and capacity, runtime settings, the audit log. */
 import { z } from 'zod';
-import { ANY_CATEGORY, IssueType, LANGUAGE_PATTERN, MAX_SKILL_LEVEL, Role } from './constants';
+import { ANY_CATEGORY, CONSOLE_MAX_CONVERSATIONS, IssueType, LANGUAGE_PATTERN, MAX_SKILL_LEVEL, Role } from './constants';
 import { BusinessHours } from './hours';
 
 const staffRole = z.enum([Role.Agent, Role.Supervisor, Role.Admin]);
@@ -52,7 +52,7 @@ export const RoutingSettings = z
     wrapUpMs: z.number().int().min(0).max(3_600_000),
     widenAfterMs: z.number().int().min(0).max(86_400_000),
     maxChats: z.number().int().min(1).max(20),
-    maxConversations: z.number().int().min(1).max(21),
+    maxConversations: z.number().int().min(1).max(CONSOLE_MAX_CONVERSATIONS, `maxConversations: the agent console shows one conversation at a time, so at most ${CONSOLE_MAX_CONVERSATIONS} for now`),
     missedRingsAway: z.number().int().min(1).max(20),
     /** `meta:<customer meta key>` or `spent:<threshold>,<threshold>…` (see docs/routing.md). */
     vipRule: z.string().trim().min(1).max(200),

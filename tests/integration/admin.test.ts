@@ -88,6 +88,8 @@ describe('admin', () => {
     expect(stack.server.conversations.core.opts.routing).toMatchObject({ wrapUpMs: 45_000, maxChats: 4 });
     expect(code(await call('PUT', '/admin/settings', { ...next, vipRule: 'gold:1' }))).toEqual([400, ErrorCode.BadRequest]);
     expect(code(await call('PUT', '/admin/settings', { ...next, maxChats: 500 }))).toEqual([400, ErrorCode.BadRequest]);
+    // Not more conversations than the console can show.
+    expect(code(await call('PUT', '/admin/settings', { ...next, maxConversations: 2 }))).toEqual([400, ErrorCode.BadRequest]);
     expect(code(await call('PUT', '/admin/settings', { ...next, extra: 1 }))).toEqual([400, ErrorCode.BadRequest]);
     const stored = await stack.server.db('settings').where({ key: 'routing' }).first();
     expect(JSON.parse(stored.value)).toEqual(next);
