@@ -21,6 +21,7 @@ const WHO: Readonly<Record<Page, readonly Role[]>> = {
   staff: ADMINS,
   account: ADMINS,
   settings: ADMINS,
+  hours: ADMINS,
   // The invite page needs no account.
   invite: [Role.Agent, Role.Supervisor, Role.Admin, Role.Shopper],
 };
@@ -42,6 +43,8 @@ export function tabOf(page: Page): Tab | null {
       return 'tickets';
     case 'account':
       return 'staff';
+    case 'hours':
+      return 'settings';
     case 'invite':
       return null;
     default:

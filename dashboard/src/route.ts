@@ -1,8 +1,8 @@
 /**
  * The dashboard's pages, from the location's hash: `#/` (or none) the live wallboard,
  * `#/tickets` (`?status=open`) the ticket list, `#/tickets/12` one ticket, `#/canned`, `#/audit`,
- * `#/staff`, `#/staff/7` one account, `#/settings`, and `#/invite/<token>` (an invite link: no
- * sign-in needed). No router library.
+ * `#/staff`, `#/staff/7` one account, `#/settings` (routing), `#/settings/hours` (business hours),
+ * and `#/invite/<token>` (an invite link: no sign-in needed). No router library.
  */
 import { TicketStatus } from '../../protocol/index';
 
@@ -15,6 +15,7 @@ export type Route =
   | { page: 'staff' }
   | { page: 'account'; id: number }
   | { page: 'settings' }
+  | { page: 'hours' }
   | { page: 'invite'; token: string };
 
 export type Page = Route['page'];
@@ -32,6 +33,7 @@ export function parseRoute(hash: string): Route {
   // Tokens are URL-safe (JWT); anything else is still passed on, and the server judges it.
   const invite = /^#\/invite\/([^/?#]{1,2048})$/.exec(hash);
   if (invite) return { page: 'invite', token: decodeURIComponent(invite[1]!) };
+  if (/^#\/settings\/hours\/?$/.test(hash)) return { page: 'hours' };
   const simple = /^#\/(canned|audit|staff|settings)\/?$/.exec(hash);
   if (simple) return { page: simple[1] as 'canned' | 'audit' | 'staff' | 'settings' };
   return { page: 'live' };
@@ -49,6 +51,8 @@ export function routeHref(r: Route): string {
       return `#/staff/${r.id}`;
     case 'invite':
       return `#/invite/${encodeURIComponent(r.token)}`;
+    case 'hours':
+      return '#/settings/hours';
     default:
       return `#/${r.page}`;
   }

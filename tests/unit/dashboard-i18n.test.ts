@@ -7,6 +7,7 @@ import { channelText, partyName, reconnectingOf, reconnectingText } from '../../
 import { duration, metric } from '../../dashboard/src/format';
 import { actionText, auditChanges, targetText } from '../../dashboard/src/admin/audit-diff';
 import { skillsSummary } from '../../dashboard/src/admin/skills';
+import { checkDraft, fromDraft, newDate, newInterval, preview, toDraft } from '../../dashboard/src/admin/hours-form';
 import { catalogueSuite, type Samples } from '../helpers/catalogue';
 
 const { en, zh } = catalogues;
@@ -52,6 +53,18 @@ const SAMPLES: Samples = {
   'audit.site': [{ args: ['demo-shop'], contains: 'demo-shop' }],
   'audit.cut': [{ args: [120], contains: '120' }],
   'acceptInvite.agentBody': [{ args: ['nina@counterpart.test'], contains: 'nina@counterpart.test' }],
+  'hours.useMine': [{ args: ['Europe/Berlin'], contains: 'Europe/Berlin' }],
+  'hours.opensOn': [{ args: ['Monday'], contains: 'Monday' }],
+  'hours.closesOn': [{ args: ['Monday'], contains: 'Monday' }],
+  'hours.removeOn': [{ args: ['Monday'], contains: 'Monday' }],
+  'hours.addOn': [{ args: ['Monday'], contains: 'Monday' }],
+  'hours.removeDate': [{ args: ['2026-12-24'], contains: '2026-12-24' }],
+  'hours.savedAt': [{ args: ['14:03:09'], contains: '14:03:09' }],
+  'hours.previewOpen': [{ args: ['10:42', '17:00'], contains: '17:00' }],
+  'hours.previewToday': [{ args: ['07:10', '09:00'], contains: '09:00' }],
+  'hours.previewTomorrow': [{ args: ['18:10', '09:00'], contains: '18:10' }],
+  'hours.previewOn': [{ args: ['18:10', 'Monday', '09:00'], contains: 'Monday' }],
+  'hours.previewNever': [{ args: ['18:10'], contains: '18:10' }],
 };
 
 catalogueSuite('dashboard', { en, zh }, SAMPLES, { minKeys: 90, same: ['brand'] });
@@ -158,6 +171,7 @@ describe('the audit log and staff list in words', () => {
     expect(actionText(en, entry('staff.update', 'user:2', { active: true }, { active: false }))).toBe('Deactivated');
     expect(actionText(zh, entry('staff.update', 'user:2', { name: 'a', role: 'agent' }, { name: 'b', role: 'admin' }))).toBe('修改账号');
     expect(actionText(en, entry('something.new', 'x', null, null))).toBe('something.new');
+    expect(actionText(zh, entry('staff.reinvite', 'user:2', null, { email: 'ivy@counterpart.test' }))).toBe('重新生成邀请链接');
     expect(targetText(en, 'user:7', new Map([[7, 'Nina']]))).toBe('Nina (#7)');
     expect(targetText(zh, 'user:7', new Map())).toBe('账号 #7');
     expect(targetText(en, 'canned:3', new Map())).toBe('Canned response #3');
@@ -171,6 +185,54 @@ describe('the audit log and staff list in words', () => {
     );
     expect(skillsSummary(zh, [{ kind: 'issue', value: 'technical', level: 5 }, { kind: 'category', value: '12', level: 2 }] as Skill[])).toBe('技术支持 5 级 · 类目 12 2 级');
     expect(skillsSummary(en, [])).toBe('No skills: offered nothing');
+  });
+});
+
+describe('the business hours form', () => {
+  const week = { mon: [{ from: '09:00', to: '17:00' }], tue: [], wed: [], thu: [], fri: [], sat: [{ from: '22:00', to: '24:00' }], sun: [{ from: '00:00', to: '02:00' }] };
+  const hours = { timezone: 'Europe/Berlin', weekly: week, closedDates: ['2026-12-28'] };
+
+  it('reads stored hours into a draft and back (24:00 as a 00:00 closing time), open always as null', () => {
+    const d = toDraft(hours, 'UTC');
+    expect(d.mode).toBe('hours');
+    expect(d.days.sat.map((r) => [r.from, r.to])).toEqual([['22:00', '00:00']]);
+    expect(fromDraft(d)).toEqual(hours);
+    const fresh = toDraft(null, 'Asia/Shanghai');
+    expect([fresh.mode, fresh.timezone, fresh.days.fri.length, fresh.days.sat.length]).toEqual(['always', 'Asia/Shanghai', 1, 0]);
+    expect(fromDraft(fresh)).toBeNull();
+    fresh.mode = 'hours';
+    expect(fromDraft(fresh)?.weekly.mon).toEqual([{ from: '09:00', to: '17:00' }]);
+  });
+
+  it('marks what the server would refuse: a zone, an interval out of order or overlapping, an empty date', () => {
+    const d = toDraft(hours, 'UTC');
+    d.timezone = 'Mars/Olympus';
+    const late = newInterval('18:00', '08:00');
+    const overlap = newInterval('16:00', '19:00');
+    const empty = newInterval('10:00', '');
+    d.days.tue.push(late);
+    d.days.mon.push(overlap);
+    d.days.wed.push(empty);
+    d.closed.push(newDate(''));
+    const c = checkDraft(d);
+    expect(c.timezone).toBe(false);
+    expect([c.intervals.get(late.key), c.intervals.get(overlap.key), c.intervals.get(empty.key)]).toEqual(['order', 'overlap', 'noTime']);
+    expect([...c.dates.values()]).toEqual([true, false]);
+    expect(fromDraft(d)).toBeUndefined();
+    d.mode = 'always';
+    expect(fromDraft(d)).toBeNull();
+  });
+
+  it('previews open now or the next opening by the site’s wall clock', () => {
+    // Monday 2026-12-21 10:00 in Berlin (UTC+1).
+    expect(preview(hours, Date.parse('2026-12-21T09:00:00Z'))).toEqual({ open: true, now: '10:00', until: '17:00' });
+    expect(preview(hours, Date.parse('2026-12-21T06:00:00Z'))).toMatchObject({ open: false, now: '07:00', next: { inDays: 0, time: '09:00' } });
+    expect(preview(hours, Date.parse('2026-12-21T17:00:00Z'))).toMatchObject({ open: false, next: { inDays: 5, weekday: 'sat', time: '22:00' } });
+    // Saturday night runs on through 24:00; Monday 2026-12-28 is closed, so the next is 2027-01-02's Saturday.
+    expect(preview(hours, Date.parse('2026-12-26T22:30:00Z'))).toEqual({ open: true, now: '23:30', until: '24:00' });
+    expect(preview(hours, Date.parse('2026-12-27T02:00:00Z'))).toMatchObject({ open: false, next: { inDays: 6, date: '2027-01-02', time: '22:00' } });
+    const none = { timezone: 'UTC', weekly: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }, closedDates: [] };
+    expect(preview(none, 0)).toEqual({ open: false, now: '00:00', next: null });
   });
 });
 

@@ -12,9 +12,12 @@ import {
   ErrorCode,
   InviteResponse,
   RoutingSettings,
+  SiteHoursList,
+  SiteHoursUpdate,
   StaffAccount,
   StaffList,
   apiRequest,
+  type BusinessHours,
   type CannedInput,
   type InviteRequest,
   type Skill,
@@ -39,6 +42,7 @@ export function adminErrorOf(err: unknown): AdminError {
     case ErrorCode.BadRequest:
       return { reason: 'invalid', message };
     case ErrorCode.Conflict:
+    case ErrorCode.InvalidTransition:
       return { reason: 'conflict', message };
     case ErrorCode.NotFound:
       return { reason: 'notFound', message };
@@ -77,6 +81,11 @@ export class AdminApi {
     return this.call('/admin/staff', InviteResponse, { body });
   }
 
+  /** A fresh one-time link for an invited account that has not set its password (409 otherwise). */
+  reinvite(id: number): Promise<InviteResponse> {
+    return this.call(`/admin/staff/${id}/invite`, InviteResponse, { method: 'POST' });
+  }
+
   update(id: number, body: StaffUpdate): Promise<StaffAccount> {
     return this.call(`/admin/staff/${id}`, StaffAccount, { method: 'PATCH', body });
   }
@@ -95,6 +104,15 @@ export class AdminApi {
 
   saveSettings(body: RoutingSettings): Promise<RoutingSettings> {
     return this.call('/admin/settings', RoutingSettings, { method: 'PUT', body });
+  }
+
+  hours(): Promise<SiteHoursList> {
+    return this.call('/admin/hours', SiteHoursList);
+  }
+
+  /** A site's business hours; null: open always. */
+  async saveHours(siteId: number, hours: BusinessHours | null): Promise<BusinessHours | null> {
+    return (await this.call(`/admin/sites/${siteId}/hours`, SiteHoursUpdate, { method: 'PUT', body: { hours } })).hours;
   }
 
   /** The newest entries first; `before`: the oldest id already shown. */

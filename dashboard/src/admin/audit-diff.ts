@@ -88,6 +88,7 @@ export function auditChanges(t: Catalogue, before: unknown, after: unknown): Cha
 
 const ACTIONS: Readonly<Record<string, keyof Catalogue['audit']['action']>> = {
   'staff.invite': 'staffInvite',
+  'staff.reinvite': 'staffReinvite',
   'staff.skills': 'staffSkills',
   'staff.capacity': 'staffCapacity',
   'settings.routing': 'settingsRouting',

@@ -1,5 +1,8 @@
+import { enHours } from './hours.en';
+
 /** The admin pages' strings in English (staff, settings, canned responses, audit log, invites); en.ts spreads them in. */
 export const enAdmin = {
+  ...enHours,
   /** Words the admin pages share. */
   admin: {
     save: 'Save',
@@ -234,6 +237,7 @@ export const enAdmin = {
     /** What an entry did (its `action`), when the dashboard knows it. */
     action: {
       staffInvite: 'Invited',
+      staffReinvite: 'New invite link',
       staffUpdate: 'Changed account',
       staffRename: 'Renamed',
       staffRole: 'Changed role',

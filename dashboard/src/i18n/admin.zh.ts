@@ -1,7 +1,9 @@
 import type { enAdmin } from './admin.en';
+import { zhHours } from './hours.zh';
 
 /** 管理页面的文案（员工、设置、快捷回复、审计日志、邀请）；由 zh.ts 合并。 */
 export const zhAdmin: typeof enAdmin = {
+  ...zhHours,
   admin: {
     save: '保存',
     saving: '正在保存…',
@@ -210,6 +212,7 @@ export const zhAdmin: typeof enAdmin = {
     end: '已是最早的记录。',
     action: {
       staffInvite: '发出邀请',
+      staffReinvite: '重新生成邀请链接',
       staffUpdate: '修改账号',
       staffRename: '重命名',
       staffRole: '更改角色',
