@@ -1,26 +1,18 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { AcceptInvite, CapacityUpdate, CounterpartError, ErrorCode, InviteRequest, Paths, RoutingSettings, SiteHoursUpdate, SkillsUpdate, StaffUpdate, type InviteResponse, type SiteHoursList, type StaffList } from '../../../protocol/index';
-import { audit, auditPage, type Actor } from '../admin/audit';
+import { audit, auditPage } from '../admin/audit';
 import { HoursStore } from '../sites/hours-store';
 import { Permission } from '../auth/permissions';
 import type { ApiDeps } from './api';
-import { principalOf, requirePermission } from './auth';
+import { requirePermission } from './auth';
+import { numericId, publicOrigin, staffActor } from './params';
 import { RequestBudget, addressKey } from './limits';
 
 /** How long an invite link works. */
 const INVITE_TTL_SECONDS = 7 * 24 * 3600;
 
-const idOf = (ctx: Context): number => {
-  const raw = ctx.params.id ?? '';
-  if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new CounterpartError(ErrorCode.NotFound, 'No such staff account');
-  return Number(raw);
-};
-const actorOf = (ctx: Context): Actor => {
-  const p = principalOf(ctx);
-  if (p.role === 'shopper') throw new CounterpartError(ErrorCode.Forbidden, 'Staff only');
-  return { id: p.userId, name: p.name };
-};
+const idOf = (ctx: Context): number => numericId(ctx, 'staff account');
 
 /** Admin: staff (invite, change, deactivate, skills, capacity), routing settings, the audit log. Every change is audited. */
 export function adminRoutes(r: Router, { config, sessions, tokens, staff, settings, db, sites }: ApiDeps): void {
@@ -34,10 +26,9 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
   });
 
   r.post('/admin/staff', manageStaff, async (ctx) => {
-    const account = await staff.invite(actorOf(ctx), InviteRequest.parse(ctx.request.body));
+    const account = await staff.invite(staffActor(ctx), InviteRequest.parse(ctx.request.body));
     const { token, expiresAt } = await tokens.issueInvite(account.id, INVITE_TTL_SECONDS);
-    const origin = config.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
-    const body: InviteResponse = { account, inviteUrl: `${origin.replace(/\/+$/, '')}${Paths.dashboard}#/invite/${token}`, expiresAt };
+    const body: InviteResponse = { account, inviteUrl: `${publicOrigin(config, ctx)}${Paths.dashboard}#/invite/${token}`, expiresAt };
     ctx.status = 201;
     ctx.body = body;
   });
@@ -48,25 +39,24 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
     const account = await staff.get(id);
     if (!account.invited || !account.active) throw new CounterpartError(ErrorCode.InvalidTransition, 'This account has set its password (or is deactivated): no invite to send');
     const { token, expiresAt } = await tokens.issueInvite(id, INVITE_TTL_SECONDS);
-    await audit(db, actorOf(ctx), 'staff.reinvite', `user:${id}`, null, { email: account.email });
-    const origin = config.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
-    const body: InviteResponse = { account, inviteUrl: `${origin.replace(/\/+$/, '')}${Paths.dashboard}#/invite/${token}`, expiresAt };
+    await audit(db, staffActor(ctx), 'staff.reinvite', `user:${id}`, null, { email: account.email });
+    const body: InviteResponse = { account, inviteUrl: `${publicOrigin(config, ctx)}${Paths.dashboard}#/invite/${token}`, expiresAt };
     ctx.body = body;
   });
 
   r.patch('/admin/staff/:id', manageStaff, async (ctx) => {
     const id = idOf(ctx);
-    ctx.body = await staff.update(actorOf(ctx), id, StaffUpdate.parse(ctx.request.body));
+    ctx.body = await staff.update(staffActor(ctx), id, StaffUpdate.parse(ctx.request.body));
   });
 
   r.put('/admin/staff/:id/skills', manageStaff, async (ctx) => {
     const id = idOf(ctx);
-    ctx.body = await staff.setSkills(actorOf(ctx), id, SkillsUpdate.parse(ctx.request.body).skills);
+    ctx.body = await staff.setSkills(staffActor(ctx), id, SkillsUpdate.parse(ctx.request.body).skills);
   });
 
   r.put('/admin/staff/:id/capacity', manageStaff, async (ctx) => {
     const id = idOf(ctx);
-    ctx.body = await staff.setCapacity(actorOf(ctx), id, CapacityUpdate.parse(ctx.request.body).maxChats);
+    ctx.body = await staff.setCapacity(staffActor(ctx), id, CapacityUpdate.parse(ctx.request.body).maxChats);
   });
 
   r.get('/admin/settings', manageSettings, (ctx) => {
@@ -74,7 +64,7 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
   });
 
   r.put('/admin/settings', manageSettings, async (ctx) => {
-    ctx.body = await settings.update(actorOf(ctx), RoutingSettings.parse(ctx.request.body));
+    ctx.body = await settings.update(staffActor(ctx), RoutingSettings.parse(ctx.request.body));
   });
 
   const hours = new HoursStore(db);
@@ -93,7 +83,7 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
     const body: SiteHoursUpdate = {
       hours: await db.transaction(async (trx) => {
         const after = await new HoursStore(trx).setHours(site.id, next);
-        await audit(trx, actorOf(ctx), 'settings.hours', `site:${site.key}`, before, after);
+        await audit(trx, staffActor(ctx), 'settings.hours', `site:${site.key}`, before, after);
         return after;
       }),
     };

@@ -1,22 +1,19 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { CannedInput, CannedList, CounterpartError, ErrorCode, Role, type CannedResponse } from '../../../protocol/index';
-import { audit, type Actor } from '../admin/audit';
+import { audit } from '../admin/audit';
 import { iso } from '../db/index';
 import type { ApiDeps } from './api';
 import { Permission } from '../auth/permissions';
 import { principalOf, requireAuth, requirePermission } from './auth';
+import { numericId, staffActor } from './params';
 
 type Row = Record<string, unknown>;
 /** Canned responses a deployment may hold (a bound on what an account can grow). */
 export const MAX_CANNED = 500;
 
 const fromRow = (r: Row): CannedResponse => ({ id: Number(r.id), shortcut: String(r.shortcut), title: String(r.title), body: String(r.body), updatedAt: iso(r.updated_at)! });
-const idOf = (ctx: Context): number => {
-  const raw = ctx.params.id ?? '';
-  if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
-  return Number(raw);
-};
+const idOf = (ctx: Context): number => numericId(ctx, 'canned response');
 const taken = () => new CounterpartError(ErrorCode.Conflict, 'Another canned response has this shortcut');
 
 /** Unique shortcut: the database's unique key decides (portable: the insert or update fails). */
@@ -50,7 +47,7 @@ export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
       db.transaction(async (trx) => {
         const [row] = (await trx('canned_responses').insert({ ...input, updated_by: by, updated_at: new Date().toISOString() }).returning('id')) as ({ id: number } | number)[];
         id = typeof row === 'object' ? Number(row.id) : Number(row);
-        await audit(trx, actorOf(ctx), 'canned.create', `canned:${id}`, null, input);
+        await audit(trx, staffActor(ctx), 'canned.create', `canned:${id}`, null, input);
       }),
     );
     ctx.status = 201;
@@ -65,7 +62,7 @@ export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
     await write(() =>
       db.transaction(async (trx) => {
         await trx('canned_responses').where({ id }).update({ ...input, updated_by: userIdOf(ctx), updated_at: new Date().toISOString() });
-        await audit(trx, actorOf(ctx), 'canned.update', `canned:${id}`, pickCanned(before), input);
+        await audit(trx, staffActor(ctx), 'canned.update', `canned:${id}`, pickCanned(before), input);
       }),
     );
     ctx.body = fromRow((await db('canned_responses').where({ id }).first<Row>())!);
@@ -76,7 +73,7 @@ export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
     await db.transaction(async (trx) => {
       const before = await trx('canned_responses').where({ id }).first<Row | undefined>();
       if (!before || (await trx('canned_responses').where({ id }).delete()) !== 1) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
-      await audit(trx, actorOf(ctx), 'canned.delete', `canned:${id}`, pickCanned(before), null);
+      await audit(trx, staffActor(ctx), 'canned.delete', `canned:${id}`, pickCanned(before), null);
     });
     ctx.status = 204;
   });
@@ -85,11 +82,6 @@ export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
 function userIdOf(ctx: Context): number | null {
   const p = principalOf(ctx);
   return p.role === Role.Shopper ? null : p.userId;
-}
-
-function actorOf(ctx: Context): Actor {
-  const p = principalOf(ctx);
-  return p.role === Role.Shopper ? { id: 0, name: 'shopper' } : { id: p.userId, name: p.name };
 }
 
 const pickCanned = (r: Row) => ({ shortcut: String(r.shortcut), title: String(r.title), body: String(r.body) });

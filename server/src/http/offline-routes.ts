@@ -5,6 +5,7 @@ import { OfflineMessages } from '../tickets/offline';
 import { HoursStore } from '../sites/hours-store';
 import type { ApiDeps } from './api';
 import { principalOf, requireAuth } from './auth';
+import { publicOrigin } from './params';
 import { RequestBudget, addressKey } from './limits';
 
 /** Offline messages one shopper session may leave, and one address (an IPv6 /64) in all. */
@@ -38,6 +39,6 @@ export function offlineRoutes(r: Router, { config, db, sessions, desk, conversat
     await perShopper.take(ctx, `shopper:${p.shopperId}`);
     await perAddress.take(ctx, `net:${addressKey(ctx.ip)}`);
     // Our own address (Koa's ctx.origin is the request's Origin header: the shop's, for the widget).
-    ctx.body = await messages.leave(p, m, config.publicUrl ?? `${ctx.protocol}://${ctx.host}`);
+    ctx.body = await messages.leave(p, m, publicOrigin(config, ctx));
   });
 }

@@ -15,13 +15,10 @@ import type { LinkClaim, Shopper, Staff } from '../tickets/desk';
 import type { ApiDeps } from './api';
 import { principalOf, requireAuth } from './auth';
 import { sendStoredFile } from './file-response';
+import { numericId, publicOrigin } from './params';
 import { RequestBudget, addressKey } from './limits';
 
-const ticketId = (ctx: Context): number => {
-  const raw = ctx.params.id ?? '';
-  if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new CounterpartError(ErrorCode.NotFound, 'No such ticket');
-  return Number(raw);
-};
+const ticketId = (ctx: Context): number => numericId(ctx, 'ticket');
 const conversationId = (ctx: Context): string => {
   const raw = ctx.params.id ?? '';
   if (!/^[0-9a-f-]{36}$/.test(raw)) throw new CounterpartError(ErrorCode.ConversationNotFound, 'No such conversation of yours');
@@ -76,8 +73,7 @@ export function ticketRoutes(r: Router, { sessions, desk, files, cors, config }:
   r.post('/shopper/conversations/:id/ticket-link', cors, requireAuth(sessions, Role.Shopper), async (ctx) => {
     const p = principalOf(ctx) as Shopper;
     await links.take(ctx, `shopper:${p.shopperId}`);
-    // Our own address (Koa's ctx.origin is the request's Origin header: the shop's, for the widget).
-    ctx.body = await desk.linkFor(p, conversationId(ctx), config.publicUrl ?? `${ctx.protocol}://${ctx.host}`);
+    ctx.body = await desk.linkFor(p, conversationId(ctx), publicOrigin(config, ctx));
   });
 
   r.options('/shopper/conversations/:id/rating', cors);
