@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { AcceptInvite, CapacityUpdate, CounterpartError, ErrorCode, InviteRequest, Paths, RoutingSettings, SiteHoursUpdate, SkillsUpdate, StaffUpdate, type InviteResponse, type SiteHoursList, type StaffList } from '../../../protocol/index';
+import { AcceptInvite, CapacityUpdate, CounterpartError, ErrorCode, InviteRequest, Paths, RoutingSettings, SiteHoursUpdate, SkillsUpdate, StaffUpdate, type InviteResponse, type StaffAccount, type SiteHoursList, type StaffList } from '../../../protocol/index';
 import { audit, auditPage } from '../admin/audit';
 import { HoursStore } from '../sites/hours-store';
 import { Permission } from '../auth/permissions';
@@ -25,12 +25,16 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
     ctx.body = body;
   });
 
+  /** A fresh one-time link that sets the account's first password (the dashboard's invite page). */
+  const inviteFor = async (ctx: Context, account: StaffAccount): Promise<InviteResponse> => {
+    const { token, expiresAt } = await tokens.issueInvite(account.id, INVITE_TTL_SECONDS);
+    return { account, inviteUrl: `${publicOrigin(config, ctx)}${Paths.dashboard}#/invite/${token}`, expiresAt };
+  };
+
   r.post('/admin/staff', manageStaff, async (ctx) => {
     const account = await staff.invite(staffActor(ctx), InviteRequest.parse(ctx.request.body));
-    const { token, expiresAt } = await tokens.issueInvite(account.id, INVITE_TTL_SECONDS);
-    const body: InviteResponse = { account, inviteUrl: `${publicOrigin(config, ctx)}${Paths.dashboard}#/invite/${token}`, expiresAt };
     ctx.status = 201;
-    ctx.body = body;
+    ctx.body = await inviteFor(ctx, account);
   });
 
   /** A new invite link for an account that has not set its password yet (the old link was lost or expired). */
@@ -38,10 +42,8 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
     const id = idOf(ctx);
     const account = await staff.get(id);
     if (!account.invited || !account.active) throw new CounterpartError(ErrorCode.InvalidTransition, 'This account has set its password (or is deactivated): no invite to send');
-    const { token, expiresAt } = await tokens.issueInvite(id, INVITE_TTL_SECONDS);
     await audit(db, staffActor(ctx), 'staff.reinvite', `user:${id}`, null, { email: account.email });
-    const body: InviteResponse = { account, inviteUrl: `${publicOrigin(config, ctx)}${Paths.dashboard}#/invite/${token}`, expiresAt };
-    ctx.body = body;
+    ctx.body = await inviteFor(ctx, account);
   });
 
   r.patch('/admin/staff/:id', manageStaff, async (ctx) => {
