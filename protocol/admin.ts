@@ -1,6 +1,6 @@
 /** Admin: staff accounts, skills and capacity, runtime settings, the audit log. */
 import { z } from 'zod';
-import { ANY_CATEGORY, CONSOLE_MAX_CONVERSATIONS, IssueType, LANGUAGE_PATTERN, MAX_SKILL_LEVEL, Role } from './constants';
+import { ANY_CATEGORY, CONSOLE_MAX_CONVERSATIONS, IssueType, MAX_AGENT_CHATS, LANGUAGE_PATTERN, MAX_SKILL_LEVEL, Role } from './constants';
 import { BusinessHours } from './hours';
 
 const staffRole = z.enum([Role.Agent, Role.Supervisor, Role.Admin]);
@@ -43,7 +43,7 @@ export const StaffUpdate = z
 export type StaffUpdate = z.infer<typeof StaffUpdate>;
 export const SkillsUpdate = z.object({ skills: z.array(Skill).max(64) }).strict();
 export type SkillsUpdate = z.infer<typeof SkillsUpdate>;
-export const CapacityUpdate = z.object({ maxChats: z.number().int().min(1).max(20).nullable() }).strict();
+export const CapacityUpdate = z.object({ maxChats: z.number().int().min(1).max(MAX_AGENT_CHATS).nullable() }).strict();
 export type CapacityUpdate = z.infer<typeof CapacityUpdate>;
 
 /** Routing settings changed at runtime (stored; the environment gives the defaults). */
@@ -51,8 +51,8 @@ export const RoutingSettings = z
   .object({
     wrapUpMs: z.number().int().min(0).max(3_600_000),
     widenAfterMs: z.number().int().min(0).max(86_400_000),
-    maxChats: z.number().int().min(1).max(20),
-    maxConversations: z.number().int().min(1).max(CONSOLE_MAX_CONVERSATIONS, `maxConversations: the agent console shows one conversation at a time, so at most ${CONSOLE_MAX_CONVERSATIONS} for now`),
+    maxChats: z.number().int().min(1).max(MAX_AGENT_CHATS),
+    maxConversations: z.number().int().min(1).max(CONSOLE_MAX_CONVERSATIONS),
     missedRingsAway: z.number().int().min(1).max(20),
     /** `meta:<customer meta key>` or `spent:<threshold>,<threshold>…` (see docs/routing.md). */
     vipRule: z.string().trim().min(1).max(200),

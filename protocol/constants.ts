@@ -20,12 +20,10 @@ export const MAX_SIGNAL_BYTES = 64 * 1024;
 export const MAX_REALTIME_BYTES = 16 * 1024;
 /** Chat text, in characters. */
 export const MAX_CHAT_CHARS = 2000;
-/**
- * Conversations an agent's console can hold at once. The server's capacity rules take more
- * (`MAX_CONVERSATIONS`, tested raised), but the console shows one conversation at a time: an admin
- * cannot set more than this until it shows several.
- */
-export const CONSOLE_MAX_CONVERSATIONS = 1;
+/** Chats an agent may hold at once besides one call (the capacity's N), at most. */
+export const MAX_AGENT_CHATS = 20;
+/** Conversations an agent's console holds at once, at most: one call plus `MAX_AGENT_CHATS` chats (as tabs). */
+export const CONSOLE_MAX_CONVERSATIONS = 1 + MAX_AGENT_CHATS;
 /** An agent's note to the next agent when transferring. */
 export const MAX_TRANSFER_NOTE_CHARS = 1000;
 /** Messages one conversation may hold (a bound on what a client can grow). */

@@ -25,6 +25,8 @@ export type OverlayState = {
     cameraOff: boolean;
     context: ConversationContext | null;
   } | null;
+  /** Other conversations the console holds besides the one shown here (chats beside a call). */
+  others: number;
 };
 
 export type OverlayCommand =

@@ -1,5 +1,5 @@
 import { parseVipRule, type VipRule } from './shop/woocommerce';
-import { BusinessHours } from '../../protocol/index';
+import { BusinessHours, CONSOLE_MAX_CONVERSATIONS, MAX_AGENT_CHATS } from '../../protocol/index';
 import { z } from 'zod';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -66,12 +66,9 @@ const Env = z.object({
   /** A request waiting this long goes to any agent with its issue type (language and category no longer required). */
   WIDEN_AFTER_MS: z.coerce.number().int().nonnegative().default(60_000),
   /** Chats an agent holds at once besides one call (an agent's own setting overrides it). */
-  MAX_CHATS: z.coerce.number().int().min(1).max(20).default(3),
-  /**
-   * Conversations an agent holds at once in all. 1 until the console shows several side by side:
-   * then one call plus MAX_CHATS chats.
-   */
-  MAX_CONVERSATIONS: z.coerce.number().int().min(1).max(21).default(1),
+  MAX_CHATS: z.coerce.number().int().min(1).max(MAX_AGENT_CHATS).default(3),
+  /** Conversations an agent holds at once in all; unset: one call plus MAX_CHATS chats. 1: one at a time. */
+  MAX_CONVERSATIONS: z.coerce.number().int().min(1).max(CONSOLE_MAX_CONVERSATIONS).optional(),
   /** Missed rings in a row that set an agent away. */
   MISSED_RINGS_AWAY: z.coerce.number().int().min(1).max(10).default(2),
   /** How long a party's realtime connection may be gone before its call ends. */
@@ -213,7 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ringTimeoutMs: e.RING_TIMEOUT_MS,
     ringRetryAfterMs: e.RING_RETRY_AFTER_MS,
     reconnectGraceMs: e.RECONNECT_GRACE_MS,
-    routing: { wrapUpMs: e.WRAP_UP_MS, widenAfterMs: e.WIDEN_AFTER_MS, maxChats: e.MAX_CHATS, maxConversations: e.MAX_CONVERSATIONS, missedRingsAway: e.MISSED_RINGS_AWAY },
+    routing: { wrapUpMs: e.WRAP_UP_MS, widenAfterMs: e.WIDEN_AFTER_MS, maxChats: e.MAX_CHATS, maxConversations: e.MAX_CONVERSATIONS ?? 1 + e.MAX_CHATS, missedRingsAway: e.MISSED_RINGS_AWAY },
     turn: { secret: e.TURN_SECRET ?? null, urls: e.TURN_URLS, stunUrls: e.STUN_URLS, ttlSeconds: e.TURN_TTL_SECONDS, policy: e.ICE_TRANSPORT_POLICY },
     shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET, vip: parseVipRule(e.VIP_RULE) },
     site: { key: e.SITE_KEY, origins: e.SITE_ORIGINS, identitySecret: e.SITE_IDENTITY_SECRET },

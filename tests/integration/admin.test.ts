@@ -83,13 +83,14 @@ describe('admin', () => {
 
   it('changes routing settings and the VIP rule at runtime; they are stored and survive a restart', async () => {
     const before = ok(await call('GET', '/admin/settings'), RoutingSettings);
-    const next = { ...before, wrapUpMs: 45_000, maxChats: 4, vipRule: 'spent:100,1000' };
+    const next = { ...before, wrapUpMs: 45_000, maxChats: 4, maxConversations: 3, vipRule: 'spent:100,1000' };
     expect(ok(await call('PUT', '/admin/settings', next), RoutingSettings)).toEqual(next);
-    expect(stack.server.conversations.core.opts.routing).toMatchObject({ wrapUpMs: 45_000, maxChats: 4 });
+    expect(stack.server.conversations.core.opts.routing).toMatchObject({ wrapUpMs: 45_000, maxChats: 4, maxConversations: 3 });
     expect(code(await call('PUT', '/admin/settings', { ...next, vipRule: 'gold:1' }))).toEqual([400, ErrorCode.BadRequest]);
     expect(code(await call('PUT', '/admin/settings', { ...next, maxChats: 500 }))).toEqual([400, ErrorCode.BadRequest]);
-    // Not more conversations than the console can show.
-    expect(code(await call('PUT', '/admin/settings', { ...next, maxConversations: 2 }))).toEqual([400, ErrorCode.BadRequest]);
+    // One call plus at most 20 chats: 21 conversations at most.
+    expect(code(await call('PUT', '/admin/settings', { ...next, maxConversations: 22 }))).toEqual([400, ErrorCode.BadRequest]);
+    expect(code(await call('PUT', '/admin/settings', { ...next, maxConversations: 0 }))).toEqual([400, ErrorCode.BadRequest]);
     expect(code(await call('PUT', '/admin/settings', { ...next, extra: 1 }))).toEqual([400, ErrorCode.BadRequest]);
     const stored = await stack.server.db('settings').where({ key: 'routing' }).first();
     expect(JSON.parse(stored.value)).toEqual(next);
@@ -130,7 +131,7 @@ describe('admin', () => {
     const routing = { wrapUpMs: 1, widenAfterMs: 2, maxChats: 3, maxConversations: 4, missedRingsAway: 5 };
     const fresh = new Settings(stack.server.db, routing, parseVipRule('meta:counterpart_vip'));
     await fresh.load();
-    expect(routing).toMatchObject({ wrapUpMs: 45_000, maxChats: 4 });
+    expect(routing).toMatchObject({ wrapUpMs: 45_000, maxChats: 4, maxConversations: 3 });
     expect(fresh.vipRule()).toEqual({ kind: 'spent', thresholds: [100, 1000] });
   });
 });

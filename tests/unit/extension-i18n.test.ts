@@ -25,6 +25,10 @@ const SAMPLES: Samples = {
   'offer.transferredBy': [{ args: ['Alice'], contains: 'Alice' }],
   'history.rating': [{ args: [4], contains: '4' }],
   'offer.secondsLeft': [{ args: [17], contains: '17' }],
+  'conversation.about': [{ args: ['Lucas', 'The shopper left.'], contains: 'Lucas' }],
+  'tabs.unread': [{ args: [1], contains: '1' }, { args: [3], contains: '3' }],
+  'tabs.callElsewhere': [{ args: ['Anna'], contains: 'Anna' }],
+  'overlay.others': [{ args: [1], contains: '1' }, { args: [2], contains: '2' }],
 };
 
 catalogueSuite('console and overlay', { en, zh }, SAMPLES, { minKeys: 60, same: ['signIn.title'] });

@@ -2,7 +2,7 @@
  * The routing settings as the form edits them (times in seconds, numbers as typed), their limits
  * (the protocol's RoutingSettings), and the VIP rule's two spellings as the server reads them.
  */
-import { CONSOLE_MAX_CONVERSATIONS, type RoutingSettings } from '../../../protocol/index';
+import { CONSOLE_MAX_CONVERSATIONS, MAX_AGENT_CHATS, type RoutingSettings } from '../../../protocol/index';
 
 export type NumberField = 'wrapUp' | 'widenAfter' | 'maxChats' | 'maxConversations' | 'missedRings';
 export type SettingsDraft = Record<NumberField, number | null> & { vipRule: string };
@@ -11,8 +11,7 @@ export type SettingsDraft = Record<NumberField, number | null> & { vipRule: stri
 export const LIMITS: Readonly<Record<NumberField, { min: number; max: number; seconds: boolean }>> = {
   wrapUp: { min: 0, max: 3600, seconds: true },
   widenAfter: { min: 0, max: 86_400, seconds: true },
-  maxChats: { min: 1, max: 20, seconds: false },
-  // The agent console shows one conversation at a time (protocol: CONSOLE_MAX_CONVERSATIONS).
+  maxChats: { min: 1, max: MAX_AGENT_CHATS, seconds: false },
   maxConversations: { min: 1, max: CONSOLE_MAX_CONVERSATIONS, seconds: false },
   missedRings: { min: 1, max: 20, seconds: false },
 };

@@ -1,27 +1,19 @@
-import { ConversationSession, type PendingMessage } from '../../../client/conversation';
-import { MediaDeniedError } from '../../../client/local-media';
-import { playStream } from '../../../client/media';
+import { ConversationSession } from '../../../client/conversation';
 import { RealtimeClient, ticketsFor } from '../../../client/realtime';
 import { keepSessionFresh, signOutSession } from '../../../client/session';
 import {
   AgentState,
-  ConversationContext,
-  ConversationState,
   CounterpartError,
-  CustomerHistory,
-  EndedBy,
   ErrorCode,
   LoginResponse,
   MediaKind,
-  MediaPath,
   Presence,
   RingEndReason,
   Role,
   TERMINAL_STATES,
   apiRequest,
-  type ChatMessage,
+  sameParty,
   type IssueType,
-  type ConversationView,
   type Party,
   type ServerMessageOf,
   type UserView,
@@ -29,34 +21,19 @@ import {
 import type { OverlayCommand } from '../../lib/bridge';
 import { catalogues, consoleLang, errorText, type Catalogue, type Lang } from '../../lib/i18n/index';
 import type { z } from 'zod';
+import { ConsoleConversation, type TabHost } from './console-conversation.svelte';
 import { clearSession, loadSession, saveSession } from './session-store';
-import { TicketEditor } from './ticket.svelte';
 
 export type Offer = ServerMessageOf<'offer'>;
-/** The conversation this console is in, as the UI shows it. */
-export type OpenConversation = {
-  id: string;
-  view: ConversationView | null;
-  messages: ChatMessage[];
-  pending: PendingMessage[];
-  typing: string | null;
-  /** The channel of the offer being accepted, until the server's view of the conversation arrives. */
-  accepting: MediaKind | null;
-  /** Media arrives from the shopper (the remote video plays). */
-  playing: boolean;
-  mediaPath: MediaPath | null;
-  muted: boolean;
-  cameraOff: boolean;
-  context: ConversationContext | null;
-  /** Customer 360: orders and earlier conversations (null until loaded, or when it could not be). */
-  history: CustomerHistory | null;
-  uploading: string | null;
-};
+
+/** Ended conversations kept as tabs (for their tickets) at most; the oldest goes first. */
+export const MAX_ENDED_TABS = 3;
 
 /**
  * The agent's side of Counterpart, living in the console page so that navigating the admin
  * cannot end a conversation: session (kept in extension session storage, so a reopened console
- * needs no password), presence, offers, and the conversation through the shared client session.
+ * needs no password), presence, offers, and the conversations it holds — one call and chats, as
+ * tabs (`ConsoleConversation`), each through the shared client session.
  */
 export class AgentConsole {
   readonly lang: Lang = consoleLang();
@@ -72,23 +49,35 @@ export class AgentConsole {
   offer = $state<Offer | null>(null);
   /** The queue as this agent sees it (how many wait, how many they could take, since when the longest). */
   queue = $state<Omit<ServerMessageOf<'queue.stats'>, 'type'> | null>(null);
-  conv = $state<OpenConversation | null>(null);
+  /** The conversations this console holds, in the order they came, and those ended whose ticket is still shown. */
+  tabs = $state<ConsoleConversation[]>([]);
+  activeId = $state<string | null>(null);
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
-  /** The ticket of the conversation (kept after it ends, for wrap-up). */
-  readonly ticket = new TicketEditor(() => ({ baseUrl: this.baseUrl, token: this.token }), () => this.t);
-  remoteVideo: HTMLVideoElement | null = null;
-  localVideo: HTMLVideoElement | null = null;
 
   private token: string | null = null;
   private abort: AbortController | null = null;
   private rt: RealtimeClient | null = null;
-  private session: ConversationSession | null = null;
   /** The offered conversation's session while it rings: its call is pre-connected (nothing flows until accept). */
   private ring: ConversationSession | null = null;
   private me: Party | null = null;
   /** The presence the agent chose, restored after a reconnect. */
   private wanted: Presence.Available | Presence.Away | null = null;
+
+  /** The tab the agent looks at. */
+  get active(): ConsoleConversation | null {
+    return this.tabs.find((c) => c.id === this.activeId) ?? null;
+  }
+
+  /** The conversations going on (not ended). */
+  get live(): ConsoleConversation[] {
+    return this.tabs.filter((c) => !c.ended);
+  }
+
+  /** The conversation with the call (an agent has at most one), or whose call is being accepted. */
+  get callTab(): ConsoleConversation | null {
+    return this.live.find((c) => c.mediaKind !== null || (c.view === null && c.accepting !== null && c.accepting !== MediaKind.Chat)) ?? null;
+  }
 
   /** A console (re)opened: back into the stored session, if the server still honours it. */
   async restore(): Promise<void> {
@@ -144,8 +133,9 @@ export class AgentConsole {
     this.abort?.abort();
     this.abort = null;
     this.endRing();
-    this.closeConversation();
-    this.ticket.close();
+    for (const c of this.tabs) c.close();
+    this.tabs = [];
+    this.activeId = null;
     this.rt?.close();
     this.rt = null;
     this.token = null;
@@ -186,11 +176,12 @@ export class AgentConsole {
     });
     // A conversation of ours that this console does not hold (reopened after a close or crash): take it up.
     rt.on('conversation.sync', (m) => {
-      const mine = m.conversation.participants.some((p) => this.me && p.party.role === this.me.role && p.party.id === this.me.id && p.leftAt === null);
-      if (mine && !TERMINAL_STATES.has(m.conversation.state) && this.conv?.id !== m.conversation.id) this.attach(m.conversation.id);
+      const v = m.conversation;
+      const mine = v.participants.some((p) => this.me && sameParty(p.party, this.me) && p.leftAt === null);
+      if (mine && !TERMINAL_STATES.has(v.state) && !this.live.some((c) => c.id === v.id)) this.attach(v.id);
     });
     rt.on('error', (m) => {
-      if (m.conversationId && m.conversationId === this.conv?.id) return;
+      if (m.conversationId && this.live.some((c) => c.id === m.conversationId)) return;
       this.error = errorText(this.t, m.code);
     });
     rt.connect();
@@ -214,9 +205,11 @@ export class AgentConsole {
     performance.mark('counterpart:accept', { detail: offer.conversationId });
     const warm = this.ring?.conversationId === offer.conversationId ? this.ring : null;
     this.ring = null;
-    const s = this.attach(offer.conversationId, warm);
-    this.conv!.accepting = offer.channel;
-    s.accept();
+    this.attach(offer.conversationId, warm).accept(offer.channel);
+  }
+
+  decline(): void {
+    if (this.offer) this.rt?.send({ type: 'offer.decline', conversationId: this.offer.conversationId });
   }
 
   /** The ring is over (answered elsewhere, declined, timed out): its warm call closes. */
@@ -230,9 +223,25 @@ export class AgentConsole {
     return new ConversationSession({ rt: this.rt!, baseUrl: this.baseUrl, token: () => this.token, me: this.me!, conversationId: id });
   }
 
-  /** Hands the conversation on (to an agent or an issue type's queue) with a note; this console leaves it when the server says so. */
-  transfer(to: { agentId: number } | { issueType: IssueType }, note: string): void {
-    if (this.conv) this.rt?.send({ type: 'conversation.transfer', conversationId: this.conv.id, to, note });
+  /** Shows this tab: what came in it is seen. */
+  select(id: string): void {
+    const c = this.tabs.find((x) => x.id === id);
+    if (!c) return;
+    this.activeId = id;
+    c.shown();
+  }
+
+  /** Closes an ended conversation's tab (its ticket is stored; the dashboard has it). */
+  closeTab(id: string): void {
+    const c = this.tabs.find((x) => x.id === id);
+    if (!c?.ended) return;
+    this.tabs = this.tabs.filter((x) => x !== c);
+    if (this.activeId === id) this.activeId = (this.live[0] ?? this.tabs.at(-1) ?? null)?.id ?? null;
+  }
+
+  /** Hands a conversation on (to an agent or an issue type's queue) with a note; its tab ends when the server says so. */
+  transfer(c: ConsoleConversation, to: { agentId: number } | { issueType: IssueType }, note: string): void {
+    if (!c.ended) this.rt?.send({ type: 'conversation.transfer', conversationId: c.id, to, note });
   }
 
   /** A GET of the API with this console's token. */
@@ -240,157 +249,51 @@ export class AgentConsole {
     return apiRequest(this.baseUrl, path, schema, { token: this.token ?? undefined });
   }
 
-  decline(): void {
-    if (this.offer) this.rt?.send({ type: 'offer.decline', conversationId: this.offer.conversationId });
+  private readonly host: TabHost = {
+    t: () => this.t,
+    me: () => this.me!,
+    auth: () => ({ baseUrl: this.baseUrl, token: this.token }),
+    api: (path, schema) => this.api(path, schema),
+    isShown: (c) => this.activeId === c.id,
+    onLeft: (c, notice) => this.left(c, notice),
+    onError: (text) => (this.error = text),
+    onNotice: (text) => (this.notice = text),
+  };
+
+  /**
+   * Opens a tab for a conversation this agent takes part in (with the session that pre-connected
+   * while ringing, if any) and shows it. An ended tab of the same conversation (handed back) gives way.
+   */
+  private attach(id: string, warm: ConversationSession | null = null): ConsoleConversation {
+    const old = this.tabs.find((c) => c.id === id);
+    old?.close();
+    const c = new ConsoleConversation(id, warm ?? this.newSession(id), this.host);
+    this.tabs = [...this.tabs.filter((x) => x !== old), c];
+    this.select(id);
+    return c;
   }
 
-  /** Opens the client session of a conversation this agent takes part in (or takes the one that pre-connected while ringing). */
-  private attach(id: string, warm: ConversationSession | null = null): ConversationSession {
-    this.closeConversation();
-    const s = (this.session = warm ?? this.newSession(id));
-    const conv: OpenConversation = { id, view: null, accepting: null, messages: [], pending: [], typing: null, playing: false, mediaPath: null, muted: false, cameraOff: false, context: null, history: null, uploading: null };
-    this.conv = conv;
-    const live = () => (this.session === s ? this.conv : null);
-    s.on('conversation', (v) => {
-      const c = live();
-      if (!c) return;
-      // Handed on: this agent has left a conversation that goes on without them.
-      if (v.participants.some((p) => this.me && p.party.role === this.me.role && p.party.id === this.me.id && p.leftAt !== null) && !TERMINAL_STATES.has(v.state)) {
-        this.notice = this.t.conversation.transferred;
-        return this.closeConversation();
-      }
-      if (TERMINAL_STATES.has(v.state)) {
-        this.notice = v.endedBy === EndedBy.Shopper ? this.t.conversation.endedByShopper : v.endedBy === EndedBy.Agent ? this.t.conversation.endedByYou : v.endReason ? this.t.conversation.ended[v.endReason] : null;
-        return this.closeConversation();
-      }
-      if (!v.media && c.view?.media) Object.assign(c, { playing: false, mediaPath: null, muted: false, cameraOff: false });
-      // The shop's context and the ticket are for the conversation's agents: asked once we are one.
-      if (!c.view && v.state === ConversationState.Active) void Promise.all([this.loadContext(id), this.ticket.open(id)]);
-      c.view = v;
-    });
-    s.on('message', (m) => {
-      live()?.messages.push(m);
-      if (document.visibilityState === 'visible') s.markSeen();
-    });
-    s.on('pending', (list) => {
-      const c = live();
-      if (c) c.pending = [...list];
-    });
-    s.on('typing', (w) => {
-      const c = live();
-      if (!c) return;
-      c.typing = w.name;
-      setTimeout(() => live()?.typing === w.name && (live()!.typing = null), 4000);
-    });
-    s.on('localStream', (stream) => {
-      if (!this.localVideo) return;
-      this.localVideo.srcObject = stream;
-      if (stream) void this.localVideo.play().catch(() => {});
-    });
-    s.on('remoteStream', (_party, stream) => {
-      if (!this.remoteVideo) return;
-      void playStream(this.remoteVideo, stream).then(() => {
-        const c = live();
-        if (!c) return;
-        performance.mark('counterpart:remote-playing', { detail: id });
-        c.playing = true;
-      });
-    });
-    s.on('mediaPath', (p) => {
-      const c = live();
-      if (c) c.mediaPath = p;
-    });
-    // Devices refused or missing; link failures are retried by the session (and shown as reconnecting).
-    s.on('mediaError', (err) => err instanceof MediaDeniedError && (this.error = this.t.errors.camera));
-    s.on('error', (err) => (this.error = errorText(this.t, err)));
-    s.on('gone', () => this.closeConversation());
-    return s;
+  /** A conversation ended here: its tab stays while its ticket is shown; a few ended ones at most. */
+  private left(c: ConsoleConversation, notice: string | null): void {
+    if (notice) this.notice = this.live.length > 0 ? this.t.conversation.about(c.shopperName, notice) : notice;
+    if (!c.ticket.conversationId) return this.closeTab(c.id);
+    const ended = this.tabs.filter((x) => x.ended);
+    for (const old of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_TABS))) this.closeTab(old.id);
+    // The agent was looking at it: show what goes on, if anything still does (its ticket stays a tab away).
+    if (this.activeId === c.id && this.live.length > 0 && !c.ticket.ticket) this.select(this.live[0]!.id);
   }
 
-  private async loadContext(id: string): Promise<void> {
-    void this.api(`/api/conversations/${encodeURIComponent(id)}/customer`, CustomerHistory).then(
-      (h) => this.conv?.id === id && (this.conv.history = h),
-      () => {},
-    );
-    try {
-      const context = await apiRequest(this.baseUrl, `/api/conversations/${encodeURIComponent(id)}/context`, ConversationContext, { token: this.token! });
-      if (this.conv?.id === id) this.conv.context = context;
-    } catch {
-      if (this.conv?.id === id) this.notice = this.t.conversation.contextUnavailable;
-    }
-  }
-
-  end(): void { this.session?.end(); }
-
-  send(text: string): boolean {
-    try {
-      this.session?.send(text);
-      return Boolean(this.session);
-    } catch (err) {
-      this.error = errorText(this.t, err);
-      return false;
-    }
-  }
-
-  typing(): void { this.session?.typing(); }
-
-  async attachFile(file: File): Promise<void> {
-    const c = this.conv;
-    if (!c || !this.session) return;
-    c.uploading = file.name;
-    try {
-      await this.session.sendFile(file);
-    } catch (err) {
-      this.error = errorText(this.t, err);
-    } finally {
-      if (this.conv === c) c.uploading = null;
-    }
-  }
-
-  fileUrl(fileId: string): Promise<string> {
-    return this.session ? this.session.fileUrl(fileId) : Promise.reject(new Error('no conversation'));
-  }
-
-  propose(kind: MediaKind.Voice | MediaKind.Video): void { this.session?.proposeMedia(kind); }
-
-  answerProposal(accept: boolean): void { this.session?.answerMedia(accept); }
-
-  stopMedia(): void { this.session?.stopMedia(); }
-
-  toggleMute(): void {
-    const c = this.conv;
-    if (!c || !this.session) return;
-    c.muted = !c.muted;
-    this.session.setMic(!c.muted);
-  }
-
-  toggleCamera(): void {
-    const c = this.conv;
-    if (!c || !this.session) return;
-    c.cameraOff = !c.cameraOff;
-    this.session.setCamera(!c.cameraOff);
-  }
-
-  /** Local teardown (the conversation ended, or this console leaves it to the server). */
-  private closeConversation(): void {
-    this.session?.close();
-    this.session = null;
-    this.conv = null;
-    if (this.remoteVideo) this.remoteVideo.srcObject = null;
-    if (this.localVideo) this.localVideo.srcObject = null;
-  }
-
-  /** The shopper as the conversation names them. */
-  shopperName(): string {
-    const p = this.conv?.view?.participants.find((x) => x.party.role === Role.Shopper);
-    return p?.name || this.t.offer.guest;
+  /** What an overlay's command acts on: the call, else the conversation shown. */
+  private focus(): ConsoleConversation | null {
+    return this.callTab ?? (this.active?.ended ? null : this.active) ?? this.live[0] ?? null;
   }
 
   command(cmd: OverlayCommand): void {
-    if (cmd.type === 'accept') this.accept();
-    else if (cmd.type === 'decline') this.decline();
-    else if (cmd.type === 'hangup') this.end();
-    else if (cmd.type === 'toggle-mute') this.toggleMute();
-    else this.toggleCamera();
+    if (cmd.type === 'accept') return this.accept();
+    if (cmd.type === 'decline') return this.decline();
+    const c = this.focus();
+    if (cmd.type === 'hangup') c?.end();
+    else if (cmd.type === 'toggle-mute') c?.toggleMute();
+    else c?.toggleCamera();
   }
 }

@@ -8,7 +8,7 @@ serveOverlays(agent);
 // Closing the console mid-conversation asks first. If the agent goes anyway, the conversation waits
 // for the reconnect grace: reopening the console (no password) takes it up again.
 addEventListener('beforeunload', (ev) => {
-  if (!agent.conv) return;
+  if (!agent.live.length) return;
   ev.preventDefault();
   ev.returnValue = agent.t.conversation.confirmClose;
 });

@@ -1,10 +1,10 @@
-import { MediaPath } from '../../../protocol/index';
 import type { OverlayState } from '../../lib/bridge';
 import type { AgentConsole } from './agent.svelte';
 
-/** What the admin-page overlays mirror of the console. */
+/** What the admin-page overlays mirror of the console: the call, else the conversation shown, and how many more there are. */
 export function overlayStateOf(agent: AgentConsole): OverlayState {
-  const c = agent.conv;
+  const live = agent.live;
+  const c = agent.callTab ?? live.find((x) => x.id === agent.activeId) ?? live[0] ?? null;
   return {
     signedIn: agent.user !== null,
     agentName: agent.user?.name ?? null,
@@ -14,14 +14,15 @@ export function overlayStateOf(agent: AgentConsole): OverlayState {
     conversation: c
       ? {
           conversationId: c.id,
-          remoteName: agent.shopperName(),
-          phase: !c.view?.media ? 'chat' : c.playing ? 'in-call' : 'connecting',
-          kind: c.view?.media?.kind ?? null,
-          reconnecting: c.mediaPath === MediaPath.Reconnecting || c.view?.participants.some((p) => p.state === 'reconnecting' || p.media === MediaPath.Reconnecting) === true,
+          remoteName: c.shopperName,
+          phase: c.phase === 'none' ? 'chat' : c.phase,
+          kind: c.mediaKind,
+          reconnecting: c.reconnecting,
           muted: c.muted,
           cameraOff: c.cameraOff,
           context: $state.snapshot(c.context),
         }
       : null,
+    others: Math.max(0, live.length - 1),
   };
 }

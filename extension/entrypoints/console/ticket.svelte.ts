@@ -4,9 +4,9 @@ import { errorText, type Catalogue } from '../../lib/i18n/index';
 type Auth = () => { baseUrl: string; token: string | null };
 
 /**
- * The ticket of the agent's conversation, edited from the console: opened when the conversation is
- * answered, kept after it ends (wrap-up is when notes get finished) until the agent closes it or
- * takes the next conversation. Every edit states the version it read; a conflict reloads.
+ * The ticket of one of the agent's conversations, edited from the console: opened when the
+ * conversation is answered, kept after it ends (wrap-up is when notes get finished) until the agent
+ * closes its tab. Every edit states the version it read; a conflict reloads.
  */
 export class TicketEditor {
   ticket = $state<TicketView | null>(null);
@@ -52,10 +52,6 @@ export class TicketEditor {
     const t = this.ticket;
     if (!t || !body.trim()) return false;
     return this.run(() => this.request(`/tickets/${t.id}/notes`, { body: { body } }), this.conversationId);
-  }
-
-  close(): void {
-    Object.assign(this, { conversationId: null, ticket: null, error: null, saved: false, busy: false });
   }
 
   /** Runs one request; its answer counts only if the editor still shows that conversation. */

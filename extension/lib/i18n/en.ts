@@ -98,6 +98,16 @@ export const en = {
     endedByYou: 'You ended the conversation.',
     transferred: 'You transferred the conversation. It is with the next agent now.',
     contextUnavailable: 'Customer details unavailable.',
+    /** A notice about one of several conversations. */
+    about: (name: string, text: string) => `${name}: ${text}`,
+    oneCall: 'You are in a call in another conversation: one call at a time.',
+  },
+  tabs: {
+    label: 'Your conversations',
+    ended: 'ended',
+    unread: (n: number) => (n === 1 ? '1 new message' : `${n} new messages`),
+    callElsewhere: (name: string) => `Call with ${name} goes on`,
+    showCall: 'Show',
   },
   chat: {
     label: 'Message',
@@ -189,6 +199,7 @@ export const en = {
     idle: 'No conversation right now.',
     camOff: 'Cam off',
     camOn: 'Cam on',
+    others: (n: number) => (n === 1 ? 'and 1 more conversation' : `and ${n} more conversations`),
   },
   errors: {
     [ErrorCode.TooLarge]: `That is too large (files up to ${MAX_UPLOAD_BYTES / 1024 / 1024} MB).`,

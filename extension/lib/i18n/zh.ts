@@ -97,6 +97,15 @@ export const zh: Catalogue = {
     transferred: '您已转接此会话，现由下一位坐席接待。',
     endedByYou: '你结束了会话。',
     contextUnavailable: '无法获取顾客信息。',
+    about: (name: string, text: string) => `与${name}的会话：${text}`,
+    oneCall: '您正在另一个会话中通话：同一时间只能进行一个通话。',
+  },
+  tabs: {
+    label: '您的会话',
+    ended: '已结束',
+    unread: (n: number) => `${n} 条新消息`,
+    callElsewhere: (name: string) => `与${name}的通话仍在进行`,
+    showCall: '查看',
   },
   chat: {
     label: '消息',
@@ -188,6 +197,7 @@ export const zh: Catalogue = {
     idle: '当前没有会话。',
     camOff: '关摄像头',
     camOn: '开摄像头',
+    others: (n: number) => `另有 ${n} 个会话`,
   },
   errors: {
     [ErrorCode.TooLarge]: `文件过大（最大 ${MAX_UPLOAD_BYTES / 1024 / 1024} MB）。`,

@@ -157,15 +157,15 @@ export class AgentSide {
   /** Waits until the console shows (or stops showing) that the shopper or the media is reconnecting. */
   async waitReconnecting(on: boolean, timeout = 30_000): Promise<void> {
     await this.console.waitForFunction(
-      (want: boolean) => (document.querySelector<HTMLElement>('[data-testid=call-panel]')?.dataset.reconnecting === 'true') === want,
+      (want: boolean) => (document.querySelector<HTMLElement>('[data-active=true] [data-testid=call-panel]')?.dataset.reconnecting === 'true') === want,
       { timeout, polling: 50 },
       on,
     );
   }
 
-  /** Waits until the console has no call (the call panel is back to phase none). */
+  /** Waits until the console holds no conversation (no conversation panel left; an ended one's ticket may stay). */
   async waitNoCall(timeout = 30_000): Promise<void> {
-    await this.console.waitForSelector('[data-testid=call-panel][data-phase=none]', { timeout });
+    await this.console.waitForFunction(() => !document.querySelector('[data-testid=call-panel]'), { timeout, polling: 100 });
   }
 
   // ---- the overlay on the admin page ----

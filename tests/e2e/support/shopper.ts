@@ -1,4 +1,4 @@
-import type { Browser, ElementHandle, Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, ElementHandle, Page } from 'puppeteer-core';
 import type { WidgetState } from '../../../widget/src/view';
 
 const W = 'counterpart-widget >>> ';
@@ -8,7 +8,7 @@ export class ShopperPage {
   private constructor(readonly page: Page) {}
 
   /** `lang`: the shop page's language (`<html lang>`), as a shop in that language would set it. */
-  static async open(browser: Browser, shopUrl: string, opts: { customerId?: number; product?: string; lang?: string } = {}): Promise<ShopperPage> {
+  static async open(browser: Browser | BrowserContext, shopUrl: string, opts: { customerId?: number; product?: string; lang?: string } = {}): Promise<ShopperPage> {
     const page = await browser.newPage();
     if (opts.customerId) await page.goto(`${shopUrl}/account/login?customer=${opts.customerId}`);
     await page.goto(`${shopUrl}/products/${opts.product ?? 'oak-serving-board'}${opts.lang ? `?lang=${opts.lang}` : ''}`);
