@@ -74,6 +74,8 @@ export const AuditEntry = z.object({
   actor: z.object({ id: z.number().int().nullable(), name: z.string() }),
   action: z.string(),
   target: z.string(),
+  /** The target's name now (an account's, a canned response's title); null when it has none or is gone. */
+  targetName: z.string().nullable(),
   before: z.unknown().nullable(),
   after: z.unknown().nullable(),
 });

@@ -119,6 +119,11 @@ describe('admin', () => {
     expect(Date.parse(settings.at)).toBeGreaterThan(Date.now() - 60_000);
     const deactivated = log.entries.find((e) => e.action === 'staff.update' && (e.after as { active?: boolean }).active === false)!;
     expect(deactivated.before).toEqual({ active: true });
+    // Each account target is named as the account is now (the deactivated one is Bob); routing has no name.
+    const bobId = Number(/^user:([0-9]+)$/.exec(deactivated.target)![1]);
+    const bobName = (await stack.server.db('users').where({ id: bobId }).first()).name;
+    expect(deactivated.targetName).toBe(bobName);
+    expect(settings.targetName).toBeNull();
     // A supervisor reads it; an agent does not; paging back works.
     const sam = await login(stack.url, { email: 'sam@counterpart.test', password: 'sam-demo-pass' });
     expect(ok(await call('GET', '/admin/audit?limit=1', undefined, sam.token), AuditList)).toMatchObject({ more: true });

@@ -49,7 +49,7 @@ const SAMPLES: Samples = {
   'canned.count': [{ args: [12, 2000], contains: '2000' }],
   'canned.deleteTitle': [{ args: ['hello'], contains: '/hello' }],
   'audit.user': [{ args: ['7', 'Nina'], contains: 'Nina' }, { args: ['7', ''], contains: '7' }],
-  'audit.cannedItem': [{ args: ['3'], contains: '3' }],
+  'audit.cannedItem': [{ args: ['3', ''], contains: '3' }, { args: ['3', 'Returns'], contains: 'Returns' }],
   'audit.site': [{ args: ['demo-shop'], contains: 'demo-shop' }],
   'audit.cut': [{ args: [120], contains: '120' }],
   'acceptInvite.agentBody': [{ args: ['nina@counterpart.test'], contains: 'nina@counterpart.test' }],
@@ -135,7 +135,7 @@ describe('dashboard texts put together', () => {
 
 describe('the audit log and staff list in words', () => {
   const entry = (action: string, target: string, before: unknown, after: unknown) =>
-    ({ id: 1, at: '2025-01-01T00:00:00Z', actor: { id: 4, name: 'Ada' }, action, target, before, after }) as const;
+    ({ id: 1, at: '2025-01-01T00:00:00Z', actor: { id: 4, name: 'Ada' }, action, target, targetName: null, before, after }) as const;
 
   it('lists only the fields that changed, values as text, in both languages', () => {
     expect(auditChanges(en, { active: true }, { active: false })).toEqual([{ field: 'active', label: 'Active', before: 'Active', after: 'Deactivated' }]);
@@ -172,10 +172,14 @@ describe('the audit log and staff list in words', () => {
     expect(actionText(zh, entry('staff.update', 'user:2', { name: 'a', role: 'agent' }, { name: 'b', role: 'admin' }))).toBe('修改账号');
     expect(actionText(en, entry('something.new', 'x', null, null))).toBe('something.new');
     expect(actionText(zh, entry('staff.reinvite', 'user:2', null, { email: 'ivy@counterpart.test' }))).toBe('重新生成邀请链接');
-    expect(targetText(en, 'user:7', new Map([[7, 'Nina']]))).toBe('Nina (#7)');
-    expect(targetText(zh, 'user:7', new Map())).toBe('账号 #7');
-    expect(targetText(en, 'canned:3', new Map())).toBe('Canned response #3');
-    expect(targetText(zh, 'routing', new Map())).toBe('分配设置');
+    const none = { targetName: null };
+    expect(targetText(en, { target: 'user:7', ...none }, new Map([[7, 'Nina']]))).toBe('Nina (#7)');
+    // The server's name for it now wins over a name an older entry told.
+    expect(targetText(en, { target: 'user:7', targetName: 'Nina Weber' }, new Map([[7, 'Nina']]))).toBe('Nina Weber (#7)');
+    expect(targetText(zh, { target: 'user:7', ...none }, new Map())).toBe('账号 #7');
+    expect(targetText(en, { target: 'canned:3', ...none }, new Map())).toBe('Canned response #3');
+    expect(targetText(en, { target: 'canned:3', targetName: 'Returns' }, new Map())).toBe('Canned response “Returns” (#3)');
+    expect(targetText(zh, { target: 'routing', ...none }, new Map())).toBe('分配设置');
   });
 
   it('sums up an agent’s skills', () => {

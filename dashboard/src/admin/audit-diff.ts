@@ -112,11 +112,13 @@ export function actionText(t: Catalogue, e: AuditEntry): string {
 }
 
 /** What the entry changed, in words: an account (by name when known), a canned response, the settings, a site. */
-export function targetText(t: Catalogue, target: string, names: ReadonlyMap<number, string>): string {
+export function targetText(t: Catalogue, e: Pick<AuditEntry, 'target' | 'targetName'>, names: ReadonlyMap<number, string>): string {
+  const target = e.target;
   const user = /^user:([0-9]+)$/.exec(target);
-  if (user) return t.audit.user(user[1]!, names.get(Number(user[1])) ?? '');
+  // The server names the target as it is now; else an entry on this page named the account.
+  if (user) return t.audit.user(user[1]!, e.targetName ?? names.get(Number(user[1])) ?? '');
   const canned = /^canned:([0-9]+)$/.exec(target);
-  if (canned) return t.audit.cannedItem(canned[1]!);
+  if (canned) return t.audit.cannedItem(canned[1]!, e.targetName ?? '');
   if (target === 'routing') return t.audit.routing;
   const site = /^site:(.+)$/.exec(target);
   if (site) return t.audit.site(site[1]!);

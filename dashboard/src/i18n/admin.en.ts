@@ -253,7 +253,7 @@ export const enAdmin = {
     },
     /** Targets: a staff account (`name` '' when not known), a canned response, a site. */
     user: (id: string, name: string) => (name ? `${name} (#${id})` : `Account #${id}`),
-    cannedItem: (id: string) => `Canned response #${id}`,
+    cannedItem: (id: string, title: string) => (title ? `Canned response “${title}” (#${id})` : `Canned response #${id}`),
     routing: 'Routing settings',
     site: (key: string) => `Site ${key}`,
     /** Field names in before → after. */

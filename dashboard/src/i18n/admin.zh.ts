@@ -227,7 +227,7 @@ export const zhAdmin: typeof enAdmin = {
       cannedDelete: '删除快捷回复',
     },
     user: (id: string, name: string) => (name ? `${name}（账号 #${id}）` : `账号 #${id}`),
-    cannedItem: (id: string) => `快捷回复 #${id}`,
+    cannedItem: (id: string, title: string) => (title ? `快捷回复“${title}”（#${id}）` : `快捷回复 #${id}`),
     routing: '分配设置',
     site: (key: string) => `站点 ${key}`,
     field: {
