@@ -4,6 +4,14 @@ import { AgentState, ConversationState, EndReason, EndedBy, IssueType, MediaEndR
 import { ms } from './zod';
 
 
+/** A category of the shop's products (agents' category skills name its id). */
+export const ShopCategory = z.object({ id: z.number().int().positive(), name: z.string().max(200) });
+export type ShopCategory = z.infer<typeof ShopCategory>;
+/** Categories listed for the skills editor, at most. */
+export const CATEGORY_LIST_MAX = 100;
+export const ShopCategoryList = z.object({ categories: z.array(ShopCategory).max(CATEGORY_LIST_MAX) });
+export type ShopCategoryList = z.infer<typeof ShopCategoryList>;
+
 export const ProductSummary = z.object({
   id: z.number().int(),
   name: z.string(),

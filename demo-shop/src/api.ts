@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Router, { type RouterContext } from '@koa/router';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
-import { customers, ORDER_STATUSES, orders, products, type Order } from './data';
+import { categories, customers, ORDER_STATUSES, orders, products, type Order } from './data';
 import { findCustomer, findOrder, findProduct } from './queries';
 import { wooCustomer, wooOrder, wooProduct } from './woo';
 
@@ -132,6 +132,14 @@ export function createApiRouter(creds: ApiCredentials): Router {
     const q = parseQuery(ctx, ProductsQuery);
     if (!q) return;
     sendPage(ctx, products.map((p) => wooProduct(p, siteUrl(ctx))), q.page, q.per_page);
+  });
+
+  // Before /products/:id, as WooCommerce routes it: the shop's product categories, by name (its default order).
+  router.get('/products/categories', (ctx) => {
+    const q = parseQuery(ctx, ProductsQuery);
+    if (!q) return;
+    const count = (id: number) => products.filter((p) => p.categoryIds.includes(id)).length;
+    sendPage(ctx, [...categories].sort((a, b) => a.name.localeCompare(b.name)).map((c) => ({ id: c.id, name: c.name, slug: c.slug, parent: 0, description: '', display: 'default', count: count(c.id) })), q.page, q.per_page);
   });
 
   router.get('/products/:id', (ctx) => {

@@ -5,7 +5,7 @@
  * a restart) — and every change is in the audit log with who, when, before and after.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditList, ErrorCode, SiteHoursList, SiteHoursUpdate, IssueType, InviteResponse, LoginResponse, Role, RoutingSettings, StaffAccount, StaffList } from '../../protocol/index';
+import { AuditList, ErrorCode, ShopCategoryList, SiteHoursList, SiteHoursUpdate, IssueType, InviteResponse, LoginResponse, Role, RoutingSettings, StaffAccount, StaffList } from '../../protocol/index';
 import { bearer, httpRequest, login, shopperSession, startStack, type HttpResult, type Stack } from '../helpers/server';
 import { openRealtime } from '../helpers/sockets';
 import { Settings } from '../../server/src/admin/settings';
@@ -94,6 +94,17 @@ describe('admin', () => {
     expect(code(await call('PUT', '/admin/settings', { ...next, extra: 1 }))).toEqual([400, ErrorCode.BadRequest]);
     const stored = await stack.server.db('settings').where({ key: 'routing' }).first();
     expect(JSON.parse(stored.value)).toEqual(next);
+  });
+
+  it('lists the shop’s product categories for the skills editor, from the shop itself', async () => {
+    // The demo shop's three categories, by name, as its WooCommerce API lists them.
+    expect(ok(await call('GET', '/admin/categories'), ShopCategoryList).categories).toEqual([
+      { id: 16, name: 'Kitchen' },
+      { id: 17, name: 'Lighting' },
+      { id: 15, name: 'Textiles' },
+    ]);
+    const sam = await login(stack.url, { email: 'sam@counterpart.test', password: 'sam-demo-pass' });
+    expect(code(await call('GET', '/admin/categories', undefined, sam.token))).toEqual([403, ErrorCode.Forbidden]);
   });
 
   it('sets a site’s business hours (validated), and shoppers are told it is closed', async () => {

@@ -111,7 +111,7 @@ describe('contact-centre endpoints under hostile input', () => {
         const gets = [
           `/api/tickets/${enc}`, `/api/tickets?status=${query}&limit=${query}`, `/api/ticket-files/${enc}`, `/api/conversations/${enc}/ticket`,
           `/api/conversations/${enc}/customer`, `/api/public/ticket`, `/api/public/ticket/files/${enc}`, `/api/admin/audit?limit=${query}&before=${query}`,
-          `/api/admin/staff`, `/api/canned`, `/api/shopper/availability?x=${query}`,
+          `/api/admin/staff`, `/api/admin/categories?x=${query}`, `/api/canned`, `/api/shopper/availability?x=${query}`,
         ];
         // 405: an empty id leaves a path that only another method has (e.g. POST …/files).
         for (const p of gets) expectClearRefusal(await raw(`${srv.url}${p}`, { headers }), [200, 400, 401, 403, 404, 405], `GET ${p} with ${auth.name}`);

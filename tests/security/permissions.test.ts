@@ -34,6 +34,7 @@ const TABLE: [string, string, unknown, Who[]][] = [
   ['PUT', '/api/canned/999999', { shortcut: 'x', title: 't', body: 'b' }, holders(Permission.ManageCanned)],
   ['DELETE', '/api/canned/999999', undefined, holders(Permission.ManageCanned)],
   ['GET', '/api/admin/staff', undefined, holders(Permission.ManageStaff)],
+  ['GET', '/api/admin/categories', undefined, holders(Permission.ManageStaff)],
   ['POST', '/api/admin/staff', { email: 'not-an-email', name: 'x', role: 'agent' }, holders(Permission.ManageStaff)],
   ['PATCH', '/api/admin/staff/999999', { name: 'x' }, holders(Permission.ManageStaff)],
   ['POST', '/api/admin/staff/999999/invite', undefined, holders(Permission.ManageStaff)],

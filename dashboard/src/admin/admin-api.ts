@@ -12,6 +12,7 @@ import {
   ErrorCode,
   InviteResponse,
   RoutingSettings,
+  ShopCategoryList,
   SiteHoursList,
   SiteHoursUpdate,
   StaffAccount,
@@ -75,6 +76,11 @@ export class AdminApi {
 
   staff(): Promise<StaffList> {
     return this.call('/admin/staff', StaffList);
+  }
+
+  /** The shop's product categories (category skills name their ids). */
+  categories(): Promise<ShopCategoryList> {
+    return this.call('/admin/categories', ShopCategoryList);
   }
 
   invite(body: InviteRequest): Promise<InviteResponse> {

@@ -135,6 +135,8 @@ export const enAdmin = {
     categoriesHint: 'The shop’s category numbers. “All categories” covers every product.',
     anyCategory: 'All categories',
     categoryId: 'Category number',
+    unknownCategory: 'not a category of the shop',
+    categoriesUnavailable: 'The shop’s category list could not be loaded: type the numbers.',
     addCategory: 'Add category',
     remove: 'Remove',
     /** Why the draft cannot be saved. */

@@ -120,6 +120,8 @@ export const zhAdmin: typeof enAdmin = {
     categoriesHint: '店铺的类目编号。“全部类目”涵盖所有商品。',
     anyCategory: '全部类目',
     categoryId: '类目编号',
+    unknownCategory: '店铺中没有此类目',
+    categoriesUnavailable: '无法加载店铺的类目列表：请直接输入编号。',
     addCategory: '添加类目',
     remove: '移除',
     badLanguage: '有语言代码不是两到三个小写字母。',

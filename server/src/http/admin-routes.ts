@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { AcceptInvite, CapacityUpdate, CounterpartError, ErrorCode, InviteRequest, Paths, RoutingSettings, SiteHoursUpdate, SkillsUpdate, StaffUpdate, type InviteResponse, type StaffAccount, type SiteHoursList, type StaffList } from '../../../protocol/index';
+import { AcceptInvite, CapacityUpdate, type ShopCategoryList, CounterpartError, ErrorCode, InviteRequest, Paths, RoutingSettings, SiteHoursUpdate, SkillsUpdate, StaffUpdate, type InviteResponse, type StaffAccount, type SiteHoursList, type StaffList } from '../../../protocol/index';
 import { audit, auditPage } from '../admin/audit';
 import { HoursStore } from '../sites/hours-store';
 import { Permission } from '../auth/permissions';
@@ -15,7 +15,7 @@ const INVITE_TTL_SECONDS = 7 * 24 * 3600;
 const idOf = (ctx: Context): number => numericId(ctx, 'staff account');
 
 /** Admin: staff (invite, change, deactivate, skills, capacity), routing settings, the audit log. Every change is audited. */
-export function adminRoutes(r: Router, { config, sessions, tokens, staff, settings, db, sites }: ApiDeps): void {
+export function adminRoutes(r: Router, { config, sessions, tokens, staff, settings, db, sites, shop }: ApiDeps): void {
   const manageStaff = requirePermission(sessions, Permission.ManageStaff);
   const manageSettings = requirePermission(sessions, Permission.ManageSettings);
   const accepts = new RequestBudget({ points: 10, perSeconds: 600 }, 'invite attempts from your address');
@@ -54,6 +54,12 @@ export function adminRoutes(r: Router, { config, sessions, tokens, staff, settin
   r.put('/admin/staff/:id/skills', manageStaff, async (ctx) => {
     const id = idOf(ctx);
     ctx.body = await staff.setSkills(staffActor(ctx), id, SkillsUpdate.parse(ctx.request.body).skills);
+  });
+
+  /** The shop's product categories, for the skills editor (category skills name their ids). */
+  r.get('/admin/categories', manageStaff, async (ctx) => {
+    const body: ShopCategoryList = { categories: await shop.getCategories() };
+    ctx.body = body;
   });
 
   r.put('/admin/staff/:id/capacity', manageStaff, async (ctx) => {

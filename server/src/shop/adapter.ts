@@ -1,7 +1,7 @@
 /**
  * What the Counterpart server needs from a merchant's shop: the context shown to an agent.
  */
-import type { CustomerSummary, OrderSummary, ProductSummary } from '../../../protocol/index';
+import type { CustomerSummary, OrderSummary, ProductSummary, ShopCategory } from '../../../protocol/index';
 
 export interface ShopAdapter {
   /** null when the shop has no such product. */
@@ -14,4 +14,6 @@ export interface ShopAdapter {
   getOrders(customerId: number, limit: number): Promise<OrderSummary[]>;
   /** An order with the customer it belongs to (0 for a guest order); null when the shop has no such order. */
   getOrder(id: number): Promise<(OrderSummary & { customerId: number }) | null>;
+  /** The shop's product categories (the first `CATEGORY_LIST_MAX`), for the skills editor. */
+  getCategories(): Promise<ShopCategory[]>;
 }

@@ -8,8 +8,8 @@
  * a misbehaving or hostile shop cannot make the server buffer an unbounded body.
  */
 import { z } from 'zod';
-import { CounterpartError, ErrorCode } from '../../../protocol/index';
-import type { CustomerSummary, OrderSummary, ProductSummary } from '../../../protocol/index';
+import { CATEGORY_LIST_MAX, CounterpartError, ErrorCode } from '../../../protocol/index';
+import type { CustomerSummary, OrderSummary, ProductSummary, ShopCategory } from '../../../protocol/index';
 import type { ShopAdapter } from './adapter';
 
 export interface WooCommerceAdapterOptions {
@@ -78,6 +78,8 @@ function assertSafeShopUrl(baseUrl: string): void {
 }
 
 // Only the fields we read; WooCommerce sends many more.
+const WooCategory = z.looseObject({ id: z.number().int().positive(), name: z.string() });
+
 const WooProduct = z.looseObject({
   id: z.number().int(),
   name: z.string(),
@@ -236,6 +238,11 @@ export function createWooCommerceAdapter(opts: WooCommerceAdapterOptions): ShopA
       if (!isId(customerId)) return [];
       const per = Math.min(Math.max(Math.trunc(limit), 1), 100);
       return ((await get(`orders?customer=${customerId}&per_page=${per}&orderby=date&order=desc`, z.array(WooOrder))) ?? []).map(toOrder);
+    },
+
+    async getCategories(): Promise<ShopCategory[]> {
+      const list = await get(`products/categories?per_page=${CATEGORY_LIST_MAX}&orderby=name`, z.array(WooCategory));
+      return (list ?? []).slice(0, CATEGORY_LIST_MAX).map((c) => ({ id: c.id, name: c.name.slice(0, 200) }));
     },
 
     async getOrder(id: number): Promise<(OrderSummary & { customerId: number }) | null> {
