@@ -29,11 +29,10 @@ export type OverlayState = {
   others: number;
 };
 
+/** What an overlay asks of the console; call commands name the conversation the overlay showed. */
 export type OverlayCommand =
   | { type: 'accept' }
   | { type: 'decline' }
-  | { type: 'hangup' }
-  | { type: 'toggle-mute' }
-  | { type: 'toggle-camera' };
+  | { type: 'hangup' | 'toggle-mute' | 'toggle-camera'; conversationId: string };
 
 export type OpenConsoleMessage = { type: typeof OPEN_CONSOLE };

@@ -67,7 +67,7 @@ const Env = z.object({
   WIDEN_AFTER_MS: z.coerce.number().int().nonnegative().default(60_000),
   /** Chats an agent holds at once besides one call (an agent's own setting overrides it). */
   MAX_CHATS: z.coerce.number().int().min(1).max(MAX_AGENT_CHATS).default(3),
-  /** Conversations an agent holds at once in all; unset: one call plus MAX_CHATS chats. 1: one at a time. */
+  /** Conversations an agent holds at once in all; unset: no cap besides one call plus the agent's chats (21). 1: one at a time. */
   MAX_CONVERSATIONS: z.coerce.number().int().min(1).max(CONSOLE_MAX_CONVERSATIONS).optional(),
   /** Missed rings in a row that set an agent away. */
   MISSED_RINGS_AWAY: z.coerce.number().int().min(1).max(10).default(2),
@@ -210,7 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ringTimeoutMs: e.RING_TIMEOUT_MS,
     ringRetryAfterMs: e.RING_RETRY_AFTER_MS,
     reconnectGraceMs: e.RECONNECT_GRACE_MS,
-    routing: { wrapUpMs: e.WRAP_UP_MS, widenAfterMs: e.WIDEN_AFTER_MS, maxChats: e.MAX_CHATS, maxConversations: e.MAX_CONVERSATIONS ?? 1 + e.MAX_CHATS, missedRingsAway: e.MISSED_RINGS_AWAY },
+    routing: { wrapUpMs: e.WRAP_UP_MS, widenAfterMs: e.WIDEN_AFTER_MS, maxChats: e.MAX_CHATS, maxConversations: e.MAX_CONVERSATIONS ?? CONSOLE_MAX_CONVERSATIONS, missedRingsAway: e.MISSED_RINGS_AWAY },
     turn: { secret: e.TURN_SECRET ?? null, urls: e.TURN_URLS, stunUrls: e.STUN_URLS, ttlSeconds: e.TURN_TTL_SECONDS, policy: e.ICE_TRANSPORT_POLICY },
     shop: { url: e.SHOP_URL, consumerKey: e.SHOP_CONSUMER_KEY, consumerSecret: e.SHOP_CONSUMER_SECRET, vip: parseVipRule(e.VIP_RULE) },
     site: { key: e.SITE_KEY, origins: e.SITE_ORIGINS, identitySecret: e.SITE_IDENTITY_SECRET },

@@ -7,6 +7,9 @@ import { migrationSource } from '../../server/src/db/migrations/index';
 
 const TABLES = ['agent_skills', 'agent_status', 'audit_log', 'canned_responses', 'conversation_qos', 'conversations', 'files', 'media_sessions', 'messages', 'offers', 'participants', 'ratings', 'settings', 'site_closed_dates', 'site_hours', 'site_hours_intervals', 'sites', 'staff_sessions', 'ticket_entries', 'ticket_files', 'tickets', 'used_nonces', 'users'];
 
+/** Migrations that change stored data only. */
+const DATA_ONLY = new Set(['20261204_012_conversation_capacity']);
+
 let dir: string;
 let db: Knex;
 
@@ -121,8 +124,10 @@ describe('migrations on a fresh SQLite file', () => {
       await db.migrate.up({ migrationSource });
       expect((await appliedMigrations()).at(-1)).toBe(name);
       const after = await schema();
-      // Each migration changes the schema (new tables, or only new columns), and its down undoes exactly that.
-      expect(after, `${name} changes nothing`).not.toEqual(before);
+      // Each migration changes the schema (new tables, or only new columns), and its down undoes exactly that;
+      // a data migration leaves the schema as it was (its own test below).
+      if (DATA_ONLY.has(name)) expect(after).toEqual(before);
+      else expect(after, `${name} changes nothing`).not.toEqual(before);
       await db.migrate.down({ migrationSource });
       expect(await schema()).toEqual(before);
       await db.migrate.up({ migrationSource });
@@ -130,5 +135,21 @@ describe('migrations on a fresh SQLite file', () => {
     }
     expect(await userTables()).toEqual(TABLES);
     expect(await appliedMigrations()).toEqual(all);
+  });
+
+  it('012: a stored conversation cap of 1 (the old console’s only choice) becomes the new default, no cap (21), and back', async () => {
+    const routing = { wrapUpMs: 1000, widenAfterMs: 2000, maxChats: 4, maxConversations: 1, missedRingsAway: 2, vipRule: 'meta:counterpart_vip' };
+    const stored = async () => JSON.parse((await db('settings').where({ key: 'routing' }).first()).value);
+    await db.migrate.down({ migrationSource });
+    expect((await appliedMigrations()).at(-1)).not.toBe('20261204_012_conversation_capacity');
+    await db('settings').insert({ key: 'routing', value: JSON.stringify(routing), updated_at: new Date().toISOString() });
+    await db.migrate.up({ migrationSource });
+    expect(await stored()).toEqual({ ...routing, maxConversations: 21 });
+    await db.migrate.down({ migrationSource });
+    expect(await stored()).toEqual(routing);
+    // A cap an admin chose under the new console is not the old one: left alone.
+    await db('settings').where({ key: 'routing' }).update({ value: JSON.stringify({ ...routing, maxConversations: 3 }) });
+    await db.migrate.up({ migrationSource });
+    expect((await stored()).maxConversations).toBe(3);
   });
 });

@@ -178,7 +178,8 @@ export class AgentConsole {
     rt.on('conversation.sync', (m) => {
       const v = m.conversation;
       const mine = v.participants.some((p) => this.me && sameParty(p.party, this.me) && p.leftAt === null);
-      if (mine && !TERMINAL_STATES.has(v.state) && !this.live.some((c) => c.id === v.id)) this.attach(v.id);
+      // Taken up without taking the agent's eyes off the conversation shown, if there is one.
+      if (mine && !TERMINAL_STATES.has(v.state) && !this.live.some((c) => c.id === v.id)) this.attach(v.id, null, !this.active || this.active.ended);
     });
     rt.on('error', (m) => {
       if (m.conversationId && this.live.some((c) => c.id === m.conversationId)) return;
@@ -205,6 +206,8 @@ export class AgentConsole {
     performance.mark('counterpart:accept', { detail: offer.conversationId });
     const warm = this.ring?.conversationId === offer.conversationId ? this.ring : null;
     this.ring = null;
+    // Taken: the card (and the overlay's) goes at once, so a second click accepts nothing twice.
+    this.offer = null;
     this.attach(offer.conversationId, warm).accept(offer.channel);
   }
 
@@ -236,7 +239,10 @@ export class AgentConsole {
     const c = this.tabs.find((x) => x.id === id);
     if (!c?.ended) return;
     this.tabs = this.tabs.filter((x) => x !== c);
-    if (this.activeId === id) this.activeId = (this.live[0] ?? this.tabs.at(-1) ?? null)?.id ?? null;
+    if (this.activeId !== id) return;
+    const next = this.callTab ?? this.live[0] ?? this.tabs.at(-1) ?? null;
+    this.activeId = null;
+    if (next) this.select(next.id);
   }
 
   /** Hands a conversation on (to an agent or an issue type's queue) with a note; its tab ends when the server says so. */
@@ -256,42 +262,53 @@ export class AgentConsole {
     api: (path, schema) => this.api(path, schema),
     isShown: (c) => this.activeId === c.id,
     onLeft: (c, notice) => this.left(c, notice),
-    onError: (text) => (this.error = text),
-    onNotice: (text) => (this.notice = text),
+    onError: (c, text) => (this.error = this.about(c, text)),
+    onNotice: (c, text) => (this.notice = this.about(c, text)),
   };
 
   /**
    * Opens a tab for a conversation this agent takes part in (with the session that pre-connected
    * while ringing, if any) and shows it. An ended tab of the same conversation (handed back) gives way.
    */
-  private attach(id: string, warm: ConversationSession | null = null): ConsoleConversation {
+  private attach(id: string, warm: ConversationSession | null = null, show = true): ConsoleConversation {
     const old = this.tabs.find((c) => c.id === id);
-    old?.close();
+    if (old && !old.ended) {
+      warm?.close();
+      return old;
+    }
     const c = new ConsoleConversation(id, warm ?? this.newSession(id), this.host);
     this.tabs = [...this.tabs.filter((x) => x !== old), c];
-    this.select(id);
+    if (show) this.select(id);
     return c;
   }
 
   /** A conversation ended here: its tab stays while its ticket is shown; a few ended ones at most. */
   private left(c: ConsoleConversation, notice: string | null): void {
-    if (notice) this.notice = this.live.length > 0 ? this.t.conversation.about(c.shopperName, notice) : notice;
+    if (notice) this.notice = this.about(c, notice);
     if (!c.ticket.conversationId) return this.closeTab(c.id);
-    const ended = this.tabs.filter((x) => x.ended);
-    for (const old of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_TABS))) this.closeTab(old.id);
+    // The oldest ended go first; never the one that just ended nor the one shown (its notes may be half written).
+    const ended = this.tabs.filter((x) => x.ended).sort((a, b) => a.endedAt - b.endedAt);
+    const spare = ended.filter((x) => x !== c && x.id !== this.activeId);
+    for (const old of spare.slice(0, Math.max(0, ended.length - MAX_ENDED_TABS))) this.closeTab(old.id);
     // The agent was looking at it: show what goes on, if anything still does (its ticket stays a tab away).
     if (this.activeId === c.id && this.live.length > 0 && !c.ticket.ticket) this.select(this.live[0]!.id);
   }
 
-  /** What an overlay's command acts on: the call, else the conversation shown. */
-  private focus(): ConsoleConversation | null {
+  /** A text about one conversation names it when the console holds others. */
+  private about(c: ConsoleConversation, text: string): string {
+    return this.tabs.some((x) => x !== c) ? this.t.conversation.about(c.shopperName, text) : text;
+  }
+
+  /** What an overlay shows and acts on: the call, else the conversation shown, else the first going on. */
+  focus(): ConsoleConversation | null {
     return this.callTab ?? (this.active?.ended ? null : this.active) ?? this.live[0] ?? null;
   }
 
   command(cmd: OverlayCommand): void {
     if (cmd.type === 'accept') return this.accept();
     if (cmd.type === 'decline') return this.decline();
-    const c = this.focus();
+    // The conversation the overlay showed when it was clicked (not whatever is in front by now).
+    const c = this.live.find((x) => x.id === cmd.conversationId) ?? null;
     if (cmd.type === 'hangup') c?.end();
     else if (cmd.type === 'toggle-mute') c?.toggleMute();
     else c?.toggleCamera();

@@ -4,8 +4,13 @@ import { overlayStateOf } from './overlay-state.svelte';
 
 type Port = ReturnType<typeof browser.runtime.connect>;
 
-const COMMANDS: ReadonlySet<unknown> = new Set<OverlayCommand['type']>(['accept', 'decline', 'hangup', 'toggle-mute', 'toggle-camera']);
-const isCommand = (v: unknown): v is OverlayCommand => typeof v === 'object' && v !== null && COMMANDS.has((v as { type?: unknown }).type);
+const RING: ReadonlySet<unknown> = new Set<OverlayCommand['type']>(['accept', 'decline']);
+const CALL: ReadonlySet<unknown> = new Set<OverlayCommand['type']>(['hangup', 'toggle-mute', 'toggle-camera']);
+const isCommand = (v: unknown): v is OverlayCommand => {
+  if (typeof v !== 'object' || v === null) return false;
+  const { type, conversationId } = v as { type?: unknown; conversationId?: unknown };
+  return RING.has(type) || (CALL.has(type) && typeof conversationId === 'string');
+};
 
 /** Serves admin-page overlays: pushes every state change, takes their commands. */
 export function serveOverlays(agent: AgentConsole): () => void {

@@ -31,8 +31,8 @@ export type TabHost = {
   isShown: (c: ConsoleConversation) => boolean;
   /** This console no longer takes part (ended, handed on, gone); `notice` says why. */
   onLeft: (c: ConsoleConversation, notice: string | null) => void;
-  onError: (text: string) => void;
-  onNotice: (text: string) => void;
+  onError: (c: ConsoleConversation, text: string) => void;
+  onNotice: (c: ConsoleConversation, text: string) => void;
 };
 
 const TYPING_SHOWN_MS = 4000;
@@ -62,6 +62,8 @@ export class ConsoleConversation {
   unread = $state(0);
   /** This console takes no part any more (ended or handed on): the tab stays for the ticket. */
   ended = $state(false);
+  /** When it ended here (epoch ms; 0 while it goes on): the oldest ended tabs go first. */
+  endedAt = 0;
   readonly ticket: TicketEditor;
 
   private remoteVideo: HTMLVideoElement | null = null;
@@ -126,7 +128,7 @@ export class ConsoleConversation {
       this.session?.send(raw);
       return Boolean(this.session);
     } catch (err) {
-      this.host.onError(errorText(this.host.t(), err));
+      this.host.onError(this, errorText(this.host.t(), err));
       return false;
     }
   }
@@ -140,7 +142,7 @@ export class ConsoleConversation {
     try {
       await s.sendFile(file);
     } catch (err) {
-      this.host.onError(errorText(this.host.t(), err));
+      this.host.onError(this, errorText(this.host.t(), err));
     } finally {
       this.uploading = null;
     }
@@ -181,6 +183,7 @@ export class ConsoleConversation {
   private leave(notice: string | null): void {
     if (this.ended) return;
     this.ended = true;
+    this.endedAt = Date.now();
     this.close();
     Object.assign(this, { playing: false, mediaPath: null, typing: null, uploading: null });
     this.host.onLeft(this, notice);
@@ -207,8 +210,8 @@ export class ConsoleConversation {
     s.on('remoteStream', (_party, stream) => mine() && this.showRemote(stream));
     s.on('mediaPath', (p) => mine() && (this.mediaPath = p));
     // Devices refused or missing; link failures are retried by the session (and shown as reconnecting).
-    s.on('mediaError', (err) => err instanceof MediaDeniedError && host.onError(host.t().errors.camera));
-    s.on('error', (err) => host.onError(errorText(host.t(), err)));
+    s.on('mediaError', (err) => err instanceof MediaDeniedError && host.onError(this, host.t().errors.camera));
+    s.on('error', (err) => host.onError(this, errorText(host.t(), err)));
     s.on('gone', () => mine() && this.leave(null));
   }
 
@@ -260,7 +263,7 @@ export class ConsoleConversation {
     try {
       this.context = await this.host.api(`/api/conversations/${id}/context`, ConversationContext);
     } catch {
-      this.host.onNotice(this.host.t().conversation.contextUnavailable);
+      this.host.onNotice(this, this.host.t().conversation.contextUnavailable);
     }
   }
 

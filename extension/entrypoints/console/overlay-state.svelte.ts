@@ -4,7 +4,7 @@ import type { AgentConsole } from './agent.svelte';
 /** What the admin-page overlays mirror of the console: the call, else the conversation shown, and how many more there are. */
 export function overlayStateOf(agent: AgentConsole): OverlayState {
   const live = agent.live;
-  const c = agent.callTab ?? live.find((x) => x.id === agent.activeId) ?? live[0] ?? null;
+  const c = agent.focus();
   return {
     signedIn: agent.user !== null,
     agentName: agent.user?.name ?? null,

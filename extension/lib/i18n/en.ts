@@ -174,7 +174,7 @@ export const en = {
     notePlaceholder: 'Add a note (staff only)',
     addNote: 'Add note',
     empty: 'Nothing here yet.',
-    close: 'Hide ticket',
+    close: 'Close this tab (the ticket is kept)',
     transferredNote: (note: string) => (note ? `Transferred: ${note}` : 'Transferred'),
     unsaved: 'Unsaved changes: Save or Resolve to keep them.',
     shopper: 'Customer',

@@ -172,7 +172,7 @@ export const zh: Catalogue = {
     notePlaceholder: '添加备注（仅员工可见）',
     addNote: '添加备注',
     empty: '暂无内容。',
-    close: '收起工单',
+    close: '关闭此标签（工单会保留）',
     transferredNote: (note: string) => (note ? `已转接：${note}` : '已转接'),
     unsaved: '有未保存的修改：请点击保存或标记为已解决。',
     shopper: '顾客',
