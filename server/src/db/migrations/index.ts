@@ -10,6 +10,7 @@ import * as m008 from './20261130_008_canned';
 import * as m009 from './20261201_009_hours';
 import * as m010 from './20261202_010_admin';
 import * as m011 from './20261203_011_callback';
+import * as m012 from './20261204_012_kpi_indexes';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -26,6 +27,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261201_009_hours', m009],
   ['20261202_010_admin', m010],
   ['20261203_011_callback', m011],
+  ['20261204_012_kpi_indexes', m012],
 ];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */
