@@ -17,10 +17,14 @@ async function userTables(): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** Every table with its columns: a migration may add tables or only columns, either changes this. */
+/** Every table with its columns and indexes: a migration may add tables, columns or only indexes, any changes this. */
 async function schema(): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const t of await userTables()) out[t] = ((await db.raw(`pragma table_info(${t})`)) as { name: string }[]).map((c) => c.name).sort();
+  for (const t of await userTables()) {
+    const columns = ((await db.raw(`pragma table_info(${t})`)) as { name: string }[]).map((c) => c.name).sort();
+    const indexes = ((await db.raw(`pragma index_list(${t})`)) as { name: string }[]).map((i) => `index ${i.name}`).sort();
+    out[t] = [...columns, ...indexes];
+  }
   return out;
 }
 
@@ -121,7 +125,7 @@ describe('migrations on a fresh SQLite file', () => {
       await db.migrate.up({ migrationSource });
       expect((await appliedMigrations()).at(-1)).toBe(name);
       const after = await schema();
-      // Each migration changes the schema (new tables, or only new columns), and its down undoes exactly that.
+      // Each migration changes the schema (new tables, new columns or only indexes), and its down undoes exactly that.
       expect(after, `${name} changes nothing`).not.toEqual(before);
       await db.migrate.down({ migrationSource });
       expect(await schema()).toEqual(before);

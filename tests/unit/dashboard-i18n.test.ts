@@ -56,7 +56,7 @@ const SAMPLES: Samples = {
   'kpis.fcrDetail': [{ args: [17, 20], contains: '17' }, { args: [0, 3], contains: '3' }],
   'kpis.ahtDetail': [{ args: [1], contains: '1' }, { args: [12], contains: '12' }],
   'kpis.csatDetail': [{ args: [1], contains: '1' }, { args: [40], contains: '40' }],
-  'kpis.goalAtLeast': [{ args: ['85 %'], contains: '85 %' }],
+  'kpis.goalAtLeast': [{ args: ['85%'], contains: '85%' }],
   'kpis.goalAtMost': [{ args: ['3m'], contains: '3m' }],
   'kpis.score': [{ args: [4], contains: '4' }],
   'kpis.range': [{ args: ['Nov 17, 14:03', 'Nov 24, 14:03'], contains: 'Nov 24, 14:03' }],

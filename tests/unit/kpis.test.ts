@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KPI_GOALS, KpiReport, type Kpis } from '../../protocol/index';
+import { percent } from '../../dashboard/src/format';
 import { aggregateKpis, type ConversationFact, type KpiFacts, type RatingFact, type TicketFact } from '../../server/src/stats/aggregate';
 
 const agent = fc.option(fc.integer({ min: 1, max: 5 }), { nil: null, freq: 5 });
@@ -93,5 +94,11 @@ describe('KPI aggregation', () => {
     expect(overall).toEqual({ conversations: 2, abandoned: 1, ahtMs: 150_000, fcr: 0.75, resolved: 4, csat: 10 / 3, ratings: 3, distribution: [1, 0, 0, 1, 1] });
     expect(agents.get(1)).toEqual({ conversations: 1, abandoned: 0, ahtMs: 60_000, fcr: 1, resolved: 2, csat: 5, ratings: 1, distribution: [0, 0, 0, 0, 1] });
     expect(agents.get(2)).toEqual({ conversations: 1, abandoned: 0, ahtMs: 240_000, fcr: 0.5, resolved: 2, csat: 2.5, ratings: 2, distribution: [1, 0, 0, 1, 0] });
+  });
+});
+
+describe('the dashboard’s percent', () => {
+  it('rounds down, so a share just under the goal never reads as the goal', () => {
+    expect([percent(null), percent(0), percent(0.57), percent(0.849), percent(0.85), percent(1)]).toEqual(['—', '0%', '57%', '84%', '85%', '100%']);
   });
 });

@@ -13,7 +13,7 @@ export const enKpis = {
     loading: 'Loading figures…',
     empty: 'No conversations in this period.',
     fcr: 'First-contact resolution',
-    fcrDetail: (firstContact: number, resolved: number) => `${firstContact} of ${resolved} resolved tickets with one conversation`,
+    fcrDetail: (firstContact: number, resolved: number) => `${firstContact} of ${resolved} resolved in one conversation`,
     aht: 'Average handle time',
     ahtDetail: (n: number) => (n === 1 ? 'over 1 answered conversation' : `over ${n} answered conversations`),
     csat: 'Customer satisfaction',

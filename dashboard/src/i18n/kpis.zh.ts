@@ -15,7 +15,7 @@ export const zhKpis: typeof enKpis = {
     loading: '正在加载指标…',
     empty: '此周期内没有会话。',
     fcr: '首次解决率',
-    fcrDetail: (firstContact: number, resolved: number) => `已解决工单 ${resolved} 个，其中 ${firstContact} 个只有一次会话`,
+    fcrDetail: (firstContact: number, resolved: number) => `${resolved} 个已解决工单中，${firstContact} 个一次会话即解决`,
     aht: '平均处理时长',
     ahtDetail: (n: number) => `基于 ${n} 个已接听会话`,
     csat: '客户满意度',
