@@ -1,8 +1,9 @@
 /**
  * The dashboard's Performance page in Chromium, on data made through the real server and widget:
  * a shopper chats with Alice in the widget, Alice ends it, the shopper rates it 5 on the ended
- * screen. Sam opens Performance from the header and sees one answered conversation, CSAT 5.0 over
- * one rating, the 5-star bar, and Alice's row; the period picker changes the address and reloads.
+ * screen. Sam, who opened Performance from the header before and saw that there was nothing yet,
+ * refreshes it and sees one answered conversation, CSAT 5.0 over one rating, the 5-star bar and
+ * Alice's row; the period picker changes the address and reloads.
  * An agent's token gets no figures (the page is not in an agent's header; the API refuses them).
  */
 import type { Browser } from 'puppeteer-core';
@@ -32,7 +33,16 @@ describe('the dashboard’s Performance page', () => {
     await stack?.close();
   });
 
-  it('shows the answered conversation, its 5-star rating and the agent’s row', async () => {
+  it('says when there is nothing yet, then shows the answered conversation, its 5-star rating and the agent’s row', async () => {
+    // Before any conversation: the page says so instead of showing empty tiles.
+    const supervisor = await SupervisorPage.open(browser, stack.serverUrl, DEMO.sam.email, DEMO.sam.password);
+    const page = supervisor.page;
+    await page.click('[data-testid=nav-kpis]');
+    const empty = await page.waitForSelector('[data-testid=kpis-page][data-days="7"] [data-testid=kpis-empty]', { timeout: 15_000 });
+    expect(await empty!.evaluate((e) => e.textContent?.trim())).toBe('No conversations in this period.');
+    expect(page.url()).toMatch(/#\/kpis$/);
+    expect(await page.$eval('[data-testid=nav-kpis]', (a) => [a.textContent?.trim(), a.getAttribute('aria-current')])).toEqual(['Performance', 'page']);
+
     const alice = await agentConsole({ url: stack.serverUrl }, DEMO.alice, undefined, (rt) => void sockets.push(rt));
     const shopper = await ShopperPage.open(browser, stack.shopUrl);
     await shopper.start('chat');
@@ -53,12 +63,10 @@ describe('the dashboard’s Performance page', () => {
     const refused = await httpRequest(`${stack.serverUrl}/api/stats/kpis`, { headers: bearer(alice.token) });
     expect([refused.status, (refused.json as { error: { code: string } }).error.code]).toEqual([403, ErrorCode.Forbidden]);
 
-    const supervisor = await SupervisorPage.open(browser, stack.serverUrl, DEMO.sam.email, DEMO.sam.password);
-    const page = supervisor.page;
-    await page.click('[data-testid=nav-kpis]');
+    // Refresh: the figures of now (the tab in front again, as the supervisor would have it).
+    await page.bringToFront();
+    await page.click('[data-testid=kpis-refresh]');
     await page.waitForSelector('[data-testid=kpis-page][data-days="7"] [data-testid=kpi-csat]', { timeout: 15_000 });
-    expect(page.url()).toMatch(/#\/kpis$/);
-    expect(await page.$eval('[data-testid=nav-kpis]', (a) => [a.textContent?.trim(), a.getAttribute('aria-current')])).toEqual(['Performance', 'page']);
 
     const text = (sel: string) => page.$eval(sel, (e) => e.textContent?.replace(/\s+/g, ' ').trim() ?? '');
     expect(await text('[data-testid=kpi-answered]')).toBe('1');
