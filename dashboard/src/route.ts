@@ -1,8 +1,8 @@
 /**
  * The dashboard's pages, from the location's hash: `#/` (or none) the live wallboard,
  * `#/tickets` (`?status=open`) the ticket list, `#/tickets/12` one ticket, `#/kpis` (`?days=1|7|30`)
- * the performance figures, `#/canned`, `#/audit`, `#/staff`, `#/staff/7` one account, `#/settings` (routing), `#/settings/hours` (business hours),
- * and `#/invite/<token>` (an invite link: no sign-in needed). No router library.
+ * the performance figures, `#/canned`, `#/audit`, `#/staff`, `#/staff/7` one account, `#/settings`
+ * (routing), `#/settings/hours` (business hours), and `#/invite/<token>` (an invite link: no sign-in needed). No router library.
  */
 import { TicketStatus } from '../../protocol/index';
 
