@@ -11,3 +11,4 @@ export * from './client';
 export * from './tickets';
 export * from './admin';
 export * from './hours';
+export * from './kpis';

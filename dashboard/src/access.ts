@@ -16,6 +16,7 @@ const WHO: Readonly<Record<Page, readonly Role[]>> = {
   live: WATCHERS,
   tickets: WATCHERS,
   ticket: WATCHERS,
+  kpis: WATCHERS,
   canned: WATCHERS,
   audit: WATCHERS,
   staff: ADMINS,
@@ -34,7 +35,7 @@ export function mayUse(role: Role, page: Page): boolean {
 export const adminOnly = (page: Page): boolean => WHO[page] === ADMINS;
 
 /** The header's tabs, in order; each stands for the pages under it. */
-export const TABS = ['live', 'tickets', 'canned', 'audit', 'staff', 'settings'] as const;
+export const TABS = ['live', 'tickets', 'kpis', 'canned', 'audit', 'staff', 'settings'] as const;
 export type Tab = (typeof TABS)[number];
 
 export function tabOf(page: Page): Tab | null {

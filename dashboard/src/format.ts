@@ -65,3 +65,8 @@ export function fileSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** A share (0–1) as a whole percent, rounded down (84.6 % is "84%": the figure never shows a goal as met when it is not); '—' for none. */
+export function percent(share: number | null): string {
+  return share === null ? '—' : `${Math.floor(share * 100 + 1e-9)}%`;
+}

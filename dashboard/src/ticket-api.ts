@@ -1,8 +1,8 @@
 /**
- * The tickets REST API as the dashboard uses it: every request with the session's current token;
+ * The tickets REST API (and the KPI report built on tickets and conversations) as the dashboard uses it: every request with the session's current token;
  * a refused token signs the supervisor out (as the live channel does); failures are told by code.
  */
-import { CounterpartError, ErrorCode, TicketList, TicketStatus, TicketView, apiRequest, type TicketUpdate } from '../../protocol/index';
+import { CounterpartError, ErrorCode, KpiReport, TicketList, TicketStatus, TicketView, apiRequest, type TicketUpdate } from '../../protocol/index';
 import { apiBlob } from '../../client/http';
 import type { Catalogue } from './i18n/index';
 
@@ -68,6 +68,11 @@ export class TicketApi {
 
   note(id: number, body: string): Promise<TicketView> {
     return this.call((token) => apiRequest(location.origin, `/api/tickets/${id}/notes`, TicketView, { token, body: { body } }));
+  }
+
+  /** The contact-centre KPIs of the last `days` days (supervisors and admins). */
+  kpis(days: number): Promise<KpiReport> {
+    return this.call((token) => apiRequest(location.origin, `/api/stats/kpis?days=${days}`, KpiReport, { token }));
   }
 
   /** A file of a ticket (`/api/ticket-files/…`) or of a conversation (`/api/files/…`), read with the bearer. */

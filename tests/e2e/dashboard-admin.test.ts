@@ -53,7 +53,7 @@ describe('the dashboard’s admin pages', () => {
   it('Ada invites Nina, who sets her password; Ada changes skills, capacity, access, settings and canned responses, all in the audit log', async () => {
     const ada = await login(stack.serverUrl, ADA);
     const page = (await SupervisorPage.open(browser, stack.serverUrl, ADA.email, ADA.password)).page;
-    expect(await tabs(page)).toEqual(['nav-live', 'nav-tickets', 'nav-canned', 'nav-audit', 'nav-staff', 'nav-settings']);
+    expect(await tabs(page)).toEqual(['nav-live', 'nav-tickets', 'nav-kpis', 'nav-canned', 'nav-audit', 'nav-staff', 'nav-settings']);
     expect(await text(page, '[data-testid=header-role]')).toBe('Admin');
 
     // Invite: the link once, working once for 7 days.
@@ -213,7 +213,7 @@ describe('the dashboard’s admin pages', () => {
 
   it('Sam (supervisor) has canned responses and the audit log, not staff or settings', async () => {
     const page = (await SupervisorPage.open(browser, stack.serverUrl, DEMO.sam.email, DEMO.sam.password)).page;
-    expect(await tabs(page)).toEqual(['nav-live', 'nav-tickets', 'nav-canned', 'nav-audit']);
+    expect(await tabs(page)).toEqual(['nav-live', 'nav-tickets', 'nav-kpis', 'nav-canned', 'nav-audit']);
     // A page for admins by its address: not allowed, and the server's own refusal (403) beside it.
     for (const [hash, permission] of [['#/staff', 'manage staff'], ['#/settings', 'manage settings'], ['#/staff/1', 'manage staff']] as const) {
       await page.goto(`${stack.serverUrl}/dashboard/${hash}`);
@@ -279,7 +279,7 @@ describe('the dashboard’s admin pages', () => {
     await page.click('[data-testid=invite-accept]');
     await page.waitForSelector('[data-testid=agent-row]', T);
     expect(await text(page, '[data-testid=header-role]')).toBe('Supervisor');
-    expect(await tabs(page)).toEqual(['nav-live', 'nav-tickets', 'nav-canned', 'nav-audit']);
+    expect(await tabs(page)).toEqual(['nav-live', 'nav-tickets', 'nav-kpis', 'nav-canned', 'nav-audit']);
     expect(page.url()).not.toContain('invite');
     await context.close();
   });

@@ -20,10 +20,14 @@ async function userTables(): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** Every table with its columns: a migration may add tables or only columns, either changes this. */
+/** Every table with its columns and indexes: a migration may add tables, columns or only indexes, any changes this. */
 async function schema(): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const t of await userTables()) out[t] = ((await db.raw(`pragma table_info(${t})`)) as { name: string }[]).map((c) => c.name).sort();
+  for (const t of await userTables()) {
+    const columns = ((await db.raw(`pragma table_info(${t})`)) as { name: string }[]).map((c) => c.name).sort();
+    const indexes = ((await db.raw(`pragma index_list(${t})`)) as { name: string }[]).map((i) => `index ${i.name}`).sort();
+    out[t] = [...columns, ...indexes];
+  }
   return out;
 }
 
@@ -124,7 +128,7 @@ describe('migrations on a fresh SQLite file', () => {
       await db.migrate.up({ migrationSource });
       expect((await appliedMigrations()).at(-1)).toBe(name);
       const after = await schema();
-      // Each migration changes the schema (new tables, or only new columns), and its down undoes exactly that;
+      // Each migration changes the schema (new tables, new columns or only indexes), and its down undoes exactly that;
       // a data migration leaves the schema as it was (its own test below).
       if (DATA_ONLY.has(name)) expect(after).toEqual(before);
       else expect(after, `${name} changes nothing`).not.toEqual(before);
@@ -139,11 +143,13 @@ describe('migrations on a fresh SQLite file', () => {
 
   it('012: a stored conversation cap of 1 (the old console’s only choice) becomes the new default, no cap (21), and back', async () => {
     const routing = { wrapUpMs: 1000, widenAfterMs: 2000, maxChats: 4, maxConversations: 1, missedRingsAway: 2, vipRule: 'meta:counterpart_vip' };
+    const NAME = '20261204_012_conversation_capacity';
     const stored = async () => JSON.parse((await db('settings').where({ key: 'routing' }).first()).value);
-    await db.migrate.down({ migrationSource });
-    expect((await appliedMigrations()).at(-1)).not.toBe('20261204_012_conversation_capacity');
+    // Back to just before 012, a settings row as the old Settings page stored it, then 012 up and down.
+    while ((await appliedMigrations()).includes(NAME)) await db.migrate.down({ migrationSource });
     await db('settings').insert({ key: 'routing', value: JSON.stringify(routing), updated_at: new Date().toISOString() });
     await db.migrate.up({ migrationSource });
+    expect((await appliedMigrations()).at(-1)).toBe(NAME);
     expect(await stored()).toEqual({ ...routing, maxConversations: 21 });
     await db.migrate.down({ migrationSource });
     expect(await stored()).toEqual(routing);
@@ -151,5 +157,6 @@ describe('migrations on a fresh SQLite file', () => {
     await db('settings').where({ key: 'routing' }).update({ value: JSON.stringify({ ...routing, maxConversations: 3 }) });
     await db.migrate.up({ migrationSource });
     expect((await stored()).maxConversations).toBe(3);
+    await db.migrate.latest({ migrationSource });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The contact-centre endpoints (tickets, ratings, ticket links, offline messages, canned responses, admin) sent
+ * The contact-centre endpoints (tickets, ratings, ticket links, offline messages, canned responses, admin, KPIs) sent
  * hostile input generated from their zod schemas (fast-check) with every kind of credential —
  * agent, supervisor, admin, shopper, a ticket link, forged, expired, garbage, none — and arbitrary
  * path ids and queries. Each answer is a clear refusal or a success, never a 5xx; the process stays
@@ -101,7 +101,7 @@ describe('contact-centre endpoints under hostile input', () => {
     });
   }
 
-  it('path ids and queries: tickets, ticket files, canned responses, staff, audit paging, public files', async () => {
+  it('path ids and queries: tickets, ticket files, canned responses, staff, audit paging, KPI periods, public files', async () => {
     const id = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.integer().map(String), fc.stringMatching(/^[0-9a-f]{32}$/), fc.constant('1e3'), fc.constant('-1'));
     await fc.assert(
       fc.asyncProperty(id, fc.string({ unit: 'binary', maxLength: 40 }), fc.nat({ max: auths.length - 1 }), async (rawId, q, i) => {
@@ -111,7 +111,7 @@ describe('contact-centre endpoints under hostile input', () => {
         const gets = [
           `/api/tickets/${enc}`, `/api/tickets?status=${query}&limit=${query}`, `/api/ticket-files/${enc}`, `/api/conversations/${enc}/ticket`,
           `/api/conversations/${enc}/customer`, `/api/public/ticket`, `/api/public/ticket/files/${enc}`, `/api/admin/audit?limit=${query}&before=${query}`,
-          `/api/admin/staff`, `/api/admin/categories?x=${query}`, `/api/canned`, `/api/shopper/availability?x=${query}`,
+          `/api/admin/staff`, `/api/admin/categories?x=${query}`, `/api/canned`, `/api/shopper/availability?x=${query}`, `/api/stats/kpis?days=${query}`, `/api/stats/kpis?days=${enc}`,
         ];
         // 405: an empty id leaves a path that only another method has (e.g. POST …/files).
         for (const p of gets) expectClearRefusal(await raw(`${srv.url}${p}`, { headers }), [200, 400, 401, 403, 404, 405], `GET ${p} with ${auth.name}`);

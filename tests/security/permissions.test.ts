@@ -24,6 +24,7 @@ const TABLE: [string, string, unknown, Who[]][] = [
   ['GET', `/api/conversations/${ID}/customer`, undefined, STAFF],
   ['GET', `/api/conversations/${ID}/ticket`, undefined, STAFF],
   ['GET', '/api/agents', undefined, STAFF],
+  ['GET', '/api/stats/kpis?days=7', undefined, holders(Permission.WatchAll)],
   ['GET', '/api/tickets', undefined, STAFF],
   ['GET', '/api/tickets/999999', undefined, STAFF],
   ['PATCH', '/api/tickets/999999', { version: 0, status: 'resolved' }, STAFF],

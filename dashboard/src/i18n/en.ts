@@ -11,6 +11,7 @@ import {
   TicketStatus,
 } from '../../../protocol/index';
 import { enAdmin } from './admin.en';
+import { enKpis } from './kpis.en';
 
 const role = {
   [Role.Agent]: 'Agent',
@@ -22,6 +23,7 @@ const role = {
 /** Every string of the dashboard, in English. This object defines the keys. */
 export const en = {
   ...enAdmin,
+  ...enKpis,
   brand: 'Counterpart',
   /** The browser tab's title. */
   pageTitle: 'Counterpart · Dashboard',
@@ -147,6 +149,7 @@ export const en = {
     label: 'Dashboard pages',
     live: 'Live',
     tickets: 'Tickets',
+    kpis: 'Performance',
     canned: 'Canned responses',
     audit: 'Audit log',
     staff: 'Staff',

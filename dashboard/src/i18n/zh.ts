@@ -12,6 +12,7 @@ import {
 } from '../../../protocol/index';
 import type { Catalogue } from './index';
 import { zhAdmin } from './admin.zh';
+import { zhKpis } from './kpis.zh';
 
 const role = {
   [Role.Agent]: '客服',
@@ -23,6 +24,7 @@ const role = {
 /** 工作台的全部文案（简体中文）。 */
 export const zh: Catalogue = {
   ...zhAdmin,
+  ...zhKpis,
   brand: 'Counterpart',
   pageTitle: 'Counterpart · 工作台',
   signIn: {
@@ -137,6 +139,7 @@ export const zh: Catalogue = {
     label: '工作台页面',
     live: '实时监控',
     tickets: '工单',
+    kpis: '绩效',
     canned: '快捷回复',
     audit: '审计日志',
     staff: '员工',

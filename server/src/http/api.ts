@@ -20,6 +20,7 @@ import { shopperRoutes } from './shopper-routes';
 import { ticketRoutes } from './ticket-routes';
 import { cannedRoutes } from './canned-routes';
 import { adminRoutes } from './admin-routes';
+import { statsRoutes } from './stats-routes';
 
 export type ApiDeps = {
   config: Config;
@@ -68,6 +69,7 @@ export function apiRouter(deps: Omit<ApiDeps, 'cors'>): Router {
   ticketRoutes(r, { ...deps, cors });
   cannedRoutes(r, { ...deps, cors });
   adminRoutes(r, { ...deps, cors });
+  statsRoutes(r, { ...deps, cors });
 
   return r;
 }

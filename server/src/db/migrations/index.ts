@@ -11,6 +11,7 @@ import * as m009 from './20261201_009_hours';
 import * as m010 from './20261202_010_admin';
 import * as m011 from './20261203_011_callback';
 import * as m012 from './20261204_012_conversation_capacity';
+import * as m013 from './20261205_013_kpi_indexes';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -28,6 +29,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202_010_admin', m010],
   ['20261203_011_callback', m011],
   ['20261204_012_conversation_capacity', m012],
+  ['20261205_013_kpi_indexes', m013],
 ];
 
 /** Explicit list instead of a directory scan: works the same under tsx, vitest and a bundle. */
