@@ -83,11 +83,22 @@ export class AgentSide {
   }
 
   async accept(): Promise<void> {
-    await this.console.click('[data-testid=ring-accept]');
+    await this.answer('ring-accept');
   }
 
   async decline(): Promise<void> {
-    await this.console.click('[data-testid=ring-decline]');
+    await this.answer('ring-decline');
+  }
+
+  /** Clicks a ring button and checks the click took: that ring's card goes (at once on accept; on the server's answer on decline). */
+  private async answer(button: 'ring-accept' | 'ring-decline'): Promise<void> {
+    const id = await this.console.$eval('[data-testid=ring-card]', (e) => (e as HTMLElement).dataset.conversationId ?? '');
+    await this.console.click(`[data-testid=${button}]`);
+    await this.console
+      .waitForFunction((c: string) => !document.querySelector(`[data-testid=ring-card][data-conversation-id="${c}"]`), { timeout: 5_000, polling: 50 }, id)
+      .catch(() => {
+        throw new Error(`${button}: the click did not take, the ring card of ${id} still shows`);
+      });
   }
 
   async waitInCall(): Promise<void> {
