@@ -139,6 +139,10 @@ describe('an agent with a call and chats at once', () => {
     ]);
     await clickTab('Lucas Martin');
     await alice.console.waitForSelector('[data-testid=conv-body][data-active=true] [data-testid=ticket-title]', { timeout: 15_000 });
+    // What was said stays readable beside the ticket; nothing more can be sent there.
+    const transcript = await alice.console.$$eval('[data-testid=conv-body][data-active=true] [data-testid=transcript] .text', (els) => els.map((e) => e.textContent));
+    expect(transcript).toEqual(['Is the oak board food-safe?', 'Yes, it is oiled with food-safe oil.', 'And can it go in the dishwasher?', 'Hand wash only, please.']);
+    expect(await alice.console.$('[data-testid=conv-body][data-active=true] [data-testid=chat-input]')).toBeNull();
     await alice.console.click('[data-testid=conv-body][data-active=true] [data-testid=ticket-close]');
     await alice.console.waitForFunction(() => document.querySelectorAll('[data-testid=conv-tab]').length === 2, { timeout: 15_000 });
     expect(await alice.state()).toBe('busy');

@@ -96,6 +96,7 @@ export const en = {
     } satisfies Record<EndReason, string>,
     endedByShopper: 'The shopper ended the conversation.',
     endedByYou: 'You ended the conversation.',
+    transcript: 'Transcript',
     transferred: 'You transferred the conversation. It is with the next agent now.',
     contextUnavailable: 'Customer details unavailable.',
     /** A notice about one of several conversations. */

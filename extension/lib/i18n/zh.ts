@@ -96,6 +96,7 @@ export const zh: Catalogue = {
     endedByShopper: '顾客结束了会话。',
     transferred: '您已转接此会话，现由下一位坐席接待。',
     endedByYou: '你结束了会话。',
+    transcript: '聊天记录',
     contextUnavailable: '无法获取顾客信息。',
     about: (name: string, text: string) => `与${name}的会话：${text}`,
     oneCall: '您正在另一个会话中通话：同一时间只能进行一个通话。',
