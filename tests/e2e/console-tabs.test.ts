@@ -11,7 +11,7 @@ import { launchBrowser } from './support/browser';
 import { ShopperPage } from './support/shopper';
 import { startStack, type Stack } from './support/stack';
 import { expectConnected } from './support/checks';
-import { sleep, videoProgress } from './support/util';
+import { videoProgress } from './support/util';
 
 describe('an agent with a call and chats at once', () => {
   let stack: Stack;
@@ -172,7 +172,8 @@ describe('an agent with a call and chats at once', () => {
     const jan = await shopperAs(4);
     await jan.startVideoCall();
     expect((await jan.waitSettled()).state).toMatch(/queued|no-agent/);
-    await sleep(2000);
+    // Her console's queue figures come from a routing pass that had him waiting: it passed her over.
+    await alice.console.waitForSelector('[data-testid=queue-panel][data-waiting="1"]', { timeout: 15_000 });
     expect(await alice.hasRing()).toBe(false);
 
     // The call ends: now she rings for him.
