@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ANY_CATEGORY, IssueType, MediaKind } from '../../protocol/index';
 import { estimateQueue, type Staffed } from '../../server/src/routing/estimate';
-import { assign, queueOrder, type FreeAgent, type Waiting } from '../../server/src/routing/router';
+import { assign, isWidened, queueOrder, widensAt, type FreeAgent, type Waiting } from '../../server/src/routing/router';
 import { canServe, isCall, skillsOf, type SkillRow } from '../../server/src/routing/skills';
 
 const RULES = { widenAfterMs: 60_000 };
@@ -82,6 +82,19 @@ describe('assign (examples)', () => {
     expect(estimateQueue(reqs, [en, en, zh], NOW, RULES, times).get('a')!.waitMs).toBe(Math.round(5_000 + 59_000 + ((1 - (2 * 59_000) / 200_000) * 200_000) / 3));
     // Nobody at work: no estimate.
     expect(estimateQueue(reqs, [{ ...en, staffed: false }], NOW, RULES, times).get('a')).toEqual({ position: 1, available: false, waitMs: null });
+  });
+
+  it('counts the widening of a transferred request from its transfer, not from when it was first asked', () => {
+    const en = { skills: skillsOf(all), staffed: true, idle: true, calls: 1, chats: 0, maxChats: 2, maxTotal: 3 };
+    const zh = { ...en, skills: skillsOf([...all.filter((r) => r.kind !== 'language'), skill('language', 'zh')]) };
+    const times = { handleMs: () => 200_000, answerMs: 5_000 };
+    // Asked two minutes ago, handed back to the queue 1 s ago: it widens in 59 s, as a new one would.
+    const handedBack = request('t', { requestedAt: NOW - 120_000, since: NOW - 1_000, need: { channel: MediaKind.Video } });
+    const fresh = request('f', { requestedAt: NOW - 1_000, need: { channel: MediaKind.Video } });
+    const wait = (w: Waiting) => estimateQueue([w], [en, zh], NOW, RULES, times).get(w.id)!.waitMs;
+    expect(wait(handedBack)).toBe(wait(fresh));
+    expect(isWidened(handedBack, NOW, RULES)).toBe(false);
+    expect(widensAt(handedBack, RULES)).toBe(NOW + 59_000);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ConversationState as S, Presence, RingEndReason } from '../../../protocol/index';
-import { assign, freeCapacity, isWidened, queueOrder, type FreeAgent, type Waiting } from '../routing/router';
+import { assign, freeCapacity, isWidened, queueOrder, widensAt, type FreeAgent, type Waiting } from '../routing/router';
 import { isCall } from '../routing/skills';
 import { inWrapUp, type Agent } from './agents';
 import type { Core } from './core';
@@ -175,7 +175,7 @@ export class Dispatcher {
     // Wake up when a refusal lapses or a request widens: a free agent may take it then.
     let wake = Infinity;
     for (const w of waiting) {
-      if (!isWidened(w, now, rules)) wake = Math.min(wake, w.requestedAt + rules.widenAfterMs);
+      if (!isWidened(w, now, rules)) wake = Math.min(wake, widensAt(w, rules));
       for (const until of w.refused?.values() ?? []) if (until > now) wake = Math.min(wake, until);
     }
     if (wake < Infinity) core.timers.arm('dispatch', wake + 10, () => this.dispatch());

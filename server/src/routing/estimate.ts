@@ -10,7 +10,7 @@
  * means of what this server measured. A request still waiting when it widens (`widenAfterMs`)
  * goes on at the pace of every slot with its issue type: `T + A + (k + 1 − f − T·c/H) · H / c'`.
  */
-import { freeCapacity, isWidened, type RoutingRules, type Waiting } from './router';
+import { freeCapacity, isWidened, widensAt, type RoutingRules, type Waiting } from './router';
 import { canServe, isCall, type Need, type Skills } from './skills';
 
 /** An agent as the estimate sees them. */
@@ -129,7 +129,7 @@ export function estimateQueue(
     const wideKey = `${isCall(w.need.channel) ? 'call' : 'chat'}|${w.need.issueType}`;
     let wide = widest.get(wideKey);
     if (!wide) widest.set(wideKey, (wide = slotsFor(w.need, true, agents)));
-    const untilWide = w.requestedAt + rules.widenAfterMs - now;
+    const untilWide = widensAt(w, rules) - now;
     if (!g.widened && untilWide > 0 && wide.servers > 0 && (waitMs === null || waitMs > untilWide + times.answerMs)) {
       const left = Math.max(0, g.ahead + 1 - g.free - (g.servers * untilWide) / handleMs);
       waitMs = Math.round(times.answerMs + untilWide + (left * handleMs) / wide.servers);

@@ -54,7 +54,9 @@ export function idleOrder(a: FreeAgent, b: FreeAgent): number {
   return a.idleSince - b.idleSince || a.id - b.id;
 }
 
-export const isWidened = (w: Waiting, now: number, rules: RoutingRules): boolean => now - (w.since ?? w.requestedAt) >= rules.widenAfterMs;
+/** When a request widens (epoch ms): `widenAfterMs` after it started waiting, or after its transfer put it back. */
+export const widensAt = (w: Waiting, rules: RoutingRules): number => (w.since ?? w.requestedAt) + rules.widenAfterMs;
+export const isWidened = (w: Waiting, now: number, rules: RoutingRules): boolean => now >= widensAt(w, rules);
 
 const signature = (w: Waiting, widened: boolean): string =>
   `${w.need.channel}|${w.need.issueType}|${widened ? '*' : `${w.need.language}|${w.need.categoryIds.join(',')}|${w.only ?? ''}`}`;
