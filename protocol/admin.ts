@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ANY_CATEGORY, CONSOLE_MAX_CONVERSATIONS, IssueType, MAX_AGENT_CHATS, LANGUAGE_PATTERN, MAX_SKILL_LEVEL, Role } from './constants';
 import { BusinessHours } from './hours';
+import { line } from './zod';
 
 const staffRole = z.enum([Role.Agent, Role.Supervisor, Role.Admin]);
 
@@ -28,7 +29,7 @@ export type StaffAccount = z.infer<typeof StaffAccount>;
 export const StaffList = z.object({ staff: z.array(StaffAccount) });
 export type StaffList = z.infer<typeof StaffList>;
 
-export const InviteRequest = z.object({ email: z.string().trim().toLowerCase().email().max(254), name: z.string().trim().min(1).max(120), role: staffRole }).strict();
+export const InviteRequest = z.object({ email: z.string().trim().toLowerCase().email().max(254), name: line(120), role: staffRole }).strict();
 export type InviteRequest = z.infer<typeof InviteRequest>;
 /** The invite link is shown once to the admin, who passes it on; it sets the first password. */
 export const InviteResponse = z.object({ account: StaffAccount, inviteUrl: z.string(), expiresAt: z.string() });
@@ -37,7 +38,7 @@ export const AcceptInvite = z.object({ token: z.string().min(1).max(2048), passw
 export type AcceptInvite = z.infer<typeof AcceptInvite>;
 
 export const StaffUpdate = z
-  .object({ name: z.string().trim().min(1).max(120).optional(), role: staffRole.optional(), active: z.boolean().optional() })
+  .object({ name: line(120).optional(), role: staffRole.optional(), active: z.boolean().optional() })
   .strict()
   .refine((u) => u.name !== undefined || u.role !== undefined || u.active !== undefined, 'nothing to change');
 export type StaffUpdate = z.infer<typeof StaffUpdate>;
@@ -82,3 +83,26 @@ export const AuditEntry = z.object({
 export type AuditEntry = z.infer<typeof AuditEntry>;
 export const AuditList = z.object({ entries: z.array(AuditEntry), more: z.boolean() });
 export type AuditList = z.infer<typeof AuditList>;
+
+/**
+ * A customer's VIP level from the shop's data: a number in a customer meta field (0–9), or the
+ * count of spending thresholds their completed orders reach (`spent: [500, 2000]`: 1 from 500, 2
+ * from 2000, in the shop's currency).
+ */
+export type VipRule = { kind: 'meta'; key: string } | { kind: 'spent'; thresholds: number[] };
+export const DEFAULT_VIP_RULE: VipRule = { kind: 'meta', key: 'counterpart_vip' };
+
+/**
+ * `meta:<key>` or `spent:<amount>,<amount>…` (the VIP rule as an admin or `VIP_RULE` spells it),
+ * or null. Plain decimal amounts only (no hex, exponents or spaces), above 0, at most 9, each once.
+ */
+export function readVipRule(text: string): VipRule | null {
+  const meta = /^meta:([A-Za-z0-9_-]{1,64})$/.exec(text);
+  if (meta) return { kind: 'meta', key: meta[1]! };
+  const spent = /^spent:(\d{1,9}(?:\.\d{1,2})?(?:,\d{1,9}(?:\.\d{1,2})?){0,8})$/.exec(text);
+  const thresholds = spent ? spent[1]!.split(',').map(Number).sort((x, y) => x - y) : [];
+  return thresholds.length && thresholds[0]! > 0 && new Set(thresholds).size === thresholds.length ? { kind: 'spent', thresholds } : null;
+}
+
+/** The rule as it is spelled (the inverse of readVipRule). */
+export const formatVipRule = (r: VipRule): string => (r.kind === 'meta' ? `meta:${r.key}` : `spent:${r.thresholds.join(',')}`);

@@ -32,6 +32,10 @@ export const MAX_MESSAGES_PER_CONVERSATION = 2000;
 export const SYNC_PAGE = 200;
 /** Uploads: size cap and the types accepted (images are previewed inline). */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+/** WooCommerce's order statuses (the shop adapter passes them through; agents read them translated). */
+export const ORDER_STATUSES = ['pending', 'processing', 'on-hold', 'completed', 'cancelled', 'refunded', 'failed', 'checkout-draft'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
 export const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'] as const;
 export type UploadType = (typeof UPLOAD_TYPES)[number];
 /** How often both ends of a call report getStats() samples. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { IssueType } from './constants';
+import { line, prose } from './zod';
 
 /** The days of the week, Monday first (ISO 8601). */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -42,7 +43,13 @@ export const OpeningInterval = z
   .refine((i) => minutesOf(i.from) < minutesOf(i.to), { message: 'an interval closes after it opens (overnight: end the day at 24:00 and open the next at 00:00)' });
 export type OpeningInterval = z.infer<typeof OpeningInterval>;
 
-const day = z.array(OpeningInterval).max(MAX_INTERVALS_PER_DAY).default([]);
+/** A day's intervals, in order of opening; two that overlap are refused (ones that touch, 09:00–12:00 and 12:00–17:00, are fine). */
+const day = z
+  .array(OpeningInterval)
+  .max(MAX_INTERVALS_PER_DAY)
+  .default([])
+  .transform((list) => [...list].sort((a, b) => minutesOf(a.from) - minutesOf(b.from)))
+  .refine((list) => list.every((i, n) => n === 0 || minutesOf(list[n - 1]!.to) <= minutesOf(i.from)), 'the intervals of a day overlap');
 
 /** A calendar date "YYYY-MM-DD" that exists. */
 const calendarDate = z
@@ -69,7 +76,8 @@ export const BusinessHours = z
       // One spelling: "europe/berlin" is stored as "Europe/Berlin".
       .transform((tz) => new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone),
     weekly: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).strict(),
-    closedDates: z.array(calendarDate).max(MAX_CLOSED_DATES).default([]),
+    /** Each date once, in order (what is answered and audited is what is stored). */
+    closedDates: z.array(calendarDate).max(MAX_CLOSED_DATES).default([]).transform((dates) => [...new Set(dates)].sort()),
   })
   .strict();
 export type BusinessHours = z.infer<typeof BusinessHours>;
@@ -84,7 +92,6 @@ export const Availability = z.object({
 });
 export type Availability = z.infer<typeof Availability>;
 
-const field = (max: number) => z.string().trim().min(1).max(max);
 
 /**
  * POST /api/shopper/offline-message: a message left instead of a conversation (outside business
@@ -94,9 +101,9 @@ const field = (max: number) => z.string().trim().min(1).max(max);
  */
 export const OfflineMessageRequest = z
   .object({
-    name: field(MAX_OFFLINE_NAME_CHARS),
+    name: line(MAX_OFFLINE_NAME_CHARS),
     email: z.string().trim().toLowerCase().max(MAX_OFFLINE_EMAIL_CHARS).email(),
-    text: field(MAX_OFFLINE_TEXT_CHARS),
+    text: prose(MAX_OFFLINE_TEXT_CHARS),
     issueType: z.enum(IssueType).default(IssueType.PreSale),
     conversationId: z.string().regex(/^[0-9a-f-]{36}$/).optional(),
   })

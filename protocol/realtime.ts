@@ -15,7 +15,7 @@ import {
   Role,
 } from './constants';
 import { AgentView, ChatMessage, ConversationView, CustomerSummary, Party, ProductSummary, QosSample } from './shapes';
-import { id } from './zod';
+import { id, optionalProse, prose } from './zod';
 
 const conversationId = id;
 const mediaKind = z.enum([MediaKind.Voice, MediaKind.Video]);
@@ -53,9 +53,9 @@ export const ClientMessage = z.discriminatedUnion('type', [
     type: z.literal('conversation.transfer'),
     conversationId,
     to: z.union([z.object({ agentId: z.number().int().positive() }).strict(), z.object({ issueType: z.enum(IssueType) }).strict()]),
-    note: z.string().trim().max(MAX_TRANSFER_NOTE_CHARS),
+    note: optionalProse(MAX_TRANSFER_NOTE_CHARS),
   }),
-  z.object({ type: z.literal('chat.send'), conversationId, clientId, text: z.string().trim().min(1).max(MAX_CHAT_CHARS) }),
+  z.object({ type: z.literal('chat.send'), conversationId, clientId, text: prose(MAX_CHAT_CHARS) }),
   z.object({ type: z.literal('chat.typing'), conversationId }),
   /** What this client has received and shown: delivered and read marks for the others. */
   z.object({ type: z.literal('chat.seen'), conversationId, deliveredSeq: seq, readSeq: seq }),

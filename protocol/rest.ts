@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AgentState, ConversationState, ErrorCode, IssueType, MAX_CHAT_CHARS, MediaKind, RingEndReason, Role } from './constants';
 import { ChatMessage, ConversationView, CustomerSummary, MediaSessionView, OrderSummary, ProductSummary } from './shapes';
+import { line, prose } from './zod';
 
 
 export const LoginRequest = z.object({
@@ -174,8 +175,8 @@ export type CannedList = z.infer<typeof CannedList>;
 export const CannedInput = z
   .object({
     shortcut: z.string().trim().toLowerCase().regex(CANNED_SHORTCUT, 'shortcut: letters, digits, - and _, up to 32'),
-    title: z.string().trim().min(1).max(120),
-    body: z.string().trim().min(1).max(MAX_CHAT_CHARS),
+    title: line(120),
+    body: prose(MAX_CHAT_CHARS),
   })
   .strict();
 export type CannedInput = z.infer<typeof CannedInput>;

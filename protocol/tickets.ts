@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { IssueType, MediaKind, ConversationState, EndReason, Role, UPLOAD_TYPES } from './constants';
 import { ChatMessage, MediaSessionView } from './shapes';
+import { optionalProse, prose } from './zod';
 
 export enum TicketStatus {
   Open = 'open',
@@ -46,7 +47,6 @@ export const MAX_TICKET_FILES = 20;
 /** Messages of each conversation carried in a ticket's view. */
 export const TICKET_TRANSCRIPT_LIMIT = 500;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const TicketFile = z.object({
   id: z.string().regex(/^[0-9a-f]{32}$/),
@@ -132,17 +132,17 @@ export const TicketUpdate = z
     status: z.enum(TicketStatus).optional(),
     issueType: z.enum(IssueType).optional(),
     orderId: z.number().int().positive().max(2 ** 31 - 1).nullable().optional(),
-    resolution: z.string().trim().max(MAX_RESOLUTION_CHARS).nullable().optional(),
+    resolution: optionalProse(MAX_RESOLUTION_CHARS).nullable().optional(),
   })
   .strict()
   .refine((u) => u.status !== undefined || u.issueType !== undefined || u.orderId !== undefined || u.resolution !== undefined, 'nothing to change');
 export type TicketUpdate = z.infer<typeof TicketUpdate>;
 
 /** POST /api/tickets/:id/notes (staff) and POST /api/public/ticket/messages (the link holder). */
-export const TicketNoteRequest = z.object({ body: text(MAX_NOTE_CHARS) }).strict();
+export const TicketNoteRequest = z.object({ body: prose(MAX_NOTE_CHARS) }).strict();
 export type TicketNoteRequest = z.infer<typeof TicketNoteRequest>;
 
-/** What the shopper sees through the link: no notes, no staff identities beyond first names. */
+/** What the shopper sees through the link: no notes and no transfer notes; staff appear by the name the shopper saw in the conversation. */
 export const ShopperTicketView = z.object({
   ...ticketCore,
   resolution: z.string().nullable(),
@@ -162,7 +162,7 @@ export type TicketLink = z.infer<typeof TicketLink>;
 export const RatingRequest = z
   .object({
     score: z.number().int().min(1).max(5),
-    comment: z.string().trim().max(MAX_RATING_COMMENT_CHARS).optional(),
+    comment: optionalProse(MAX_RATING_COMMENT_CHARS).optional(),
   })
   .strict();
 export type RatingRequest = z.infer<typeof RatingRequest>;

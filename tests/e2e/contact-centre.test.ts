@@ -91,14 +91,20 @@ describe('the contact-centre story', () => {
     const earlier = await (await alice.console.waitForSelector('[data-testid=history-conversations] li', { timeout: 15_000 }))!.evaluate((e) => e.textContent ?? '');
     expect(earlier).toContain('Bob Chen');
     expect(await alice.console.$$eval('[data-testid=history-orders] li', (l) => l.map((e) => Number((e as HTMLElement).dataset.orderId)))).toEqual([1010, 1007, 1003, 1001]);
+    // The shop's statuses in the agent's words, not the shop's keys.
+    expect(await alice.console.$eval('[data-testid=history-orders] li', (e) => e.textContent ?? '')).toMatch(/^#1010 · Processing · /);
     await alice.sendChat('Sorry about that! Let me pass you to our exchanges desk.');
     await shopper.waitChat('Sorry about that! Let me pass you to our exchanges desk.');
 
     // Alice transfers to Bob with a note.
     const a = alice.console;
+    // Bob steps away just before; the open form follows him back (the list refreshes while it is open).
+    await bob.setPresence('away');
     await a.click('[data-testid=call-transfer]');
     await a.waitForSelector('[data-testid=transfer-agent] option');
-    expect(await text(a, '[data-testid=transfer-agent]')).toContain('Bob Chen');
+    expect(await text(a, '[data-testid=transfer-agent]')).toContain('Bob Chen · Away');
+    await bob.setPresence('available');
+    await a.waitForFunction(() => document.querySelector('[data-testid=transfer-agent]')?.textContent?.includes('Bob Chen · Available'), { timeout: 15_000 });
     await a.type('[data-testid=transfer-note]', 'Cracked board, photo promised; wants an exchange not a refund.');
     await a.click('[data-testid=transfer-submit]');
     expect(await alice.waitNotice('You transferred the conversation')).toMatch(/next agent/);

@@ -94,6 +94,12 @@ describe('the shopper rates a conversation and follows its ticket', () => {
     expect(await tp.$eval('[data-testid=tk-empty]', (e) => !(e as HTMLElement).hidden)).toBe(true);
     expect(await tp.$eval('[data-testid=tk-files-count]', (e) => e.textContent)).toBe('0 of 20 added');
 
+    // Send with nothing written: said, not ignored; nothing is sent.
+    await tp.click('[data-testid=tk-message-send]');
+    await tp.waitForSelector('[data-testid=tk-message-error]:not([hidden])', { timeout: 15_000 });
+    expect(await tp.$eval('[data-testid=tk-message-error]', (e) => e.textContent)).toBe('Write your message first.');
+    expect(await tp.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('tk-message-input');
+
     // A message (markup in it stays text) and a small text file.
     const message = 'The crack is on the <b>left</b> corner.\nPhoto to follow.';
     await tp.type('[data-testid=tk-message-input]', message);

@@ -182,10 +182,11 @@ describe('offline messages', () => {
     const sam = await login(stack.url, DEMO.sam);
     const t = ok(await api(`/tickets/${link.ticketId}`, sam.token), TicketView);
     expect(t.conversations.map((c) => [c.id, c.state, c.transcript.map((m) => m.text)])).toEqual([[conversation.id, ConversationState.Abandoned, ['Anyone there?']]]);
-    // Sent again (the answer was lost): the conversation is over and stays on the first ticket.
+    // Sent again (the answer was lost): one request, one ticket — the message joins the first one.
     const second = ok(await api('/shopper/offline-message', s.token, { body: message({ conversationId: conversation.id }) }), TicketLink);
-    expect(second.ticketId).not.toBe(link.ticketId);
+    expect(second.ticketId).toBe(link.ticketId);
     expect((await stack.server.db('conversations').where({ id: conversation.id }).first('ticket_id')).ticket_id).toBe(link.ticketId);
+    expect(ok(await api(`/tickets/${link.ticketId}`, sam.token), TicketView).entries.filter((e) => e.kind === TicketEntryKind.Message)).toHaveLength(2);
   });
 
   it('refuses what is not well-formed, without a token, and conversations that are not the shopper’s or were answered', async () => {

@@ -100,6 +100,8 @@ describe('business hours (examples)', () => {
       { timezone: 'UTC', weekly: { funday: [] } },
       { timezone: 'UTC', weekly: {}, closedDates: ['2026-02-30'] },
       { timezone: 'UTC', weekly: {}, extra: 1 },
+      { timezone: 'UTC', weekly: { mon: [{ from: '09:00', to: '17:00' }, { from: '12:00', to: '13:00' }] } },
+      { timezone: 'UTC', weekly: { mon: [{ from: '09:00', to: '17:00' }, { from: '09:00', to: '17:00' }] } },
     ])
       expect(BusinessHours.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
   });
@@ -114,10 +116,12 @@ const CHANGES = [
   '2026-04-04T15:00:00Z', '2026-10-03T15:30:00Z', '2026-04-04T14:00:00Z', '2026-09-26T14:00:00Z', '2026-04-05T03:00:00Z', '2026-09-06T04:00:00Z',
 ].map(at);
 
-const interval: fc.Arbitrary<OpeningInterval> = fc
-  .tuple(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 1, max: 720 }))
-  .map(([from, len]) => ({ from: hhmm(from), to: hhmm(Math.min(1440, from + len)) }));
-const week = fc.record(Object.fromEntries(WEEKDAYS.map((d) => [d, fc.array(interval, { maxLength: 3 })])) as Record<(typeof WEEKDAYS)[number], fc.Arbitrary<OpeningInterval[]>>);
+/** Up to three intervals of a day that do not overlap (they may touch): distinct minute marks, sorted, taken in pairs. */
+const dayIntervals: fc.Arbitrary<OpeningInterval[]> = fc.uniqueArray(fc.integer({ min: 0, max: 1440 }), { maxLength: 6 }).map((marks) => {
+  const m = [...marks].sort((a, b) => a - b);
+  return Array.from({ length: Math.floor(m.length / 2) }, (_, i) => ({ from: hhmm(m[2 * i]!), to: hhmm(m[2 * i + 1]!) }));
+});
+const week = fc.record(Object.fromEntries(WEEKDAYS.map((d) => [d, dayIntervals])) as Record<(typeof WEEKDAYS)[number], fc.Arbitrary<OpeningInterval[]>>);
 const instant = fc.oneof(
   fc.integer({ min: at('2024-01-01T00:00:00Z'), max: at('2030-12-31T00:00:00Z') }),
   fc.tuple(fc.constantFrom(...CHANGES), fc.integer({ min: -2 * DAY, max: 2 * DAY })).map(([c, d]) => c + d),

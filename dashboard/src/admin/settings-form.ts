@@ -2,7 +2,7 @@
  * The routing settings as the form edits them (times in seconds, numbers as typed), their limits
  * (the protocol's RoutingSettings), and the VIP rule's two spellings as the server reads them.
  */
-import { CONSOLE_MAX_CONVERSATIONS, MAX_AGENT_CHATS, type RoutingSettings } from '../../../protocol/index';
+import { CONSOLE_MAX_CONVERSATIONS, MAX_AGENT_CHATS, readVipRule, type RoutingSettings } from '../../../protocol/index';
 
 export type NumberField = 'wrapUp' | 'widenAfter' | 'maxChats' | 'maxConversations' | 'missedRings';
 export type SettingsDraft = Record<NumberField, number | null> & { vipRule: string };
@@ -19,11 +19,7 @@ export const LIMITS: Readonly<Record<NumberField, { min: number; max: number; se
 /** `meta:<key>` or `spent:<amount>,<amount>…` (1–9 positive amounts), as server/src/shop/woocommerce.ts parses it. */
 export function vipRuleOk(text: string): boolean {
   const rule = text.trim();
-  if (/^meta:[A-Za-z0-9_-]{1,64}$/.test(rule)) return true;
-  const spent = /^spent:(.+)$/.exec(rule);
-  if (!spent || rule.length > 200) return false;
-  const amounts = spent[1]!.split(',').map(Number);
-  return amounts.length <= 9 && amounts.every((n) => Number.isFinite(n) && n > 0);
+  return rule.length <= 200 && readVipRule(rule) !== null;
 }
 
 export function toDraft(s: RoutingSettings): SettingsDraft {

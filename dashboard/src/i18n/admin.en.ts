@@ -21,7 +21,7 @@ export const enAdmin = {
     other: 'Your account may not use this page.',
     /** `role`: the signed-in user's role, e.g. "Supervisor". */
     yourRole: (role: string) => `You are signed in as: ${role}.`,
-    server: 'The server refused it as well (403):',
+    server: 'The server refused it as well.',
     back: 'Back to Live',
   },
   /** Why an admin request failed (admin-api.ts `AdminFailure`). */

@@ -18,7 +18,7 @@ export const zhAdmin: typeof enAdmin = {
     adminOnly: '只有管理员可以使用此页面。',
     other: '您的账号无权使用此页面。',
     yourRole: (role: string) => `您当前的身份：${role}。`,
-    server: '服务器同样拒绝了请求（403）：',
+    server: '服务器也拒绝了这个请求。',
     back: '返回实时监控',
   },
   adminErrors: {

@@ -1,4 +1,7 @@
-import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason, TicketStatus } from '../../../protocol/index';
+import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason, TicketStatus, type OrderStatus } from '../../../protocol/index';
+
+/** 0:05, 4:30, 12:00 — a countdown's minutes and seconds. */
+export const clock = (seconds: number): string => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 
 /** Every string of the agent console and the admin-page overlay, in English. This object defines the keys. */
 export const en = {
@@ -21,8 +24,8 @@ export const en = {
     away: 'Away',
   },
   wrapUp: {
-    /** Seconds left before offers resume. */
-    title: (seconds: number) => `Wrapping up · offers resume in ${seconds} s`,
+    /** Seconds left before offers resume (shown m:ss). */
+    title: (seconds: number) => `Wrapping up · offers resume in ${clock(seconds)}`,
     hint: 'Finish your notes, then take the next request.',
     ready: 'Ready',
   },
@@ -190,6 +193,17 @@ export const en = {
     viewing: 'Viewing:',
     latestOrder: 'Latest order',
     noOrders: 'No orders yet',
+    /** The shop's order statuses (another status a shop adds is shown as the shop spells it). */
+    orderStatus: {
+      pending: 'Pending payment',
+      processing: 'Processing',
+      'on-hold': 'On hold',
+      completed: 'Completed',
+      cancelled: 'Cancelled',
+      refunded: 'Refunded',
+      failed: 'Failed',
+      'checkout-draft': 'Draft',
+    } satisfies Record<OrderStatus, string> as Record<string, string>,
   },
   overlay: {
     noConsole: 'The Counterpart console is not open.',

@@ -1,4 +1,5 @@
-import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason, TicketStatus } from '../../../protocol/index';
+import { IssueType, AgentState, EndReason, ErrorCode, MAX_UPLOAD_BYTES, RingEndReason, TicketStatus, type OrderStatus } from '../../../protocol/index';
+import { clock } from './en';
 import type { Catalogue } from './index';
 
 /** 坐席控制台与后台页面浮层的全部文案（简体中文）。 */
@@ -22,7 +23,7 @@ export const zh: Catalogue = {
     away: '离开',
   },
   wrapUp: {
-    title: (seconds: number) => `整理中 · ${seconds} 秒后恢复接单`,
+    title: (seconds: number) => `整理中 · ${clock(seconds)} 后恢复接单`,
     hint: '写完备注后即可接待下一位顾客。',
     ready: '准备就绪',
   },
@@ -188,6 +189,16 @@ export const zh: Catalogue = {
     viewing: '正在浏览：',
     latestOrder: '最近订单',
     noOrders: '暂无订单',
+    orderStatus: {
+      pending: '待付款',
+      processing: '处理中',
+      'on-hold': '暂挂',
+      completed: '已完成',
+      cancelled: '已取消',
+      refunded: '已退款',
+      failed: '失败',
+      'checkout-draft': '草稿',
+    } satisfies Record<OrderStatus, string>,
   },
   overlay: {
     noConsole: 'Counterpart 控制台未打开。',

@@ -38,15 +38,21 @@ export class Staff {
 
   /** A new account without a password; the caller hands out its invite link. */
   async invite(actor: Actor, u: { email: string; name: string; role: StaffRole }): Promise<StaffAccount> {
-    const [{ n }] = (await this.db('users').count({ n: '*' })) as [{ n: number | string }];
-    if (Number(n) >= MAX_STAFF) throw new CounterpartError(ErrorCode.TooLarge, `At most ${MAX_STAFF} staff accounts`);
-    if (await this.db('users').where({ email: u.email }).first('id')) throw new CounterpartError(ErrorCode.Conflict, 'An account with this e-mail exists');
-    const id = await this.db.transaction(async (trx) => {
-      const created = await createUser(trx, { ...u, password: null });
-      await trx('users').where({ id: created }).update({ invited_at: new Date().toISOString() });
-      await audit(trx, actor, 'staff.invite', `user:${created}`, null, { email: u.email, name: u.name, role: u.role });
-      return created;
-    });
+    const id = await this.db
+      .transaction(async (trx) => {
+        // Counted inside the transaction that inserts, so overlapping invites cannot pass the bound together.
+        const [{ n }] = (await trx('users').count({ n: '*' })) as [{ n: number | string }];
+        if (Number(n) >= MAX_STAFF) throw new CounterpartError(ErrorCode.TooLarge, `At most ${MAX_STAFF} staff accounts`);
+        if (await trx('users').where({ email: u.email }).first('id')) throw emailTaken();
+        const created = await createUser(trx, { ...u, password: null });
+        await trx('users').where({ id: created }).update({ invited_at: new Date().toISOString() });
+        await audit(trx, actor, 'staff.invite', `user:${created}`, null, { email: u.email, name: u.name, role: u.role });
+        return created;
+      })
+      // Two invites of one e-mail at once: the unique key decides, the loser is told as above.
+      .catch((err: unknown) => {
+        throw /unique|duplicate/i.test(String((err as Error).message)) && !(err instanceof CounterpartError) ? emailTaken() : err;
+      });
     if (u.role === Role.Agent) await this.conversations.addAgent({ id, name: u.name, email: u.email });
     return this.get(id);
   }
@@ -67,8 +73,16 @@ export class Staff {
     if (u.name !== undefined) patch.name = u.name;
     if (u.role !== undefined) patch.role = u.role;
     if (u.active !== undefined) patch.active = u.active;
+    const demotes = u.active === false || (u.role !== undefined && u.role !== Role.Admin);
     await this.db.transaction(async (trx) => {
+      // Every active admin's row is locked first (a no-op update), so two admins demoting each other
+      // at once are taken one after the other and the second sees the first's change.
+      if (demotes) await trx('users').where({ role: Role.Admin, active: true }).update({ role: Role.Admin });
       await trx('users').where({ id }).update(patch);
+      if (demotes) {
+        const [{ n }] = (await trx('users').where({ role: Role.Admin, active: true }).count({ n: '*' })) as [{ n: number | string }];
+        if (Number(n) < 1) throw new CounterpartError(ErrorCode.Conflict, 'At least one active admin must remain');
+      }
       if (u.role === Role.Agent && before.role !== Role.Agent) await ensureAgentRows(trx, id);
       // An account that stops taking conversations is away (it is offered nothing).
       if (u.active === false || (u.role !== undefined && u.role !== Role.Agent)) await trx('agent_status').where({ user_id: id }).update({ presence: 'away' });
@@ -107,6 +121,8 @@ export class Staff {
     return this.get(id);
   }
 }
+
+const emailTaken = () => new CounterpartError(ErrorCode.Conflict, 'An account with this e-mail exists');
 
 /** An account becoming an agent gets a status row, and the default skills if it has none. */
 async function ensureAgentRows(trx: Db, id: number): Promise<void> {

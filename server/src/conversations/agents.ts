@@ -27,6 +27,8 @@ export type Agent = {
   chats: number;
   /** Epoch ms: no offers until then. */
   wrapUpUntil: number | null;
+  /** An active agent account (false once deactivated or given another role): never a transfer target, not in the directory. */
+  enrolled: boolean;
 };
 
 export function newAgent(a: { id: number; name: string; email: string }, row: AgentRow | undefined, now: number): Agent {
@@ -43,6 +45,7 @@ export function newAgent(a: { id: number; name: string; email: string }, row: Ag
     calls: row?.calls ?? 0,
     chats: row?.chats ?? 0,
     wrapUpUntil: row?.wrapUpUntil ?? null,
+    enrolled: row?.enrolled ?? true,
   };
 }
 

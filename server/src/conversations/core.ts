@@ -78,7 +78,7 @@ export class Core {
     const row = a && (await this.store.agentRows([id], this.iso())).get(id);
     if (!a || !row) return;
     const fresh = newAgent(a, row, this.now());
-    Object.assign(a, { presence: fresh.presence, ringing: fresh.ringing, calls: fresh.calls, chats: fresh.chats, wrapUpUntil: fresh.wrapUpUntil, maxChats: fresh.maxChats, skills: fresh.skills });
+    Object.assign(a, { presence: fresh.presence, ringing: fresh.ringing, calls: fresh.calls, chats: fresh.chats, wrapUpUntil: fresh.wrapUpUntil, maxChats: fresh.maxChats, skills: fresh.skills, enrolled: fresh.enrolled });
   }
 
   /** Chats this agent may hold at once. */

@@ -45,6 +45,8 @@ export type AgentRow = {
   missedRings: number;
   idleSince: number | null;
   skills: SkillRow[];
+  /** The account is an active agent's. */
+  enrolled: boolean;
 };
 
 /**
@@ -321,8 +323,19 @@ export class ConversationStore {
     return { messages: page.map((r) => messageFromRow(r, files.find((f) => f.id === r.file_id))), more: rows.length > limit };
   }
 
-  async insertFile(f: { id: string; conversationId: string; name: string; type: string; size: number }, at: string): Promise<void> {
-    await this.db('files').insert({ id: f.id, conversation_id: f.conversationId, name: f.name, type: f.type, size: f.size, created_at: at });
+  /**
+   * Records an uploaded file unless the conversation would then hold more than `max` files or
+   * bytes (false). The conversation's row is written first — a no-op that PostgreSQL holds a lock
+   * for (SQLite has one writer) — so uploads that overlap are counted one after the other.
+   */
+  async insertFile(f: { id: string; conversationId: string; name: string; type: string; size: number }, at: string, max: { files: number; bytes: number }): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      await trx('conversations').where({ id: f.conversationId }).update({ state: trx.ref('state') });
+      const [row] = (await trx('files').where({ conversation_id: f.conversationId }).count({ n: '*' }).sum({ b: 'size' })) as [{ n: number | string; b: number | string | null }];
+      if (Number(row.n) >= max.files || Number(row.b ?? 0) + f.size > max.bytes) return false;
+      await trx('files').insert({ id: f.id, conversation_id: f.conversationId, name: f.name, type: f.type, size: f.size, created_at: at });
+      return true;
+    });
   }
 
   /** How many files, and how many bytes, a conversation holds. */
@@ -347,6 +360,7 @@ export class ConversationStore {
     for (const id of ids) await this.db('agent_status').insert({ user_id: id, presence: 'away', since: at }).onConflict('user_id').ignore();
     const rows: Row[] = ids.length ? await this.db('agent_status').whereIn('user_id', ids) : [];
     const skills: Row[] = ids.length ? await this.db('agent_skills').whereIn('user_id', ids) : [];
+    const enrolled = new Set((ids.length ? ((await this.db('users').whereIn('id', ids).andWhere({ role: 'agent', active: true }).select('id')) as Row[]) : []).map((u) => Number(u.id)));
     return new Map(
       rows.map((r) => [
         Number(r.user_id),
@@ -355,6 +369,7 @@ export class ConversationStore {
           maxChats: r.max_chats === null ? null : Number(r.max_chats), wrapUpUntil: r.wrapup_until === null ? null : Number(r.wrapup_until),
           missedRings: Number(r.missed_rings), idleSince: r.idle_since === null ? null : Number(r.idle_since),
           skills: skills.filter((k) => Number(k.user_id) === Number(r.user_id)).map((k) => ({ kind: k.kind as SkillRow['kind'], value: String(k.value), level: Number(k.level) })),
+          enrolled: enrolled.has(Number(r.user_id)),
         },
       ]),
     );

@@ -26,7 +26,7 @@ export class Transfers {
       async (c) => {
         next(c.state, Event.Transfer);
         const target = 'agentId' in to ? core.agents.get(to.agentId) : undefined;
-        if ('agentId' in to && (!target || target.id === from.id)) throw new CounterpartError(ErrorCode.BadRequest, 'Transfer to another agent of this service');
+        if ('agentId' in to && (!target || !target.enrolled || target.id === from.id)) throw new CounterpartError(ErrorCode.BadRequest, 'Transfer to another agent of this service');
         if (c.media) await lifecycle.endMedia(c, MediaEndReason.Stopped);
         const issueType = 'issueType' in to ? to.issueType : c.issueType;
         const at = core.iso();

@@ -17,14 +17,16 @@ const idOf = (ctx: Context): number => numericId(ctx, 'canned response');
 const taken = () => new CounterpartError(ErrorCode.Conflict, 'Another canned response has this shortcut');
 
 /** Unique shortcut: the database's unique key decides (portable: the insert or update fails). */
-async function write(op: () => Promise<unknown>): Promise<void> {
+async function write<T>(op: () => Promise<T>): Promise<T> {
   try {
-    await op();
+    return await op();
   } catch (err) {
     if (/unique|duplicate/i.test(String((err as Error).message))) throw taken();
     throw err;
   }
 }
+
+const gone = () => new CounterpartError(ErrorCode.NotFound, 'No such canned response');
 
 /** Canned responses: agents read them (the console's `/shortcut`), supervisors manage them. */
 export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
@@ -39,40 +41,41 @@ export function cannedRoutes(r: Router, { sessions, db }: ApiDeps): void {
 
   r.post('/canned', managers, async (ctx) => {
     const input = CannedInput.parse(ctx.request.body);
-    const [{ n }] = (await db('canned_responses').count({ n: '*' })) as [{ n: number | string }];
-    if (Number(n) >= MAX_CANNED) throw new CounterpartError(ErrorCode.TooLarge, `At most ${MAX_CANNED} canned responses`);
     const by = userIdOf(ctx);
-    let id = 0;
-    await write(() =>
+    ctx.body = await write(() =>
       db.transaction(async (trx) => {
+        // Counted inside the transaction that inserts: writers that overlap cannot pass the bound together.
+        const [{ n }] = (await trx('canned_responses').count({ n: '*' })) as [{ n: number | string }];
+        if (Number(n) >= MAX_CANNED) throw new CounterpartError(ErrorCode.TooLarge, `At most ${MAX_CANNED} canned responses`);
         const [row] = (await trx('canned_responses').insert({ ...input, updated_by: by, updated_at: new Date().toISOString() }).returning('id')) as ({ id: number } | number)[];
-        id = typeof row === 'object' ? Number(row.id) : Number(row);
+        const id = typeof row === 'object' ? Number(row.id) : Number(row);
         await audit(trx, staffActor(ctx), 'canned.create', `canned:${id}`, null, input);
+        return fromRow((await trx('canned_responses').where({ id }).first<Row>())!);
       }),
     );
     ctx.status = 201;
-    ctx.body = fromRow((await db('canned_responses').where({ id }).first<Row>())!);
   });
 
   r.put('/canned/:id', managers, async (ctx) => {
     const id = idOf(ctx);
     const input = CannedInput.parse(ctx.request.body);
-    const before = await db('canned_responses').where({ id }).first<Row | undefined>();
-    if (!before) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
-    await write(() =>
+    ctx.body = await write(() =>
       db.transaction(async (trx) => {
-        await trx('canned_responses').where({ id }).update({ ...input, updated_by: userIdOf(ctx), updated_at: new Date().toISOString() });
+        // Read, changed and audited in one transaction: one deleted meanwhile is 404, with no audit entry.
+        const before = await trx('canned_responses').where({ id }).first<Row | undefined>();
+        const n = before ? await trx('canned_responses').where({ id }).update({ ...input, updated_by: userIdOf(ctx), updated_at: new Date().toISOString() }) : 0;
+        if (!before || n !== 1) throw gone();
         await audit(trx, staffActor(ctx), 'canned.update', `canned:${id}`, pickCanned(before), input);
+        return fromRow((await trx('canned_responses').where({ id }).first<Row>())!);
       }),
     );
-    ctx.body = fromRow((await db('canned_responses').where({ id }).first<Row>())!);
   });
 
   r.delete('/canned/:id', managers, async (ctx) => {
     const id = idOf(ctx);
     await db.transaction(async (trx) => {
       const before = await trx('canned_responses').where({ id }).first<Row | undefined>();
-      if (!before || (await trx('canned_responses').where({ id }).delete()) !== 1) throw new CounterpartError(ErrorCode.NotFound, 'No such canned response');
+      if (!before || (await trx('canned_responses').where({ id }).delete()) !== 1) throw gone();
       await audit(trx, staffActor(ctx), 'canned.delete', `canned:${id}`, pickCanned(before), null);
     });
     ctx.status = 204;

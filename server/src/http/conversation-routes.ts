@@ -26,7 +26,7 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
   });
 
   r.get('/agents', requireAuth(sessions, Role.Agent, Role.Supervisor, Role.Admin), (ctx) => {
-    const body: AgentDirectory = { agents: conversations.snapshot().agents.map((a) => ({ id: a.id, name: a.name, state: a.state })) };
+    const body: AgentDirectory = { agents: [...conversations.core.agents.values()].filter((a) => a.enrolled).map((a) => ({ id: a.id, name: a.name, state: conversations.core.agentStateOf(a) })) };
     ctx.body = body;
   });
 
@@ -78,7 +78,8 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
     const name = cleanFileName(typeof ctx.query.name === 'string' ? ctx.query.name : undefined);
     const fileId = await files.save(body, type);
     try {
-      await store.insertFile({ id: fileId, conversationId: id, name, type, size: body.length }, new Date().toISOString());
+      if (!(await store.insertFile({ id: fileId, conversationId: id, name, type, size: body.length }, new Date().toISOString(), { files: MAX_FILES, bytes: MAX_CONVERSATION_BYTES })))
+        throw new CounterpartError(ErrorCode.TooLarge, 'This conversation has reached its file limit');
       ctx.body = await conversations.chat.sendFile(actor, id, { id: fileId, name });
     } catch (err) {
       // Refused after storing (the conversation ended, the message cap): nothing of it stays.

@@ -8,7 +8,7 @@
  * a misbehaving or hostile shop cannot make the server buffer an unbounded body.
  */
 import { z } from 'zod';
-import { CATEGORY_LIST_MAX, CounterpartError, ErrorCode } from '../../../protocol/index';
+import { CATEGORY_LIST_MAX, CounterpartError, DEFAULT_VIP_RULE, ErrorCode, readVipRule, type VipRule } from '../../../protocol/index';
 import type { CustomerSummary, OrderSummary, ProductSummary, ShopCategory } from '../../../protocol/index';
 import type { ShopAdapter } from './adapter';
 
@@ -25,26 +25,14 @@ export interface WooCommerceAdapterOptions {
   vip?: VipRule | (() => VipRule);
 }
 
-/**
- * A customer's VIP level from the shop's data: a number in a customer meta field (0–9), or the
- * count of spending thresholds their completed orders reach (`spent: [500, 2000]`: 1 from 500, 2
- * from 2000, in the shop's currency).
- */
-export type VipRule = { kind: 'meta'; key: string } | { kind: 'spent'; thresholds: number[] };
-export const DEFAULT_VIP_RULE: VipRule = { kind: 'meta', key: 'counterpart_vip' };
+export { DEFAULT_VIP_RULE, formatVipRule, type VipRule } from '../../../protocol/index';
 
-/** `meta:<key>` or `spent:<amount>,<amount>…` (the VIP_RULE setting). */
+/** `meta:<key>` or `spent:<amount>,<amount>…` (the VIP_RULE setting); throws, saying what is expected. */
 export function parseVipRule(text: string): VipRule {
-  const [kind, rest = ''] = text.split(':', 2) as [string, string?];
-  if (kind === 'meta' && /^[A-Za-z0-9_-]{1,64}$/.test(rest)) return { kind: 'meta', key: rest };
-  const thresholds = rest.split(',').map(Number);
-  if (kind === 'spent' && thresholds.length >= 1 && thresholds.length <= 9 && thresholds.every((n) => Number.isFinite(n) && n > 0))
-    return { kind: 'spent', thresholds: thresholds.sort((a, b) => a - b) };
-  throw new Error(`VIP_RULE "${text}" is not meta:<customer meta key> or spent:<amount>,<amount>… (e.g. spent:500,2000)`);
+  const rule = readVipRule(text);
+  if (!rule) throw new Error(`VIP_RULE "${text}" is not meta:<customer meta key> or spent:<amount>,<amount>… (plain amounts above 0, each once, at most 9; e.g. spent:500,2000)`);
+  return rule;
 }
-
-/** The rule as `VIP_RULE` spells it (the inverse of parseVipRule). */
-export const formatVipRule = (r: VipRule): string => (r.kind === 'meta' ? `meta:${r.key}` : `spent:${r.thresholds.join(',')}`);
 
 const vipLevel = (n: number): number => (Number.isFinite(n) ? Math.min(9, Math.max(0, Math.floor(n))) : 0);
 

@@ -205,14 +205,7 @@ export class TicketDesk {
 
   /** Records a stored upload on the ticket (the caller removes the bytes when this throws). */
   async publicFile(claim: LinkClaim, f: { id: string; name: string; type: string; size: number }): Promise<ShopperTicketView> {
-    const at = this.now();
-    await this.store.insertFile({ ...f, ticketId: claim.ticketId }, at);
-    try {
-      await this.store.addEntry(claim.ticketId, { kind: TicketEntryKind.File, author: this.linkAuthor(claim), body: f.name, fileId: f.id }, at);
-    } catch (err) {
-      await this.store.removeFile(f.id);
-      throw err;
-    }
+    if (!(await this.store.addFile({ ...f, ticketId: claim.ticketId }, this.linkAuthor(claim), this.now()))) throw new CounterpartError(ErrorCode.NotFound, 'No such ticket');
     return this.publicView(claim);
   }
 

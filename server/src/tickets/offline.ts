@@ -39,9 +39,8 @@ export class OfflineMessages {
       { siteId: p.siteId, issueType: m.issueType, source: TicketSource.Offline, customerId: p.customerId, customerName: m.name, customerEmail: m.email, shopperId: p.shopperId },
       { author: { role: Role.Shopper, id: p.shopperId, name: m.name }, body: m.text },
       this.now(),
+      m.conversationId,
     );
-    // The request joins this ticket unless it has one (compare-and-set: a ticket it got meanwhile stays).
-    if (m.conversationId) await store.db('conversations').where({ id: m.conversationId }).whereNull('ticket_id').update({ ticket_id: ticketId });
     return this.desk.linkForTicket(ticketId, p.siteId, origin);
   }
 

@@ -2,6 +2,7 @@ import {
   CounterpartError,
   ErrorCode,
   MAX_TICKET_ENTRIES,
+  MAX_TICKET_FILES,
   Role,
   TicketEntryKind,
   TicketSource,
@@ -144,13 +145,27 @@ export class TicketStore {
     return typeof row === 'object' ? Number(row!.id) : Number(row);
   }
 
-  /** A ticket with no conversation (an offline message, a missed callback), with its first message. */
-  async create(t: NewTicket, first: { author: Author; body: string }, at: string): Promise<number> {
-    return this.db.transaction(async (trx) => {
-      const id = await this.insert(trx, t, null, at);
-      await this.appendEntry(trx, id, { kind: TicketEntryKind.Message, author: first.author, body: first.body, fileId: null }, at);
-      return id;
-    });
+  /**
+   * A ticket no agent answered (an offline message, a missed callback), with its first message.
+   * With `request`, the request the shopper waited in: a ticket it already has (an earlier message
+   * about it, sent at the same time even) gets this message instead — one request, one ticket.
+   */
+  async create(t: NewTicket, first: { author: Author; body: string }, at: string, request?: string): Promise<number> {
+    const message = { kind: TicketEntryKind.Message, author: first.author, body: first.body, fileId: null };
+    const attempt = () =>
+      this.db.transaction(async (trx) => {
+        const c = request ? await trx('conversations').where({ id: request }).first<Row | undefined>('ticket_id') : undefined;
+        if (c?.ticket_id != null) {
+          await this.entryIn(trx, Number(c.ticket_id), message, at);
+          return Number(c.ticket_id);
+        }
+        const id = await this.insert(trx, t, null, at);
+        await this.appendEntry(trx, id, message, at);
+        // The compare-and-set: a request that got its ticket meanwhile keeps it (rolled back, tried again).
+        if (c && (await trx('conversations').where({ id: request }).whereNull('ticket_id').update({ ticket_id: id })) !== 1) throw new LostRace();
+        return id;
+      });
+    return attempt().catch((err: unknown) => (err instanceof LostRace ? attempt() : Promise.reject(err)));
   }
 
   /**
@@ -181,17 +196,34 @@ export class TicketStore {
    * pending or resolved: someone has to read it.
    */
   async addEntry(id: number, e: { kind: TicketEntryKind; author: Author; body: string; fileId: string | null }, at: string): Promise<boolean> {
+    return this.db.transaction((trx) => this.entryIn(trx, id, e, at));
+  }
+
+  /**
+   * Records an uploaded file and its entry. The ticket's row is written first: PostgreSQL then
+   * holds its lock (SQLite has one writer), so uploads that overlap are counted one after the
+   * other and cannot pass the file bound together.
+   */
+  async addFile(f: { id: string; ticketId: number; name: string; type: string; size: number }, author: Author, at: string): Promise<boolean> {
     return this.db.transaction(async (trx) => {
-      const cur = await this.get(id, trx);
-      if (!cur) return false;
-      const reopen = e.author?.role === Role.Shopper && cur.status !== TicketStatus.Open;
-      await this.appendEntry(trx, id, e, at);
-      if (reopen) {
-        await trx('tickets').where({ id }).update({ status: TicketStatus.Open, resolved_at: null });
-        await this.appendEntry(trx, id, { kind: TicketEntryKind.Status, author: null, body: TicketStatus.Open, fileId: null }, at);
-      }
-      return true;
+      if ((await trx('tickets').where({ id: f.ticketId }).update({ updated_at: at })) !== 1) return false;
+      const [row] = (await trx('ticket_files').where({ ticket_id: f.ticketId }).count({ n: '*' })) as [{ n: number | string }];
+      if (Number(row.n) >= MAX_TICKET_FILES) throw new CounterpartError(ErrorCode.TooLarge, 'This ticket has reached its file limit');
+      await trx('ticket_files').insert({ id: f.id, ticket_id: f.ticketId, name: f.name, type: f.type, size: f.size, created_at: at });
+      return this.entryIn(trx, f.ticketId, { kind: TicketEntryKind.File, author, body: f.name, fileId: f.id }, at);
     });
+  }
+
+  private async entryIn(trx: Q, id: number, e: { kind: TicketEntryKind; author: Author; body: string; fileId: string | null }, at: string): Promise<boolean> {
+    const cur = await this.get(id, trx);
+    if (!cur) return false;
+    const reopen = e.author?.role === Role.Shopper && cur.status !== TicketStatus.Open;
+    await this.appendEntry(trx, id, e, at);
+    if (reopen) {
+      await trx('tickets').where({ id }).update({ status: TicketStatus.Open, resolved_at: null });
+      await this.appendEntry(trx, id, { kind: TicketEntryKind.Status, author: null, body: TicketStatus.Open, fileId: null }, at);
+    }
+    return true;
   }
 
   private async appendEntry(trx: Q, id: number, e: { kind: TicketEntryKind; author: Author; body: string; fileId: string | null }, at: string): Promise<void> {
@@ -213,14 +245,6 @@ export class TicketStore {
   }
 
   // ---- files ---------------------------------------------------------------------------------
-
-  async insertFile(f: { id: string; ticketId: number; name: string; type: string; size: number }, at: string): Promise<void> {
-    await this.db('ticket_files').insert({ id: f.id, ticket_id: f.ticketId, name: f.name, type: f.type, size: f.size, created_at: at });
-  }
-
-  async removeFile(id: string): Promise<void> {
-    await this.db('ticket_files').where({ id }).delete();
-  }
 
   async fileCount(ticketId: number): Promise<number> {
     const [row] = (await this.db('ticket_files').where({ ticket_id: ticketId }).count({ n: '*' })) as [{ n: number | string }];

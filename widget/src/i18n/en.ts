@@ -197,6 +197,7 @@ export const en = {
     messagePlaceholder: 'Write to the shop about this ticket',
     send: 'Send',
     sending: 'Sending…',
+    messageEmpty: 'Write your message first.',
     filesTitle: 'Files',
     fileLabel: 'Add a file',
     fileHint: `Images (PNG, JPEG, GIF, WebP), PDF or text files, up to ${MAX_MB} MB each.`,

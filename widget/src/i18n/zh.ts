@@ -180,6 +180,7 @@ export const zh: Catalogue = {
     messagePlaceholder: '就此工单给店铺留言',
     send: '发送',
     sending: '正在发送……',
+    messageEmpty: '请先输入留言内容。',
     filesTitle: '文件',
     fileLabel: '上传文件',
     fileHint: `可上传图片（PNG、JPEG、GIF、WebP）、PDF 和文本文件，每个不超过 ${MAX_MB} MB。`,

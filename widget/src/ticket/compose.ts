@@ -66,7 +66,14 @@ export class TicketCompose {
 
   private async postMessage(): Promise<void> {
     const body = this.input.value.trim();
-    if (!body || this.send.disabled) return;
+    if (this.send.disabled) return;
+    if (!body) {
+      // Said, not ignored: the box is where to write.
+      this.messageError.hidden = false;
+      this.messageError.textContent = this.t.ticket.messageEmpty;
+      this.input.focus();
+      return;
+    }
     this.send.disabled = true;
     this.send.textContent = this.t.ticket.sending;
     this.messageError.hidden = true;
