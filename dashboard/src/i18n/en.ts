@@ -65,6 +65,7 @@ export const en = {
     label: 'Summary',
     available: 'Agents available',
     busy: 'Agents busy',
+    wrapUp: 'Agents wrapping up',
     away: 'Agents away',
     active: 'Active conversations',
     waiting: 'Waiting conversations',

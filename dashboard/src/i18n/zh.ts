@@ -64,6 +64,7 @@ export const zh: Catalogue = {
     label: '概览',
     available: '空闲客服',
     busy: '忙碌客服',
+    wrapUp: '整理中的客服',
     away: '离开客服',
     active: '进行中的会话',
     waiting: '等待中的会话',
