@@ -323,36 +323,6 @@ export class ConversationStore {
     return { messages: page.map((r) => messageFromRow(r, files.find((f) => f.id === r.file_id))), more: rows.length > limit };
   }
 
-  /**
-   * Records an uploaded file unless the conversation would then hold more than `max` files or
-   * bytes (false). The conversation's row is written first — a no-op that PostgreSQL holds a lock
-   * for (SQLite has one writer) — so uploads that overlap are counted one after the other.
-   */
-  async insertFile(f: { id: string; conversationId: string; name: string; type: string; size: number }, at: string, max: { files: number; bytes: number }): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
-      await trx('conversations').where({ id: f.conversationId }).update({ state: trx.ref('state') });
-      const [row] = (await trx('files').where({ conversation_id: f.conversationId }).count({ n: '*' }).sum({ b: 'size' })) as [{ n: number | string; b: number | string | null }];
-      if (Number(row.n) >= max.files || Number(row.b ?? 0) + f.size > max.bytes) return false;
-      await trx('files').insert({ id: f.id, conversation_id: f.conversationId, name: f.name, type: f.type, size: f.size, created_at: at });
-      return true;
-    });
-  }
-
-  /** How many files, and how many bytes, a conversation holds. */
-  async fileUsage(conversationId: string): Promise<{ files: number; bytes: number }> {
-    const [row] = (await this.db('files').where({ conversation_id: conversationId }).count({ n: '*' }).sum({ b: 'size' })) as [{ n: number | string; b: number | string | null }];
-    return { files: Number(row.n), bytes: Number(row.b ?? 0) };
-  }
-
-  async removeFile(id: string): Promise<void> {
-    await this.db('files').where({ id }).delete();
-  }
-
-  async file(id: string): Promise<{ id: string; conversationId: string; name: string; type: string; size: number } | null> {
-    const r = await this.db('files').where({ id }).first<Row | undefined>();
-    return r ? { id: String(r.id), conversationId: String(r.conversation_id), name: String(r.name), type: String(r.type), size: Number(r.size) } : null;
-  }
-
   // ---- agents and QoS ----------------------------------------------------------------------
 
   /** Every agent's stored status and skills (a row is made for an agent who has none yet, away). */

@@ -9,6 +9,7 @@ import { sendStoredFile } from './file-response';
 import { conversationRecord, listConversations } from './conversation-records';
 import { customerHistory } from './customer-history';
 import { RequestBudget } from './limits';
+import { FileRecords } from '../conversations/file-records';
 
 const SYNC_LIMIT = SYNC_PAGE;
 /** Per conversation: files, and bytes in all. */
@@ -18,6 +19,7 @@ const MAX_CONVERSATION_BYTES = 50 * 1024 * 1024;
 /** Conversations over REST: records for supervisors and agents, context, history, files. */
 export function conversationRoutes(r: Router, { sessions, conversations, files, shop, cors }: ApiDeps): void {
   const store = conversations.core.store;
+  const records = new FileRecords(store.db);
   const uploads = new RequestBudget({ points: 20, perSeconds: 600 }, 'uploads');
 
   r.get('/conversations', requirePermission(sessions, Permission.WatchAll), async (ctx) => {
@@ -70,7 +72,7 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
     // Files once someone can look at them (an agent has joined), and a bounded share of the disk per conversation.
     if (c.state !== ConversationState.Active) throw new CounterpartError(ErrorCode.InvalidTransition, 'Files can be sent once an agent has joined');
     await uploads.take(ctx, `${actor.party.role}:${actor.party.id}`);
-    const used = await store.fileUsage(id);
+    const used = await records.usage(id);
     if (used.files >= MAX_FILES || used.bytes >= MAX_CONVERSATION_BYTES) throw new CounterpartError(ErrorCode.TooLarge, 'This conversation has reached its file limit');
     const type = uploadType(ctx.get('content-type'));
     const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : null;
@@ -78,12 +80,12 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
     const name = cleanFileName(typeof ctx.query.name === 'string' ? ctx.query.name : undefined);
     const fileId = await files.save(body, type);
     try {
-      if (!(await store.insertFile({ id: fileId, conversationId: id, name, type, size: body.length }, new Date().toISOString(), { files: MAX_FILES, bytes: MAX_CONVERSATION_BYTES })))
+      if (!(await records.insert({ id: fileId, conversationId: id, name, type, size: body.length }, new Date().toISOString(), { files: MAX_FILES, bytes: MAX_CONVERSATION_BYTES })))
         throw new CounterpartError(ErrorCode.TooLarge, 'This conversation has reached its file limit');
       ctx.body = await conversations.chat.sendFile(actor, id, { id: fileId, name });
     } catch (err) {
       // Refused after storing (the conversation ended, the message cap): nothing of it stays.
-      await store.removeFile(fileId).catch(() => {});
+      await records.remove(fileId).catch(() => {});
       await files.remove(fileId);
       throw err;
     }
@@ -92,7 +94,7 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
   r.options('/files/:id', cors);
   r.get('/files/:id', cors, requireAuth(sessions), async (ctx) => {
     const actor = actorOf(principalOf(ctx));
-    const f = /^[0-9a-f]{32}$/.test(ctx.params.id!) ? await store.file(ctx.params.id!) : null;
+    const f = /^[0-9a-f]{32}$/.test(ctx.params.id!) ? await records.get(ctx.params.id!) : null;
     // Unknown and not-yours look the same: file ids do not leak by probing.
     if (!f || !(await conversations.chat.mayRead(actor, f.conversationId))) throw new CounterpartError(ErrorCode.NotFound, 'No such file');
     sendStoredFile(ctx, files, f);
