@@ -1,5 +1,5 @@
-import { parseVipRule, type VipRule } from './shop/woocommerce';
-import { BusinessHours, CONSOLE_MAX_CONVERSATIONS, MAX_AGENT_CHATS } from '../../protocol/index';
+import { parseVipRule } from './shop/woocommerce';
+import { BusinessHours, CONSOLE_MAX_CONVERSATIONS, MAX_AGENT_CHATS, type VipRule } from '../../protocol/index';
 import { z } from 'zod';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,7 +1,7 @@
-import { CounterpartError, ErrorCode, RoutingSettings } from '../../../protocol/index';
+import { CounterpartError, ErrorCode, formatVipRule, RoutingSettings, type VipRule } from '../../../protocol/index';
 import type { Config } from '../config';
 import type { Db } from '../db/index';
-import { formatVipRule, parseVipRule, type VipRule } from '../shop/woocommerce';
+import { parseVipRule } from '../shop/woocommerce';
 import { audit, type Actor } from './audit';
 
 const KEY = 'routing';

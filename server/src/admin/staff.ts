@@ -2,7 +2,7 @@ import { CounterpartError, ErrorCode, Role, StaffAccount, type Skill, type Staff
 import { hashPassword, NO_PASSWORD } from '../auth/passwords';
 import type { StaffSessions } from '../auth/sessions';
 import type { Conversations } from '../conversations/service';
-import type { Db } from '../db/index';
+import { isUniqueViolation, type Db } from '../db/index';
 import { createUser } from '../db/seed';
 import { DEFAULT_SKILLS } from '../routing/skills';
 import { audit, type Actor } from './audit';
@@ -51,7 +51,7 @@ export class Staff {
       })
       // Two invites of one e-mail at once: the unique key decides, the loser is told as above.
       .catch((err: unknown) => {
-        throw /unique|duplicate/i.test(String((err as Error).message)) && !(err instanceof CounterpartError) ? emailTaken() : err;
+        throw isUniqueViolation(err) ? emailTaken() : err;
       });
     if (u.role === Role.Agent) await this.conversations.addAgent({ id, name: u.name, email: u.email });
     return this.get(id);

@@ -1,4 +1,4 @@
-import type { Db } from '../db/index';
+import { isUniqueViolation, type Db } from '../db/index';
 
 const PURGE_EVERY_MS = 60_000;
 
@@ -33,10 +33,4 @@ export class NonceStore {
   close(): void {
     clearInterval(this.timer);
   }
-}
-
-/** SQLite says SQLITE_CONSTRAINT; PostgreSQL says 23505. */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; errno?: unknown } | null;
-  return e?.code === 'SQLITE_CONSTRAINT' || e?.code === '23505' || e?.errno === 19;
 }

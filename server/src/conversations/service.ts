@@ -1,4 +1,4 @@
-import { Role, type ClientMessageOf, type ConversationView, type ChatMessage, type AgentView } from '../../../protocol/index';
+import { Role, type ClientMessageOf, type ConversationView, type ChatMessage, type AgentView, type AgentDirectory } from '../../../protocol/index';
 import { partyOfPrincipal, type Principal } from '../auth/tokens';
 import type { Logger } from '../log';
 import type { ShopAdapter } from '../shop/adapter';
@@ -92,6 +92,11 @@ export class Conversations {
 
   resume(p: Principal, id: string, afterSeq: number): Promise<Sync> {
     return this.chat.sync(actorOf(p), id, afterSeq);
+  }
+
+  /** Who a conversation can be transferred to: the active agent accounts (a deactivated one is not), with their state. */
+  directory(): AgentDirectory['agents'] {
+    return [...this.core.agents.values()].filter((a) => a.enrolled).map((a) => ({ id: a.id, name: a.name, state: this.core.agentStateOf(a) }));
   }
 
   snapshot(): { agents: AgentView[]; conversations: ConversationView[] } {

@@ -34,3 +34,9 @@ export function iso(v: unknown): string | null {
 }
 
 export const now = (): string => new Date().toISOString();
+
+/** A unique key refused the write: PostgreSQL says 23505; SQLite says SQLITE_CONSTRAINT, "UNIQUE constraint failed" (a primary key too). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint/.test(String(e.message)));
+}

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { CannedInput, CannedList, CounterpartError, ErrorCode, Role, type CannedResponse } from '../../../protocol/index';
 import { audit } from '../admin/audit';
-import { iso } from '../db/index';
+import { isUniqueViolation, iso } from '../db/index';
 import type { ApiDeps } from './api';
 import { Permission } from '../auth/permissions';
 import { principalOf, requireAuth, requirePermission } from './auth';
@@ -21,7 +21,7 @@ async function write<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
-    if (/unique|duplicate/i.test(String((err as Error).message))) throw taken();
+    if (isUniqueViolation(err)) throw taken();
     throw err;
   }
 }

@@ -28,7 +28,7 @@ export function conversationRoutes(r: Router, { sessions, conversations, files, 
   });
 
   r.get('/agents', requireAuth(sessions, Role.Agent, Role.Supervisor, Role.Admin), (ctx) => {
-    const body: AgentDirectory = { agents: [...conversations.core.agents.values()].filter((a) => a.enrolled).map((a) => ({ id: a.id, name: a.name, state: conversations.core.agentStateOf(a) })) };
+    const body: AgentDirectory = { agents: conversations.directory() };
     ctx.body = body;
   });
 

@@ -25,8 +25,6 @@ export interface WooCommerceAdapterOptions {
   vip?: VipRule | (() => VipRule);
 }
 
-export { DEFAULT_VIP_RULE, formatVipRule, type VipRule } from '../../../protocol/index';
-
 /** `meta:<key>` or `spent:<amount>,<amount>…` (the VIP_RULE setting); throws, saying what is expected. */
 export function parseVipRule(text: string): VipRule {
   const rule = readVipRule(text);

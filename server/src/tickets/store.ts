@@ -207,8 +207,7 @@ export class TicketStore {
   async addFile(f: { id: string; ticketId: number; name: string; type: string; size: number }, author: Author, at: string): Promise<boolean> {
     return this.db.transaction(async (trx) => {
       if ((await trx('tickets').where({ id: f.ticketId }).update({ updated_at: at })) !== 1) return false;
-      const [row] = (await trx('ticket_files').where({ ticket_id: f.ticketId }).count({ n: '*' })) as [{ n: number | string }];
-      if (Number(row.n) >= MAX_TICKET_FILES) throw new CounterpartError(ErrorCode.TooLarge, 'This ticket has reached its file limit');
+      if ((await this.fileCount(f.ticketId, trx)) >= MAX_TICKET_FILES) throw new CounterpartError(ErrorCode.TooLarge, 'This ticket has reached its file limit');
       await trx('ticket_files').insert({ id: f.id, ticket_id: f.ticketId, name: f.name, type: f.type, size: f.size, created_at: at });
       return this.entryIn(trx, f.ticketId, { kind: TicketEntryKind.File, author, body: f.name, fileId: f.id }, at);
     });
@@ -246,8 +245,8 @@ export class TicketStore {
 
   // ---- files ---------------------------------------------------------------------------------
 
-  async fileCount(ticketId: number): Promise<number> {
-    const [row] = (await this.db('ticket_files').where({ ticket_id: ticketId }).count({ n: '*' })) as [{ n: number | string }];
+  async fileCount(ticketId: number, q: Q = this.db): Promise<number> {
+    const [row] = (await q('ticket_files').where({ ticket_id: ticketId }).count({ n: '*' })) as [{ n: number | string }];
     return Number(row.n);
   }
 
