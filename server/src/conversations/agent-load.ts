@@ -73,9 +73,10 @@ export async function releaseAgents(trx: Tx, conversationId: string, wrapUntil: 
 
 /**
  * Media starts (`call`) or stops (`chat`) in a conversation: its agents' slots move with it. A
- * call needs each agent's call slot free: LostRace (the transaction rolls back) when one is in
- * another call. Back to chat, an agent whose chat slots are all taken keeps the call slot until
- * the conversation ends (never over capacity).
+ * call needs each agent's call slot free — not in another call, and not being rung for one (the
+ * ring was offered for that slot: accepting it would make two calls) — else LostRace (the
+ * transaction rolls back). Back to chat, an agent whose chat slots are all taken, or whose last
+ * one a ringing chat was offered, keeps the call slot until the conversation ends (never over capacity).
  */
 export async function moveLoad(trx: Tx, conversationId: string, to: Load, maxChats: number): Promise<void> {
   const from: Load = to === 'call' ? 'chat' : 'call';
@@ -86,7 +87,8 @@ export async function moveLoad(trx: Tx, conversationId: string, to: Load, maxCha
   for (const p of moving) {
     const n = await trx('agent_status')
       .where({ user_id: Number(p.party_id) })
-      .where((q) => (to === 'call' ? q.where('calls', '<', 1) : q.whereRaw('chats < coalesce(max_chats, ?)', [maxChats])))
+      // A ring of the same kind holds a slot of that kind.
+      .whereRaw(`${to === 'call' ? 'calls' : 'chats'} + (case when exists (select 1 from conversations where conversations.id = agent_status.ring_conversation and channel ${to === 'call' ? '<>' : '='} 'chat') then 1 else 0 end) < ${to === 'call' ? '1' : 'coalesce(max_chats, ?)'}`, to === 'call' ? [] : [maxChats])
       .update(to === 'call' ? { calls: trx.raw('calls + 1'), chats: dec(trx, 'chats') } : { chats: trx.raw('chats + 1'), calls: dec(trx, 'calls') });
     if (n === 1) await trx('participants').where({ conversation_id: conversationId, role: Role.Agent, party_id: p.party_id }).update({ load: to });
     else if (to === 'call') throw new LostRace();

@@ -1,4 +1,4 @@
-import { Role } from '../../../protocol/index';
+import { MediaKind, Role } from '../../../protocol/index';
 import type { Core } from './core';
 import type { Conversation } from './model';
 
@@ -53,11 +53,17 @@ export class AgentSlots {
     }
   }
 
+  /** Whether the agent is being rung for a conversation of this kind (its slot is promised to that ring). */
+  private ringingFor(a: { ringing: string | null }, kind: 'call' | 'chat'): boolean {
+    const c = a.ringing ? this.core.live.get(a.ringing) : undefined;
+    return c !== undefined && (c.channel === MediaKind.Chat) === (kind === 'chat');
+  }
+
   /** The cache follows `store.startMedia` / `endMedia`: present agents' slots move between chat and call (to chat only into a free chat slot). */
   moveLoad(c: Conversation, to: 'call' | 'chat'): void {
     for (const p of c.participants) {
       const a = p.party.role === Role.Agent && !p.leftAt && p.load !== to ? this.core.agents.get(Number(p.party.id)) : undefined;
-      if (!a || (to === 'chat' && a.chats >= this.core.maxChatsOf(a))) continue;
+      if (!a || (to === 'chat' && a.chats + (this.ringingFor(a, 'chat') ? 1 : 0) >= this.core.maxChatsOf(a))) continue;
       p.load = to;
       if (to === 'call') Object.assign(a, { calls: a.calls + 1, chats: Math.max(0, a.chats - 1) });
       else Object.assign(a, { chats: a.chats + 1, calls: Math.max(0, a.calls - 1) });

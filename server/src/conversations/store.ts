@@ -243,7 +243,7 @@ export class ConversationStore {
       if (!(await this.cas(trx, id, [S.Active], { proposal_kind: null, proposal_by: null }))) return false;
       if (await trx('media_sessions').where({ conversation_id: id }).whereNull('ended_at').first('id')) return false;
       await moveLoad(trx, id, 'call', maxChats).catch((err: unknown) => {
-        throw err instanceof LostRace ? new CounterpartError(ErrorCode.AgentInCall, 'The agent is in another call; a call here can start when it ends', 409) : err;
+        throw err instanceof LostRace ? new CounterpartError(ErrorCode.AgentInCall, 'The agent is in another call, or being rung for one; a call here can start when that is over', 409) : err;
       });
       await trx('media_sessions').insert(mediaRow(id, m));
       await trx('participants').where({ conversation_id: id }).update({ peer_id: null, peer_joined_at: null, media_path: null });
